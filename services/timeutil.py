@@ -1,0 +1,76 @@
+"""Time helpers shared by the hub and the console.
+
+Every timestamp on the wire is RFC 3339 in UTC with millisecond precision and a
+``Z`` suffix. Inside the program times are timezone-aware ``datetime`` objects;
+rules that depend on the time take ``now`` as an argument so tests can freeze it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Clock = Callable[[], datetime]
+
+# Alertmanager marks a firing alert's end with the zero time; it is not an end time.
+ZERO_TIME = "0001-01-01T00:00:00Z"
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def to_rfc3339(moment: datetime) -> str:
+    """Format ``moment`` as RFC 3339 UTC with milliseconds: ``2026-11-25T18:11:01.123Z``."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_rfc3339(text: str) -> datetime:
+    """Parse an RFC 3339 timestamp (any offset, any fraction length) into aware UTC.
+
+    Raises ``ValueError`` on anything else, including the zero time.
+    """
+    if not isinstance(text, str) or not text:
+        raise ValueError(f"not a timestamp: {text!r}")
+    if text.startswith("0001-01-01"):
+        raise ValueError("the zero time is not a timestamp")
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    # Python < 3.11 style fractions of other lengths: normalise to microseconds.
+    if "." in value:
+        head, _, tail = value.partition(".")
+        digits = ""
+        rest = ""
+        for index, char in enumerate(tail):
+            if char.isdigit():
+                digits += char
+            else:
+                rest = tail[index:]
+                break
+        value = f"{head}.{(digits + '000000')[:6]}{rest}"
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"timestamp has no offset: {text!r}")
+    return moment.astimezone(UTC)
+
+
+def parse_optional(text: str | None) -> datetime | None:
+    """Like :func:`parse_rfc3339`, but ``None``, empty and the zero time give ``None``."""
+    if not text or text.startswith("0001-01-01"):
+        return None
+    return parse_rfc3339(text)
+
+
+def format_duration(seconds: float) -> str:
+    """``75`` → ``01:15``; ``3725`` → ``1:02:05``; ``90000`` → ``25:00:00``. Never negative."""
+    total = max(0, int(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes:02d}:{secs:02d}"
