@@ -1,0 +1,59 @@
+"""Console settings: file, then environment, then flags."""
+
+from pathlib import Path
+
+import pytest
+
+from services.settings import DEFAULT_HUB, SettingsError, load_settings
+
+
+def test_defaults(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path / "missing.toml", env={})
+    assert settings.hub_url == DEFAULT_HUB
+    assert settings.ws_url == "ws://127.0.0.1:8080/api/stream"
+
+
+def test_file_then_env_then_flags(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        'hub = "http://file:1"\ntoken = "file-token"\nredact = true\n'
+        '[keys]\n"dashboard.quit" = "ctrl+q"\n'
+    )
+    settings = load_settings(path, env={})
+    assert (settings.hub_url, settings.token, settings.redact) == (
+        "http://file:1",
+        "file-token",
+        True,
+    )
+    assert settings.keymap == {"dashboard.quit": "ctrl+q"}
+    settings = load_settings(
+        path, env={"WARROOM_HUB": "https://env:2/", "WARROOM_TOKEN": "env-token"}
+    )
+    assert (settings.hub_url, settings.token) == ("https://env:2", "env-token")
+    assert settings.ws_url == "wss://env:2/api/stream"
+    settings = load_settings(path, env={"WARROOM_TOKEN": "env-token"}, token="flag", hub_url=None)
+    assert settings.token == "flag" and settings.hub_url == "http://file:1"
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('hub = "ftp://x"\n', "hub"),
+        ("redact = 3\n", "redact"),
+        ("colour = 1\n", "unknown key 'colour'"),
+        ("stale_after_heartbeats = 0\n", "stale_after_heartbeats"),
+        ("[keys]\nx = 1\n", "keys"),
+        ("hub = \n", "not valid TOML"),
+    ],
+)
+def test_errors_name_file_and_key(tmp_path: Path, text: str, needle: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(SettingsError, match=needle) as info:
+        load_settings(path, env={})
+    assert str(path) in str(info.value)
+
+
+def test_bad_env_url_is_named(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="WARROOM_HUB"):
+        load_settings(tmp_path / "none.toml", env={"WARROOM_HUB": "localhost:8080"})

@@ -1,0 +1,55 @@
+"""Timestamps on the wire and durations on screen."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.timeutil import format_duration, parse_optional, parse_rfc3339, to_rfc3339
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-25T17:48:11.087Z", datetime(2026, 11, 25, 17, 48, 11, 87000, UTC)),
+        ("2026-11-25T17:48:11Z", datetime(2026, 11, 25, 17, 48, 11, tzinfo=UTC)),
+        # Alertmanager sends nanoseconds; they are cut to microseconds.
+        ("2026-11-25T17:48:11.087654321Z", datetime(2026, 11, 25, 17, 48, 11, 87654, UTC)),
+        ("2026-11-25T19:48:11.5+02:00", datetime(2026, 11, 25, 17, 48, 11, 500000, UTC)),
+    ],
+)
+def test_parse_rfc3339(text: str, expected: datetime) -> None:
+    assert parse_rfc3339(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "yesterday", "2026-11-25T17:48:11", "0001-01-01T00:00:00Z"])
+def test_parse_rfc3339_refuses(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_rfc3339(text)
+
+
+def test_zero_time_is_no_time() -> None:
+    assert parse_optional("0001-01-01T00:00:00Z") is None
+    assert parse_optional(None) is None
+
+
+@given(st.datetimes(timezones=st.just(UTC), min_value=datetime(1970, 1, 2)))
+def test_round_trip_to_the_millisecond(moment: datetime) -> None:
+    text = to_rfc3339(moment)
+    assert text.endswith("Z") and len(text) == 24
+    back = parse_rfc3339(text)
+    assert abs(back - moment) < timedelta(milliseconds=1)
+
+
+def test_to_rfc3339_converts_offsets() -> None:
+    moment = datetime(2026, 1, 1, 2, 0, tzinfo=timezone(timedelta(hours=2)))
+    assert to_rfc3339(moment) == "2026-01-01T00:00:00.000Z"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "00:00"), (75, "01:15"), (3725, "1:02:05"), (90000, "25:00:00"), (-5, "00:00")],
+)
+def test_format_duration(seconds: float, text: str) -> None:
+    assert format_duration(seconds) == text
