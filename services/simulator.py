@@ -285,10 +285,10 @@ class Simulator:
             await self._send([alert])
         elif action == "resolve":
             fingerprint = SimAlert(**args).fingerprint
-            alert = self._firing.pop(fingerprint, None)
-            if alert is not None:
-                alert.firing = False
-                await self._send([alert])
+            ended = self._firing.pop(fingerprint, None)
+            if ended is not None:
+                ended.firing = False
+                await self._send([ended])
 
     def _evolve(self) -> None:
         """Rates wander around each agent's base; a looping agent's climb."""
