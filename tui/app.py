@@ -1,0 +1,208 @@
+"""The warroom console: a Textual app around the hub's event stream.
+
+The stream runs in an async worker that posts typed messages
+(:mod:`tui.messages`); their handlers apply envelopes to :class:`ConsoleState`
+and nothing else. A timer flushes the areas that changed to the dashboard a
+few times a second inside ``batch_update``, so an alert storm costs one
+redraw per tick, not one per alert, and the keyboard stays responsive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from services.api_client import HubClient, HubRefused, HubUnreachable
+from services.console_state import ConsoleState, StreamStatus
+from services.models import Envelope
+from services.settings import ConsoleSettings
+from services.stream_client import MAX_DELAY_S, StreamClient
+from services.timeutil import Clock, utcnow
+from tui.messages import ConnectionChanged, EnvelopeReceived, IdentityKnown
+from tui.screens.dashboard import PANELS, DashboardScreen
+from tui.screens.help import HelpScreen
+
+__all__ = ["FLUSH_INTERVAL_S", "WarroomApp"]
+
+# Redraws per second at most; the state absorbs everything in between.
+FLUSH_INTERVAL_S = 0.25
+STREAM_RESTART_S = 2.0
+
+
+def hub_label(hub_url: str) -> str:
+    """``http://10.0.0.5:8080/`` → ``10.0.0.5:8080``."""
+    return urlsplit(hub_url).netloc or hub_url
+
+
+class WarroomApp(App[None]):
+    """The console. ``connect=False`` leaves the hub alone (snapshot tests feed envelopes)."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "warroom"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
+    ]
+
+    def __init__(
+        self,
+        settings: ConsoleSettings,
+        clock: Clock = utcnow,
+        *,
+        connect: bool = True,
+        backoff_cap: float = MAX_DELAY_S,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.clock = clock
+        self.connect = connect
+        self.backoff_cap = backoff_cap
+        self.state = ConsoleState(stale_after_heartbeats=settings.stale_after_heartbeats)
+        """Everything the console knows; tests read it directly."""
+        self.identity: IdentityKnown | None = None
+        self.dashboard = DashboardScreen()
+        self._stream: StreamClient | None = None
+        self._shown_second: int | None = None
+
+    # -- lifecycle ------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[Any]:
+        return self.dashboard
+
+    def on_mount(self) -> None:
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        self.dashboard.set_who(hub_label(self.settings.hub_url))
+        self.set_interval(FLUSH_INTERVAL_S, self.flush)
+        self.flush()
+        if self.connect:
+            self.run_stream()
+            self.fetch_identity()
+
+    @work(exclusive=True, group="stream", exit_on_error=False)
+    async def run_stream(self) -> None:
+        """Keep the stream connected for the app's lifetime (resuming from the state's seq)."""
+        self._stream = StreamClient(
+            self.settings.ws_url,
+            self.settings.token,
+            on_envelope=self._post_envelope,
+            on_status=self._post_status,
+            resume_from=self.state.last_seq,
+            max_delay=self.backoff_cap,
+        )
+        await self._stream.run()
+
+    def _post_status(self, status: StreamStatus) -> None:
+        self.post_message(ConnectionChanged(status))
+
+    def _post_envelope(self, envelope: Envelope) -> None:
+        self.post_message(EnvelopeReceived(envelope, self.clock()))
+
+    @work(exclusive=True, group="identity", exit_on_error=False)
+    async def fetch_identity(self) -> None:
+        """Ask the hub who our token is; a refusal is said once, loudly."""
+        async with HubClient(self.settings.hub_url, self.settings.token) as hub:
+            try:
+                me = await hub.whoami()
+            except HubUnreachable:
+                return  # the connection bar already says so; retried when live
+            except HubRefused as error:
+                self.notify(error.message, title="Hub refused the token", severity="error")
+                return
+        permissions = tuple(str(p) for p in me.get("permissions", []))
+        self.post_message(
+            IdentityKnown(str(me.get("user", "?")), str(me.get("role", "?")), permissions)
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A stream worker that died of a bug is reported and restarted, never left dead."""
+        if event.worker.group == "stream" and event.state == WorkerState.ERROR:
+            self.notify(f"stream client failed: {event.worker.error!r}", severity="error")
+            self.set_timer(STREAM_RESTART_S, self.run_stream)
+
+    # -- messages from the worker ----------------------------------------------
+
+    def on_envelope_received(self, message: EnvelopeReceived) -> None:
+        """Apply one envelope to the state (drawing waits for the next flush)."""
+        self.state.apply(message.envelope, message.received_at)
+
+    def on_connection_changed(self, message: ConnectionChanged) -> None:
+        """Record the stream's status; say so when a re-sync happened."""
+        resyncs = self.state.status.counters.resyncs
+        self.state.set_status(message.status, self.clock())
+        if message.status.counters.resyncs > resyncs:
+            self.notify("Missed events were re-synced from the hub.", title="RESYNCED")
+        if message.status.state == "live" and self.identity is None and self.connect:
+            self.fetch_identity()
+
+    def on_identity_known(self, message: IdentityKnown) -> None:
+        """Show ``user@hub`` in the connection bar."""
+        self.identity = message
+        who = f"{message.user}@{hub_label(self.settings.hub_url)}"
+        self.dashboard.set_who(who)
+
+    # -- public, for tests and snapshots ---------------------------------------
+
+    def apply_envelope(self, data: dict[str, Any]) -> bool:
+        """Apply one raw envelope as if it came from the stream, and redraw."""
+        applied = self.state.apply_dict(data, self.clock())
+        self.flush()
+        return applied
+
+    def set_connection(self, status: StreamStatus) -> None:
+        """Set the connection status as if the stream client reported it, and redraw."""
+        self.state.set_status(status, self.clock())
+        self.flush()
+
+    def flush(self) -> None:
+        """Draw what changed since the last flush (and the clock once a second)."""
+        now = self.clock()
+        dirty = self.state.take_dirty()
+        second = int(now.timestamp())
+        if second != self._shown_second:
+            self._shown_second = second
+            dirty.add("clock")
+        if not self.dashboard.ready:
+            self.state.dirty |= dirty
+            return
+        if not dirty and not self.dashboard.layout_changed:
+            return
+        with self.batch_update():
+            self.dashboard.show_state(self.state, now, dirty)
+
+    # -- actions --------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """Open the help screen for the screen in front."""
+        if isinstance(self.screen, HelpScreen):
+            return
+        keys: list[tuple[str, str]] = []
+        seen: set[tuple[str, str]] = set()
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description:
+                continue
+            entry = (self.get_key_display(binding), binding.description)
+            if entry not in seen:
+                seen.add(entry)
+                keys.append(entry)
+        keys.append((self.get_key_display(Binding("ctrl+p", "", "")), "Command palette"))
+        self.push_screen(HelpScreen(keys))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Help", "Keys and what the dashboard's words mean", self.action_help)
+        if screen is self.dashboard:
+            for name in PANELS:
+                yield SystemCommand(
+                    f"Focus {name}",
+                    f"Move the keyboard to the {name} panel",
+                    partial(self.dashboard.action_focus_panel, name),
+                )

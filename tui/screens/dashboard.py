@@ -1,0 +1,157 @@
+"""The dashboard: everything that matters at a glance, on one screen.
+
+Connection state and hub clock on top, the global-stop banner when engaged,
+open incidents, the alert feed and the packs. Below 120 columns the panels
+stack; from 120 they sit in two columns (the ``-wide`` class). The screen
+only draws: the app owns the state and calls :meth:`DashboardScreen.show_state`
+a few times a second with the areas that changed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from services.console_state import ConsoleState
+from widgets.agent_table import AgentTable
+from widgets.alert_feed import FEED_LIMIT, AlertFeed
+from widgets.connection_bar import ConnectionBar
+from widgets.global_banner import GlobalBanner
+from widgets.incident_list import IncidentList
+
+__all__ = ["WIDE_MIN_COLUMNS", "DashboardScreen"]
+
+WIDE_MIN_COLUMNS = 120
+PANELS = {"incidents": "#incidents", "alerts": "#alerts", "packs": "#packs"}
+# The footer shows each group as one entry: "tab ⇧tab Panel", "i f p Go to".
+_CYCLE = Binding.Group("Panel")
+_JUMP = Binding.Group("Go to")
+
+
+class DashboardScreen(Screen[None]):
+    """The live dashboard."""
+
+    BINDINGS = [
+        Binding("q", "app.quit", "Quit", id="dashboard.quit"),
+        Binding("question_mark", "app.help", "Help", id="dashboard.help"),
+        Binding("tab", "app.focus_next", "Next panel", id="dashboard.next_panel", group=_CYCLE),
+        Binding(
+            "shift+tab",
+            "app.focus_previous",
+            "Previous panel",
+            id="dashboard.previous_panel",
+            key_display="⇧tab",
+            group=_CYCLE,
+        ),
+        Binding(
+            "i", "focus_panel('incidents')", "Incidents", id="dashboard.incidents", group=_JUMP
+        ),
+        Binding("f", "focus_panel('alerts')", "Alert feed", id="dashboard.alerts", group=_JUMP),
+        Binding("p", "focus_panel('packs')", "Packs", id="dashboard.packs", group=_JUMP),
+    ]
+
+    stale: reactive[bool] = reactive(False)
+    """True while the data is STALE; dims the panels (``-stale``)."""
+
+    engaged: reactive[bool] = reactive(False)
+    """True while the global kill switch is engaged (``-engaged``)."""
+
+    wide: reactive[bool] = reactive(False)
+    """True at 120 columns or more: two columns (``-wide``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._who = ""
+        self.layout_changed = False
+        """Set when the layout switches; the next ``show_state`` redraws the packs."""
+        self.ready = False
+        """True once the widgets exist and ``show_state`` may be called."""
+
+    def compose(self) -> ComposeResult:
+        yield ConnectionBar(id="connection")
+        yield GlobalBanner(id="banner")
+        # Stacked below 120 columns; from 120 a grid: incidents across the
+        # top, the feed and the packs (with their agents) side by side below.
+        with Container(id="panels"):
+            yield IncidentList(id="incidents")
+            yield AlertFeed(id="alerts")
+            yield AgentTable(id="packs")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.wide = self.app.size.width >= WIDE_MIN_COLUMNS
+        self.query_one(ConnectionBar).who = self._who
+        self.query_one(IncidentList).focus()
+        self.ready = True
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Switch between the stacked and the two-column layout."""
+        self.wide = event.size.width >= WIDE_MIN_COLUMNS
+
+    def watch_wide(self, wide: bool) -> None:
+        """Toggle the ``-wide`` class on the panels (the packs list their agents there)."""
+        self.query_one("#panels").set_class(wide, "-wide")
+        self.layout_changed = True
+
+    def watch_stale(self, stale: bool) -> None:
+        """Toggle the ``-stale`` class on the panels."""
+        self.query_one("#panels").set_class(stale, "-stale")
+
+    def watch_engaged(self, engaged: bool) -> None:
+        """Toggle the ``-engaged`` class on the screen."""
+        self.set_class(engaged, "-engaged")
+
+    def action_focus_panel(self, panel: str) -> None:
+        """Focus one of the three panels by name."""
+        self.query_one(PANELS[panel]).focus()
+
+    def set_who(self, who: str) -> None:
+        """Show ``user@hub`` in the connection bar."""
+        self._who = who
+        if self.ready:
+            self.query_one(ConnectionBar).who = who
+
+    def show_state(self, state: ConsoleState, now: datetime, dirty: set[str]) -> None:
+        """Draw the areas in ``dirty`` from ``state`` at local time ``now``."""
+        hub_now = state.hub_now(now)
+        if self.layout_changed:
+            self.layout_changed = False
+            dirty = dirty | {"layout"}
+        incidents = self.query_one(IncidentList)
+        feed = self.query_one(AlertFeed)
+        packs = self.query_one(AgentTable)
+        if dirty & {"connection", "clock"}:
+            self.stale = state.is_stale(now)
+            self.query_one(ConnectionBar).show(
+                state.connection_view(now), f"{hub_now:%H:%M:%S} UTC", state.anomalies()
+            )
+        if "banner" in dirty:
+            self.query_one(GlobalBanner).show_switch(state.global_switch())
+            self.engaged = state.global_engaged
+        if dirty & {"incidents", "clock"} or incidents.restyle_pending:
+            open_incidents = state.open_incidents()
+            incidents.show_incidents(open_incidents, hub_now)
+            unacked = sum(1 for i in open_incidents if i.acknowledged_at is None)
+            title = f"Incidents · {len(open_incidents)} open"
+            incidents.border_title = title + (f" · {unacked} not acked" if unacked else "")
+        if "alerts" in dirty or feed.restyle_pending:
+            alerts = state.alerts_newest_first(FEED_LIMIT)
+            feed.show_alerts(alerts)
+            firing = sum(1 for a in state.alerts.values() if a.status == "firing")
+            feed.border_title = f"Alerts · {len(state.alerts)} · {firing} firing"
+        if dirty & {"packs", "banner", "layout"} or packs.restyle_pending:
+            summaries = state.pack_summaries()
+            agents = state.agents_by_pack() if self.wide else None
+            packs.show_packs(summaries, state.global_engaged, agents)
+            stopped = sum(1 for p in summaries if not p.enabled)
+            if state.global_engaged:
+                packs.border_title = "Packs · GLOBAL STOP"
+            else:
+                packs.border_title = f"Packs · {stopped} stopped" if stopped else "Packs · all on"

@@ -1,0 +1,64 @@
+"""``?``: the keys of the screen below, and what the dashboard's words mean."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+__all__ = ["HelpScreen"]
+
+LEGEND = (
+    ("LIVE", "events are flowing from the hub"),
+    ("RECONNECTING (n)", "the stream dropped; attempt n, with backoff"),
+    ("STALE 48 s", "no frame for three heartbeats: the numbers are frozen"),
+    ("RESYNCED", "a gap was repaired from the hub (replay or snapshot)"),
+    ("UNAUTHORIZED", "the hub refused the token; check WARROOM_TOKEN"),
+    ("SEV1…SEV4", "severity; the text, not only the colour, tells them apart"),
+    ("triage !", "an incident not yet acknowledged"),
+    ("\u00d73", "the alert fired three times (one row per fingerprint)"),
+    ("STOPPED / held", "pack switch off / pack on but held by the global stop"),
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists key bindings and the legend; any of escape, q or ? closes it."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+    ]
+
+    def __init__(self, keys: Iterable[tuple[str, str]]) -> None:
+        super().__init__()
+        self.keys = list(keys)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body"):
+            yield Static(self._keys_text(), id="help-keys")
+            yield Static(self._legend_text(), id="help-legend")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body").border_title = "Help · escape closes"
+
+    def _keys_text(self) -> Text:
+        text = Text(end="")
+        text.append("Keys\n", style="bold underline")
+        width = max((len(key) for key, _ in self.keys), default=4)
+        for key, description in self.keys:
+            text.append(f"{key:>{width}}", style="bold")
+            text.append(f"  {description}\n")
+        return text
+
+    def _legend_text(self) -> Text:
+        text = Text(end="")
+        text.append("What the dashboard says\n", style="bold underline")
+        width = max(len(word) for word, _ in LEGEND)
+        for word, meaning in LEGEND:
+            text.append(f"{word:>{width}}", style="bold")
+            text.append(f"  {meaning}\n")
+        return text

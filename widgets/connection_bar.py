@@ -1,0 +1,76 @@
+"""The top line: connection state, who is connected to which hub, and the hub's clock.
+
+``LIVE``, ``RECONNECTING (3)``, ``STALE 48 s``, ``RESYNCED`` or
+``UNAUTHORIZED`` on the left (its class, ``-live``, ``-stale``…, selects the
+colour, but the words alone say it), then the last error, the stream's
+anomaly counters when any is nonzero, ``user@hub`` and ``HH:MM:SS UTC``.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from services.console_state import ConnectionView
+from widgets.safe_text import safe_text
+
+__all__ = ["ConnectionBar"]
+
+KINDS = ("connecting", "live", "resynced", "reconnecting", "stale", "unauthorized")
+
+
+class ConnectionBar(Horizontal):
+    """One line: state badge, detail, counters, user@hub, hub clock."""
+
+    DEFAULT_CSS = """
+    ConnectionBar { height: 1; width: 1fr; background: $panel; }
+    ConnectionBar > Static { width: auto; height: 1; padding: 0 1; }
+    ConnectionBar > #conn-state { text-style: bold; min-width: 8; }
+    ConnectionBar > #conn-detail { width: 1fr; color: $text-muted; }
+    ConnectionBar > #conn-counters { color: $text-warning; }
+    ConnectionBar > #conn-clock { text-style: bold; }
+    ConnectionBar.-live > #conn-state { background: $success; color: $text; }
+    ConnectionBar.-resynced > #conn-state { background: $accent; color: $text; }
+    ConnectionBar.-connecting > #conn-state { background: $primary; color: $text; }
+    ConnectionBar.-reconnecting > #conn-state { background: $warning; color: $text; }
+    ConnectionBar.-stale > #conn-state { background: $error; color: $text; }
+    ConnectionBar.-unauthorized > #conn-state { background: $error; color: $text; }
+    """
+
+    kind: reactive[str] = reactive("connecting")
+    """The connection's kind (live, stale, …); becomes the ``-kind`` class."""
+
+    who: reactive[str] = reactive("")
+    """``user@hub`` (or just the hub before the user is known)."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("CONNECTING"), id="conn-state")
+        yield Static(id="conn-detail")
+        yield Static(id="conn-counters")
+        yield Static(id="conn-who")
+        yield Static(Text("--:--:-- UTC"), id="conn-clock")
+
+    def on_mount(self) -> None:
+        self.watch_kind(self.kind)
+
+    def watch_kind(self, kind: str) -> None:
+        """Move the ``-kind`` class to the new kind."""
+        self.remove_class(*(f"-{k}" for k in KINDS))
+        self.add_class(f"-{kind}")
+
+    def watch_who(self, who: str) -> None:
+        """Show who is connected where (untrusted: shown literally)."""
+        if self.is_mounted:
+            self.query_one("#conn-who", Static).update(safe_text(who, max_length=40))
+
+    def show(self, view: ConnectionView, hub_clock: str, counters: dict[str, int]) -> None:
+        """Show the connection ``view``, the hub's clock and nonzero anomaly counters."""
+        self.kind = view.kind
+        self.query_one("#conn-state", Static).update(Text(view.label))
+        self.query_one("#conn-detail", Static).update(safe_text(view.detail, max_length=200))
+        parts = [f"{name} {value}" for name, value in counters.items()]
+        self.query_one("#conn-counters", Static).update(Text(" · ".join(parts)))
+        self.query_one("#conn-clock", Static).update(Text(hub_clock))

@@ -1,0 +1,185 @@
+"""A DataTable that is kept in step with a model by key, never cleared and refilled.
+
+``KeyedTable.sync(rows)`` takes the rows as they should be, in order, each a
+key and a tuple of ``Text`` cells, and changes the table as little as it can:
+rows whose key is gone are removed, new keys are added, and for rows that
+stay only the cells whose text or style changed are updated. The order is
+restored with one ``sort`` only when it differs. The highlighted row follows
+its key, so a new row above it does not move the selection under the user.
+
+One column may be *flexible* (``width=None``): its text is truncated to the
+width left over by the others and re-fitted when the table is resized.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from rich.text import Text
+from textual import events
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist
+
+__all__ = ["Cells", "ColumnSpec", "KeyedTable"]
+
+Cells = tuple[Text, ...]
+MIN_FLEX_WIDTH = 8
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column: its key, header and fixed width (None for the flexible one)."""
+
+    key: str
+    label: str
+    width: int | None = None
+    justify: Literal["left", "right"] = "left"
+
+
+def _signature(cell: Text) -> tuple[str, str, tuple[object, ...]]:
+    # rich's Text equality ignores the base style; a change of style must count.
+    return (cell.plain, str(cell.style), tuple(cell.spans))
+
+
+class KeyedTable(DataTable[Text]):
+    """Base for the dashboard's tables: keyed rows, diffed updates, one flexible column."""
+
+    DEFAULT_CSS = """
+    KeyedTable { height: 1fr; scrollbar-size-vertical: 1; }
+    """
+
+    COLUMNS: ClassVar[tuple[ColumnSpec, ...]] = ()
+    # Spaces either side of each cell. At 0 (the default: 80 columns are
+    # precious) each column gets one space instead, after left-aligned text and
+    # before right-aligned numbers, which reads the same with half the waste.
+    CELL_PADDING: ClassVar[int] = 0
+    # Whether the cursor stays on the top row as new rows arrive there (a feed).
+    FOLLOW_TOP: ClassVar[bool] = False
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes, cursor_type="row", cell_padding=self.CELL_PADDING)
+        self._full: dict[str, Cells] = {}
+        self._shown: dict[str, Cells] = {}
+        self._flex_index = next(
+            (i for i, column in enumerate(self.COLUMNS) if column.width is None), None
+        )
+        self._flex_width = 24
+        self._gap = 0 if self.CELL_PADDING else 1
+        self.restyle_pending = False
+        """True after a style change, until the next ``sync``: cells carry themed styles."""
+
+    def on_mount(self) -> None:
+        for column in self.COLUMNS:
+            label = Text(column.label, no_wrap=True, justify=column.justify)
+            width = None if column.width is None else column.width + self._gap
+            self.add_column(label, width=width, key=column.key)
+
+    @property
+    def keys(self) -> list[str]:
+        """The row keys in display order."""
+        return [str(row.key.value) for row in self.ordered_rows]
+
+    def cells(self, key: str) -> Cells | None:
+        """The cells of row ``key`` before fitting (None when there is no such row)."""
+        return self._full.get(key)
+
+    # -- diffing --------------------------------------------------------------
+
+    def sync(self, rows: Sequence[tuple[str, Cells]]) -> None:
+        """Make the table show ``rows`` (key, cells) in this order, changing only what differs."""
+        wanted = dict(rows)
+        self.restyle_pending = False
+        selected = self._selected_key()
+        for key in [k for k in self._full if k not in wanted]:
+            self.remove_row(key)
+            del self._full[key], self._shown[key]
+        for key, cells in wanted.items():
+            old = self._full.get(key)
+            if old is None:
+                shown = self._fit(cells)
+                self.add_row(*shown, key=key)
+                self._full[key], self._shown[key] = cells, shown
+            elif any(_signature(a) != _signature(b) for a, b in zip(old, cells, strict=True)):
+                self._update_row(key, old, cells)
+        order = list(wanted)
+        if self.keys != order:
+            self._reorder(order)
+        self._restore_cursor(selected, order)
+
+    def _update_row(self, key: str, old: Cells, cells: Cells) -> None:
+        shown = list(self._shown[key])
+        for index, (before, after) in enumerate(zip(old, cells, strict=True)):
+            if _signature(before) == _signature(after):
+                continue
+            shown[index] = self._fit_cell(index, after)
+            flexible = index == self._flex_index
+            self.update_cell(key, self.COLUMNS[index].key, shown[index], update_width=flexible)
+        self._full[key], self._shown[key] = cells, tuple(shown)
+
+    def _reorder(self, order: list[str]) -> None:
+        # DataTable sorts by cell values, not by key; the first cell object of
+        # each row is unique to it, so its identity carries the wanted rank.
+        rank = {id(self._shown[key][0]): index for index, key in enumerate(order)}
+        self.sort(self.COLUMNS[0].key, key=lambda cell: rank.get(id(cell), len(rank)))
+
+    def _selected_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        if self.FOLLOW_TOP and self.cursor_row == 0:
+            return None
+        try:
+            return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
+        except CellDoesNotExist:
+            return None
+
+    def _restore_cursor(self, selected: str | None, order: list[str]) -> None:
+        if selected is not None and selected in self._full:
+            index = order.index(selected)
+            if index != self.cursor_row:
+                self.move_cursor(row=index, scroll=False)
+
+    # -- the flexible column --------------------------------------------------
+
+    def _fit_cell(self, index: int, cell: Text) -> Text:
+        if index != self._flex_index:
+            return cell
+        if cell.cell_len <= self._flex_width and not self._gap:
+            return cell
+        fitted = cell.copy()
+        fitted.truncate(self._flex_width, overflow="ellipsis")
+        if self._gap:
+            fitted.append(" ")
+        return fitted
+
+    def _fit(self, cells: Cells) -> Cells:
+        return tuple(self._fit_cell(index, cell) for index, cell in enumerate(cells))
+
+    def _available_flex_width(self) -> int:
+        each = 2 * self.cell_padding + self._gap
+        fixed = sum((c.width or 0) + each for c in self.COLUMNS if c.width is not None)
+        # Reserve the vertical scrollbar even when hidden: it appears as rows
+        # arrive, without a resize, and must not push the table sideways.
+        width = self.size.width - self.styles.scrollbar_size_vertical
+        return max(MIN_FLEX_WIDTH, width - fixed - each)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Re-fit the flexible column to the new width."""
+        if self._flex_index is None:
+            return
+        width = self._available_flex_width()
+        if width == self._flex_width:
+            return
+        self._flex_width = width
+        column_key = self.COLUMNS[self._flex_index].key
+        for key, cells in self._full.items():
+            shown = list(self._shown[key])
+            shown[self._flex_index] = self._fit_cell(self._flex_index, cells[self._flex_index])
+            self._shown[key] = tuple(shown)
+            self.update_cell(key, column_key, shown[self._flex_index], update_width=True)
+
+    def notify_style_update(self) -> None:
+        """Styles changed (a theme switch): the owner must rebuild the cells' styles."""
+        super().notify_style_update()
+        self.restyle_pending = True
