@@ -1,0 +1,260 @@
+"""The ``warroom`` command.
+
+``warroom`` runs the console; ``warroom demo`` a hub with its simulator and the
+console against it; ``warroom hub`` the hub alone; ``warroom health`` checks a
+hub. Textual is imported only by the commands that draw a screen, so the
+others keep working on a box where the console cannot start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from services.settings import ConsoleSettings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from services.hub.config import HubConfig
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_REFUSED = 2
+EXIT_UNREACHABLE = 3
+
+
+def _quiet_http_logs() -> None:
+    """httpx logs every request at INFO: one line a heartbeat would bury the hub's own log."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def _console_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--hub", metavar="URL", help="the hub's URL (env WARROOM_HUB)")
+    parser.add_argument("--token", metavar="TOKEN", help="bearer token (env WARROOM_TOKEN)")
+    parser.add_argument("--config", metavar="FILE", type=Path, help="console config file")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="warroom",
+        description="Incident-response console for AgentOS, and its ops hub.",
+    )
+    _console_flags(parser)
+    parser.add_argument("--redact", action="store_true", default=None, help="redact PII on screen")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="a hub with its simulator, and the console against it")
+    demo.add_argument("--scenario", default="demo", help="calm, runaway, pii-leak, storm, demo")
+    demo.add_argument("--seed", type=int, default=0, help="makes the scenario repeatable")
+    demo.add_argument("--redact", action="store_true", default=None, help="redact PII on screen")
+
+    hub = sub.add_parser("hub", help="run the ops hub in the foreground")
+    hub.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    hub.add_argument("--port", type=int, default=None, help="port (default 8080)")
+    hub.add_argument("--data", type=Path, default=None, help="folder for the hub's files")
+    hub.add_argument("--config", type=Path, default=None, help="hub config (TOML)")
+    hub.add_argument("--simulate", metavar="SCENARIO", default=None, help="run the simulator")
+    hub.add_argument("--seed", type=int, default=0, help="simulator seed")
+
+    health = sub.add_parser("health", help="check a hub: exit 0 when healthy")
+    health.add_argument("--hub", metavar="URL", help="the hub's URL (env WARROOM_HUB)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            return run_demo(args)
+        if args.command == "hub":
+            return run_hub(args)
+        if args.command == "health":
+            return run_health(args)
+        settings = load_settings(
+            args.config, hub_url=args.hub, token=args.token, redact=args.redact
+        )
+        return run_console(settings)
+    except SettingsError as error:
+        print(f"warroom: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+
+
+# -- the console ------------------------------------------------------------
+def run_console(settings: ConsoleSettings) -> int:
+    from tui.app import WarroomApp  # Textual loads only for the console
+
+    app = WarroomApp(settings)
+    app.run()
+    return app.return_code or EXIT_OK
+
+
+# -- the hub ----------------------------------------------------------------
+def _simulator_factory(config: HubConfig, scenario: str, seed: int) -> Any:
+    from services.simulator import Simulator
+
+    agent = _token_for(config, "agent")
+    ingest = _token_for(config, "ingest")
+
+    async def run(base_url: str) -> None:
+        await Simulator(base_url, agent, ingest, scenario=scenario, seed=seed).run()
+
+    # Build one now so that an unknown scenario is refused before the hub starts.
+    Simulator("http://127.0.0.1", agent, ingest, scenario=scenario, seed=seed)
+    return run
+
+
+def _token_for(config: HubConfig, role: str) -> str:
+    for entry in config.tokens:
+        if entry.role == role:
+            return entry.token
+    raise SettingsError(f"the hub config has no token with role {role!r}")
+
+
+def _with_service_tokens(config: HubConfig) -> HubConfig:
+    """Add generated agent and ingest tokens for an in-process simulator when missing."""
+    from services.hub.config import TokenEntry
+
+    tokens = list(config.tokens)
+    roles = {entry.role for entry in tokens}
+    for role, user in (("agent", "simulated-agents"), ("ingest", "simulated-alertmanager")):
+        if role not in roles:
+            tokens.append(TokenEntry(token=secrets.token_urlsafe(24), user=user, role=role))
+    return replace(config, tokens=tokens)
+
+
+def run_hub(args: argparse.Namespace) -> int:
+    from services.hub.config import HubConfig, HubConfigError, TokenEntry, load_hub_config
+    from services.hub.server import run_foreground
+    from services.simulator import PACKS, ScenarioError
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    _quiet_http_logs()
+    try:
+        config = load_hub_config(args.config) if args.config else HubConfig(packs=list(PACKS))
+    except HubConfigError as error:
+        print(f"warroom hub: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    overrides: dict[str, Any] = {}
+    if args.host:
+        overrides["host"] = args.host
+    if args.port is not None:
+        overrides["port"] = args.port
+    if args.data:
+        overrides["data_dir"] = args.data
+    config = replace(config, **overrides)
+    if not any(entry.role not in ("agent", "ingest") for entry in config.tokens):
+        # A hub with no person's token is of no use; make one and say it.
+        user = getpass.getuser()
+        token = secrets.token_urlsafe(24)
+        config = replace(
+            config,
+            tokens=[*config.tokens, TokenEntry(token=token, user=user, role="incident-commander")],
+        )
+        print(
+            f"warroom hub: console token for {user} (incident-commander): {token}", file=sys.stderr
+        )
+    background = None
+    if args.simulate:
+        config = _with_service_tokens(config)
+        try:
+            background = _simulator_factory(config, args.simulate, args.seed)
+        except ScenarioError as error:
+            print(f"warroom hub: {error}", file=sys.stderr)
+            return EXIT_REFUSED
+    print(f"warroom hub: listening on http://{config.host}:{config.port}", file=sys.stderr)
+    run_foreground(config, background=background)
+    return EXIT_OK
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """A hub with its simulator on a free loopback port, and the console against it."""
+    from services.hub.config import HubConfig, TokenEntry
+    from services.hub.server import HubServer
+    from services.simulator import PACKS, ScenarioError
+
+    folder = Path(tempfile.mkdtemp(prefix="warroom-demo-"))
+    # The hub shares the terminal with the console: its logs go to a file, not the screen.
+    logging.basicConfig(
+        filename=folder / "hub.log",
+        level=logging.INFO,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    _quiet_http_logs()
+    token = secrets.token_urlsafe(24)
+    user = os.environ.get("USER") or getpass.getuser()
+    config = HubConfig(
+        host="127.0.0.1",
+        port=0,
+        data_dir=folder / "hub",
+        packs=list(PACKS),
+        tokens=[TokenEntry(token=token, user=user, role="incident-commander")],
+    )
+    config = _with_service_tokens(config)
+    try:
+        background = _simulator_factory(config, args.scenario, args.seed)
+    except ScenarioError as error:
+        print(f"warroom demo: {error}", file=sys.stderr)
+        shutil.rmtree(folder, ignore_errors=True)
+        return EXIT_REFUSED
+    server = HubServer(config, background=background)
+    try:
+        url = server.start()
+        settings = load_settings(
+            None,
+            env={},
+            hub_url=url,
+            token=token,
+            redact=args.redact,
+            data_dir=folder / "console",
+        )
+        return run_console(settings)
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- health -----------------------------------------------------------------
+def run_health(args: argparse.Namespace) -> int:
+    import httpx
+
+    settings = load_settings(None, hub_url=args.hub)
+    url = settings.hub_url + "/health"
+    try:
+        response = httpx.get(url, timeout=5.0)
+    except httpx.HTTPError as error:
+        print(
+            f"warroom health: cannot reach the hub at {settings.hub_url}: {error}. "
+            "Is it running? Check --hub / WARROOM_HUB.",
+            file=sys.stderr,
+        )
+        return EXIT_UNREACHABLE
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    status = body.get("status") if isinstance(body, dict) else None
+    if response.status_code == 200 and status == "ok":
+        print(
+            f"healthy: {settings.hub_url} version {body.get('version')} "
+            f"seq {body.get('seq')} hub time {body.get('hub_time')}"
+        )
+        return EXIT_OK
+    print(
+        f"warroom health: {settings.hub_url} is unhealthy: HTTP {response.status_code} "
+        f"{response.text[:200]!r}",
+        file=sys.stderr,
+    )
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
