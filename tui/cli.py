@@ -67,6 +67,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     health = sub.add_parser("health", help="check a hub: exit 0 when healthy")
     health.add_argument("--hub", metavar="URL", help="the hub's URL (env WARROOM_HUB)")
+
+    stop = sub.add_parser(
+        "stop",
+        help="kill switch from the command line (exit 0 applied, 2 refused, 3 unreachable)",
+    )
+    enable = sub.add_parser("enable", help="re-enable a pack or the global switch")
+    for command, verb in ((stop, "stop"), (enable, "re-enable")):
+        _console_flags(command)
+        target = command.add_mutually_exclusive_group(required=True)
+        target.add_argument("--pack", metavar="NAME", help=f"{verb} one pack")
+        target.add_argument("--global", dest="global_", action="store_true", help=f"{verb} all")
+        if command is stop:
+            target.add_argument("--status", action="store_true", help="show every switch")
+        command.add_argument("--reason", metavar="TEXT", help="why (required to stop)")
+        command.add_argument("--incident", metavar="INC-N", help="the incident this is for")
+        command.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
@@ -79,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_hub(args)
         if args.command == "health":
             return run_health(args)
+        if args.command in ("stop", "enable"):
+            return run_switch(args)
         settings = load_settings(
             args.config, hub_url=args.hub, token=args.token, redact=args.redact
         )
@@ -220,6 +238,44 @@ def run_demo(args: argparse.Namespace) -> int:
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- the kill switch from the command line ------------------------------------
+def run_switch(args: argparse.Namespace) -> int:
+    """``warroom stop|enable``: the CLI fallback for when the console cannot start."""
+    import asyncio
+
+    from services import emergency_stop
+
+    settings = load_settings(args.config, hub_url=args.hub, token=args.token)
+    if args.command == "stop" and args.status:
+        outcome = asyncio.run(emergency_stop.status(settings.hub_url, settings.token))
+    else:
+        enabled = args.command == "enable"
+        reason = (args.reason or "").strip()
+        if not reason and enabled:
+            reason = "re-enabled with warroom enable"
+        if not reason:
+            outcome = emergency_stop.Outcome(
+                emergency_stop.EXIT_REFUSED, "a stop needs --reason TEXT (it goes in the audit)"
+            )
+        else:
+            outcome = asyncio.run(
+                emergency_stop.set_switch(
+                    settings.hub_url,
+                    settings.token,
+                    pack=args.pack,
+                    enabled=enabled,
+                    reason=reason,
+                    incident_id=args.incident,
+                )
+            )
+    if args.json:
+        print(outcome.as_json())
+    else:
+        stream = sys.stdout if outcome.exit_code == EXIT_OK else sys.stderr
+        print(outcome.message, file=stream)
+    return outcome.exit_code
 
 
 # -- health -----------------------------------------------------------------
