@@ -1,0 +1,128 @@
+"""HTTP endpoints: health, whoami, state, packs, kill switches, heartbeats, ingest."""
+
+from __future__ import annotations
+
+import time
+from importlib import metadata
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from services.hub import validate
+from services.hub.auth import Principal
+from services.hub.common import Actor
+from services.hub.errors import BadRequest
+from services.hub.httpio import HubContext, mutate, read_json
+from services.models import AGENT_STATES
+from services.timeutil import to_rfc3339
+
+MAX_AGENT_ID = 200
+
+
+def _version() -> str:
+    try:
+        return metadata.version("warroom")
+    except metadata.PackageNotFoundError:
+        return "0.1.0"
+
+
+VERSION = _version()
+
+
+async def health(request: Request, ctx: HubContext) -> Response:
+    """``GET /health`` (no auth): liveness, clock, latest seq and the counters."""
+    return JSONResponse(
+        {
+            "status": "ok",
+            "version": VERSION,
+            "hub_time": to_rfc3339(ctx.clock()),
+            "seq": ctx.events.latest_seq,
+            "uptime_s": round(time.monotonic() - ctx.started, 1),
+            "counters": ctx.counters.as_dict(),
+        }
+    )
+
+
+async def whoami(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``GET /api/whoami``: what the caller's token allows."""
+    return JSONResponse(
+        {
+            "user": principal.user,
+            "role": principal.role,
+            "permissions": ctx.authority.permissions_of(principal.role),
+        }
+    )
+
+
+async def state(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``GET /api/state``: the snapshot's data plus the seq it includes."""
+    data = ctx.state.snapshot("initial")
+    data["seq"] = ctx.events.latest_seq
+    return JSONResponse(data)
+
+
+async def packs_status(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``GET /api/packs/status`` (AgentOS's path and shape)."""
+    return JSONResponse(ctx.state.packs_status())
+
+
+def _switch_body(body: dict[str, Any]) -> tuple[bool, str, str | None]:
+    enabled = validate.boolean(body, "enabled")
+    reason = validate.required_text(body, "reason")
+    incident_id = validate.text(body, "incident_id", required=False) or None
+    return enabled, reason, incident_id
+
+
+async def killswitch_global(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``POST /api/killswitch/global``."""
+
+    def apply(body: dict[str, Any], actor: Actor) -> tuple[int, dict[str, Any]]:
+        enabled, reason, incident_id = _switch_body(body)
+        answer = ctx.state.set_switch(
+            None, enabled=enabled, reason=reason, incident_id=incident_id, actor=actor
+        )
+        return 200, answer
+
+    return await mutate(request, ctx, principal, apply)
+
+
+async def killswitch_pack(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``POST /api/killswitch/pack/{name}``."""
+    pack = request.path_params["name"]
+    ctx.state.switches.get(pack)  # an unknown pack is 404 whatever the body says
+
+    def apply(body: dict[str, Any], actor: Actor) -> tuple[int, dict[str, Any]]:
+        enabled, reason, incident_id = _switch_body(body)
+        answer = ctx.state.set_switch(
+            pack, enabled=enabled, reason=reason, incident_id=incident_id, actor=actor
+        )
+        return 200, answer
+
+    return await mutate(request, ctx, principal, apply)
+
+
+async def heartbeat(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``POST /api/agents/{id}/heartbeat``: the answer says whether the agent may run."""
+    agent_id = request.path_params["id"]
+    if len(agent_id) > MAX_AGENT_ID:
+        raise BadRequest(f"id: longer than {MAX_AGENT_ID} characters")
+    body = await read_json(request)
+    pack = validate.required_text(body, "pack")
+    agent_state = validate.choice(body, "state", AGENT_STATES)
+    run_id = validate.text(body, "run_id", required=False) or None
+    answer = ctx.state.heartbeat(
+        agent_id,
+        pack=pack,
+        state=agent_state,
+        run_id=run_id,
+        tool_calls_per_min=validate.number(body, "tool_calls_per_min"),
+        tokens_per_min=validate.number(body, "tokens_per_min"),
+    )
+    return JSONResponse(answer)
+
+
+async def ingest_alertmanager(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``POST /api/ingest/alertmanager``: a webhook body, version 4, unchanged."""
+    body = await read_json(request)
+    return JSONResponse(ctx.state.ingest_alertmanager(body))

@@ -1,0 +1,50 @@
+"""Small pieces the hub's state modules share."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from services.models import SEVERITIES, Model, ModelError
+
+log = logging.getLogger("warroom.hub")
+M = TypeVar("M", bound=Model)
+
+# Author of timeline entries the hub writes by itself (alerts, automatic rules).
+HUB_AUTHOR = "hub"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asked for a change, as recorded in audit and timeline entries."""
+
+    user: str
+    role: str
+    client: str | None = None
+    idempotency_key: str | None = None
+
+
+def severity_rank(severity: str) -> int:
+    """0 for SEV1 (most severe) … 3 for SEV4; unknown values rank below SEV4."""
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
+
+
+def number_of(identifier: object, prefix: str) -> int:
+    """``TL-12`` → 12 for prefix ``TL-``; 0 for anything else."""
+    if isinstance(identifier, str) and identifier.startswith(prefix):
+        tail = identifier[len(prefix) :]
+        if tail.isdigit():
+            return int(tail)
+    return 0
+
+
+def load_models(cls: type[M], rows: list[dict[str, Any]], what: str) -> list[M]:
+    """Stored rows as models; a row that does not load is logged and skipped, not fatal."""
+    models: list[M] = []
+    for row in rows:
+        try:
+            models.append(cls.from_dict(row))
+        except ModelError as error:
+            log.error("skipping a stored %s that does not load: %s", what, error)
+    return models
