@@ -63,3 +63,96 @@ def test_bad_policy_names_file_and_key(tmp_path: Path, text: str, key: str) -> N
     with pytest.raises(PolicyError, match=key) as info:
         load_policy(path)
     assert "bad.toml" in str(info.value)
+
+
+def test_escalation_steps_updates_and_retrospective_defaults() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    policy = load_policy()
+    esc = policy.escalation
+    assert esc.no_progress_seconds == 1800
+    assert esc.no_progress_severities == ("SEV1", "SEV2")
+    assert esc.page_roles == ("on-call", "engineering-manager")
+    assert esc.security_categories == (
+        "pii_exposure",
+        "unauthorized_access",
+        "credential_compromise",
+        "authorization_failure",
+    )
+    assert (esc.security_role, esc.breach_role, esc.ticket_role) == (
+        "security-lead",
+        "legal",
+        "on-call",
+    )
+    assert [s.name for s in policy.steps] == [
+        "triage",
+        "contain",
+        "investigate",
+        "remediate",
+        "recover",
+        "post-incident",
+    ]
+    contain = policy.step("contain")
+    assert contain is not None and (contain.start_s, contain.end_s) == (300, 900)
+    assert policy.step("nope") is None
+    assert [policy.status_update_seconds(s) for s in ("SEV1", "SEV2", "SEV3", "SEV4")] == [
+        1800,
+        3600,
+        14400,
+        86400,
+    ]
+    resolved = datetime(2026, 11, 25, 19, 0, tzinfo=UTC)
+    assert policy.retrospective_due("SEV1", resolved) == resolved + timedelta(hours=72)
+    assert policy.retrospective_due("SEV3", resolved) is None
+    assert policy.retrospective_due("SEV2", None) is None
+
+
+def test_escalation_override_keeps_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text('[escalation]\nno_progress_minutes = 10\nbreach_role = "dpo"\n')
+    esc = load_policy(path).escalation
+    assert (esc.no_progress_minutes, esc.breach_role, esc.security_role) == (
+        10,
+        "dpo",
+        "security-lead",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[escalation]\nno_progress_minutes = 0\n", "escalation.no_progress_minutes"),
+        ("[escalation]\nno_progres_minutes = 5\n", "escalation.no_progres_minutes: unknown"),
+        ('[escalation]\npage_severities = ["SEV7"]\n', "escalation.page_severities"),
+        ('[escalation]\nsecurity_categories = ["pii"]\n', "escalation.security_categories"),
+        ('[escalation]\npage_roles = "on-call"\n', "escalation.page_roles"),
+        ('[escalation]\nbreach_role = ""\n', "escalation.breach_role"),
+        ("[status_update_minutes]\nSEV2 = 0\n", "status_update_minutes.SEV2"),
+        ("[retrospective]\nhours = -1\n", "retrospective.hours"),
+        ('[retrospective]\nseverities = ["SEV0"]\n', "retrospective.severities"),
+        ('[[steps]]\nstatus = "triage"\n', "steps: missing contain"),
+        ("[[steps]]\nstart = 1\n", r"steps\[0\].status"),
+        ('[[steps]]\nstatus = "triage"\nstart = 5\nend = 1\n', r"steps\[0\].end"),
+        ('[[steps]]\nstatus = "triage"\nend = -1\n', r"steps\[0\].end"),
+    ],
+)
+def test_bad_escalation_tables_name_file_and_key(tmp_path: Path, text: str, key: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(PolicyError, match=key) as info:
+        load_policy(path)
+    assert "bad.toml" in str(info.value)
+
+
+def test_steps_are_replaced_whole_and_checked(tmp_path: Path) -> None:
+    steps = "".join(
+        f'[[steps]]\nstatus = "{name}"\n'
+        for name in ("triage", "contain", "investigate", "remediate", "recover")
+    )
+    path = tmp_path / "p.toml"
+    path.write_text(steps + '[[steps]]\nstatus = "post-incident"\n[[steps]]\nstatus = "x"\n')
+    with pytest.raises(PolicyError, match="post-incident must be the last step"):
+        load_policy(path)
+    path.write_text(steps + '[[steps]]\nstatus = "triage"\n')
+    with pytest.raises(PolicyError, match="listed twice"):
+        load_policy(path)
