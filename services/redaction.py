@@ -12,11 +12,14 @@ findings merge into one redaction of the highest-priority kind, so nothing is le
 half-shown.
 
 Speed: Python's ``re`` spends ~10 ns per character on a pattern that does not start
-with a literal, so ~30 patterns over every character would take milliseconds. Four
-cheap *locator* scans find where PII could be (label keywords, key prefixes, digit
-runs, street suffixes, plus ``@``) and the rules run only there; one rule (random-
-looking strings) scans everything. :meth:`Redactor.scan_everything` is the slow
-reference that the tests hold the fast path to.
+with a literal, so ~30 patterns over every character would take milliseconds. So:
+key patterns start with their literal (``sk-``, ``AKIA``), which ``re`` finds with a
+fast substring search; labelled rules are tried only where their label word occurs
+(``str.find`` on the lowercased text); number, street and e-mail rules run in windows
+around digit runs, street suffixes and ``@``; only the random-looking-string rule
+scans everything. A 4 KiB note takes a few hundred microseconds. Numbers are ASCII
+digits. :meth:`Redactor.scan_everything` is the slow reference that the tests hold
+the fast path to.
 """
 
 from __future__ import annotations
