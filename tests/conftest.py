@@ -1,0 +1,41 @@
+"""Shared fixtures: a real hub on an ephemeral loopback port (see tests/hubtools.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.hubtools import HubFactory, RunningHub, start_hub
+
+__all__ = ["RunningHub", "hub", "hub_factory"]
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[RunningHub]:
+    """One hub with the 7 AgentOS packs and a 0.5 s stream heartbeat."""
+    running = start_hub(tmp_path / "hub")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def hub_factory(tmp_path: Path) -> Iterator[HubFactory]:
+    """``hub_factory(**config_overrides)`` → a new hub; all are stopped at teardown."""
+    started: list[RunningHub] = []
+
+    def make(**overrides: Any) -> RunningHub:
+        data_dir = overrides.pop("data_dir", tmp_path / f"hub-{len(started)}")
+        running = start_hub(data_dir, **overrides)
+        started.append(running)
+        return running
+
+    try:
+        yield make
+    finally:
+        for running in started:
+            running.stop()

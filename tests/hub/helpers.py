@@ -1,0 +1,80 @@
+"""Helpers for the hub's tests: payloads from the fixtures folder and stream reading."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+
+from tests.hubtools import RunningHub
+
+# shared/ lies beside the repository, for developers and CI alike.
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "alertmanager"
+
+Frame = dict[str, Any]
+
+
+def fixture(name: str) -> dict[str, Any]:
+    """One webhook body from the captured Alertmanager fixtures."""
+    data: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return data
+
+
+def fixture_lines() -> list[dict[str, Any]]:
+    """The 5 webhook bodies of one Alertmanager run, in arrival order."""
+    text = (FIXTURES / "webhook-payloads.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def audit(hub: RunningHub) -> list[dict[str, Any]]:
+    """The hub's stored audit records (read through its store's file)."""
+    raw = json.loads((hub.data_dir / "hub.json").read_text(encoding="utf-8"))
+    return list(raw.get("audit", {}).values())
+
+
+def stream(hub: RunningHub, role: str = "viewer") -> Any:
+    """``async with stream(hub) as ws``: a websocket on the hub's stream."""
+    return connect(hub.ws_url, additional_headers=hub.headers(role), open_timeout=5)
+
+
+async def hello(ws: ClientConnection, resume_from: int | None) -> None:
+    await ws.send(json.dumps({"type": "hello", "resume_from": resume_from}))
+
+
+async def recv(ws: ClientConnection, within: float = 5.0) -> Frame:
+    """The next frame, as JSON, within ``within`` seconds."""
+    text = await asyncio.wait_for(ws.recv(), within)
+    frame: Frame = json.loads(text)
+    return frame
+
+
+async def recv_until(
+    ws: ClientConnection, match: Callable[[Frame], bool], within: float = 5.0
+) -> list[Frame]:
+    """Frames up to and including the first that ``match``es (heartbeats included)."""
+    deadline = time.monotonic() + within
+    frames: list[Frame] = []
+    while True:
+        frame = await recv(ws, max(0.01, deadline - time.monotonic()))
+        frames.append(frame)
+        if match(frame):
+            return frames
+
+
+def events_only(frames: list[Frame]) -> list[Frame]:
+    """Drop heartbeats and snapshots."""
+    return [f for f in frames if f["type"] not in ("heartbeat", "snapshot")]
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 5.0, interval: float = 0.02) -> None:
+    """Poll ``check`` until true, or fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(interval)

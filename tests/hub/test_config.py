@@ -1,0 +1,95 @@
+"""The hub config file: the documented shape loads, anything else names file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from services.hub.auth import DEFAULT_PERMISSIONS
+from services.hub.config import AGENTOS_PACKS, HubConfigError, TokenEntry, load_hub_config
+
+EXAMPLE = """
+[hub]
+host = "127.0.0.1"
+port = 8080
+data_dir = "/var/lib/warroom"
+heartbeat_interval_s = 2.0
+ring_size = 10000
+packs = ["marketing", "finance", "engineering", "devops", "legal", "research", "support"]
+
+[[tokens]]
+token = "s3cret-alice"
+user = "alice"
+role = "incident-commander"
+
+[[tokens]]
+token = "agents-token"
+user = "agent-fleet"
+role = "agent"
+
+[permissions]
+"killswitch.pack" = ["team-lead", "on-call", "incident-commander", "security-lead"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "hub.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_documented_example_loads(tmp_path: Path) -> None:
+    config = load_hub_config(write(tmp_path, EXAMPLE))
+    assert config.port == 8080
+    assert config.data_dir == Path("/var/lib/warroom")
+    assert config.packs == list(AGENTOS_PACKS)
+    assert config.tokens[0] == TokenEntry("s3cret-alice", "alice", "incident-commander")
+    assert config.permissions["killswitch.pack"][-1] == "security-lead"
+    assert config.permissions["read"] == DEFAULT_PERMISSIONS["read"]
+    assert config.policy_path is None
+
+
+def test_an_empty_file_gives_the_defaults(tmp_path: Path) -> None:
+    config = load_hub_config(write(tmp_path, ""))
+    assert (config.host, config.port, config.heartbeat_interval_s) == ("127.0.0.1", 8080, 2.0)
+    assert config.tokens == []
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[hub]\nprot = 1", "hub.prot"),
+        ("[hub]\nport = 70000", "hub.port"),
+        ("[hub]\nport = true", "hub.port"),
+        ("[hub]\nheartbeat_interval_s = 0", "hub.heartbeat_interval_s"),
+        ("[hub]\nring_size = 1.5", "hub.ring_size"),
+        ("[hub]\npacks = []", "hub.packs"),
+        ('[hub]\npacks = ["a b"]', "hub.packs"),
+        ('[hub]\npacks = ["a", "a"]', "hub.packs"),
+        ("[extra]\nx = 1", "extra"),
+        ('[[tokens]]\ntoken = "t"\nuser = "u"\nrole = "admin"', "tokens[0].role"),
+        ('[[tokens]]\ntoken = ""\nuser = "u"\nrole = "cto"', "tokens[0].token"),
+        ('[[tokens]]\ntoken = "t"\nuser = "u"\nrole = "cto"\nshell = 1', "tokens[0].shell"),
+        (
+            '[[tokens]]\ntoken = "t"\nuser = "u"\nrole = "cto"\n'
+            '[[tokens]]\ntoken = "t"\nuser = "v"\nrole = "cto"',
+            "tokens[1].token",
+        ),
+        ('[permissions]\n"killswitch.all" = ["cto"]', "permissions.killswitch.all"),
+        ('[permissions]\nread = ["root"]', "permissions.read"),
+        ('[permissions]\nread = "viewer"', "permissions.read"),
+        ("not toml = = =", "not valid TOML"),
+    ],
+)
+def test_bad_config_names_file_and_key(tmp_path: Path, text: str, key: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(HubConfigError) as refused:
+        load_hub_config(path)
+    assert str(refused.value).startswith(f"{path}: ")
+    assert key in str(refused.value)
+
+
+def test_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(HubConfigError, match="cannot read"):
+        load_hub_config(tmp_path / "absent.toml")

@@ -1,0 +1,48 @@
+"""The in-memory event log: seq blocks, replay window, fan-out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.hub.events import Close, MemoryEventLog
+from services.timeutil import utcnow
+from storage.hub_store import TinyHubStore
+
+
+def test_seq_continues_above_the_reserved_block_after_a_restart(tmp_path: Path) -> None:
+    store = TinyHubStore(tmp_path, fsync=False)
+    log = MemoryEventLog(store, utcnow, ring_size=10, block_size=4)
+    seqs = [log.append("x", {})["seq"] for _ in range(6)]
+    assert seqs == [1, 2, 3, 4, 5, 6]
+    store.close()
+    store = TinyHubStore(tmp_path, fsync=False)
+    again = MemoryEventLog(store, utcnow, ring_size=10, block_size=4)
+    assert again.latest_seq == 8  # the base below the next block
+    assert again.append("x", {})["seq"] == 9
+
+
+def test_since(tmp_path: Path) -> None:
+    log = MemoryEventLog(TinyHubStore(tmp_path, fsync=False), utcnow, ring_size=3)
+    assert log.since(0) == []
+    assert log.since(1) is None
+    for _ in range(5):
+        log.append("x", {})
+    assert [e["seq"] for e in log.since(2) or []] == [3, 4, 5]
+    assert log.since(1) is None  # 2 is gone
+    assert log.since(5) == []
+    assert log.since(6) is None
+
+
+def test_fan_out_and_overflow(tmp_path: Path) -> None:
+    log = MemoryEventLog(TinyHubStore(tmp_path, fsync=False), utcnow)
+    fast = log.subscribe(10)
+    slow = log.subscribe(2)
+    for _ in range(3):
+        log.append("x", {"k": "ü"})
+    assert fast.queue.qsize() == 3
+    assert '"k":"ü"' in str(fast.queue.get_nowait())
+    assert slow.queue.qsize() == 1
+    assert slow.queue.get_nowait() == Close(1013, "too slow: resume from your last seq")
+    assert log.subscriber_count == 1
+    log.close_all(1001, "bye")
+    assert log.subscriber_count == 0

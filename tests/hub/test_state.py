@@ -1,0 +1,149 @@
+"""HubState rules with a frozen, steppable clock (no server)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.hub.alertmanager import IncomingAlert
+from services.hub.events import MemoryEventLog
+from services.hub.state import HubState
+from services.models import Alert
+from services.policy import load_policy
+from storage.hub_store import TinyHubStore
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 25, 18, 0, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def state(tmp_path: Path, clock: Clock) -> HubState:
+    store = TinyHubStore(tmp_path, fsync=False)
+    events = MemoryEventLog(store, clock, ring_size=1000)
+    return HubState(
+        packs=["support", "legal"],
+        store=store,
+        events=events,
+        clock=clock,
+        policy=load_policy(),
+        agent_timeout_s=15.0,
+        max_alerts=3,
+    )
+
+
+def statuses(state: HubState) -> list[dict[str, Any]]:
+    events = state.events.since(0) or []
+    return [e["data"]["agent"] for e in events if e["type"] == "agent.status"]
+
+
+def beat(hub_state: HubState, /, **changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "pack": "support",
+        "state": "running",
+        "run_id": "r1",
+        "tool_calls_per_min": 10.0,
+        "tokens_per_min": 100.0,
+    }
+    body.update(changes)
+    return hub_state.heartbeat("bot", **body)
+
+
+def test_agent_status_on_state_or_run_change(state: HubState, clock: Clock) -> None:
+    beat(state)
+    clock.advance(1)
+    beat(state)  # nothing new
+    beat(state, run_id="r2")
+    beat(state, state="stopped", run_id=None)
+    assert [(a["state"], a["run_id"]) for a in statuses(state)] == [
+        ("running", "r1"),
+        ("running", "r2"),
+        ("stopped", None),
+    ]
+
+
+def test_rate_changes_at_most_every_five_seconds(state: HubState, clock: Clock) -> None:
+    beat(state)
+    for rate in (11.0, 12.0, 13.0, 14.0):
+        clock.advance(1)
+        beat(state, tool_calls_per_min=rate)
+    assert len(statuses(state)) == 1
+    assert state.agents()[0].tool_calls_per_min == 14.0  # the state itself is current
+    clock.advance(1)
+    beat(state, tool_calls_per_min=15.0)
+    assert [a["tool_calls_per_min"] for a in statuses(state)] == [10.0, 15.0]
+
+
+def test_silent_agent_is_marked_error_once(state: HubState, clock: Clock) -> None:
+    beat(state)
+    clock.advance(15)
+    state.tick(clock())
+    assert len(statuses(state)) == 1
+    clock.advance(0.1)
+    state.tick(clock())
+    state.tick(clock())
+    assert [a["state"] for a in statuses(state)] == ["running", "error"]
+    beat(state)  # it is back
+    assert [a["state"] for a in statuses(state)] == ["running", "error", "running"]
+
+
+def test_heartbeat_for_an_unknown_pack_is_404(state: HubState) -> None:
+    from services.hub.errors import NotFound
+
+    with pytest.raises(NotFound):
+        beat(state, pack="billing")
+
+
+def _alert(fingerprint: str, firing: bool = True) -> IncomingAlert:
+    alert = Alert(
+        fingerprint=fingerprint,
+        status="firing" if firing else "resolved",
+        severity="SEV4",
+        category="rate_limit_breach",
+        title=fingerprint,
+        started_at="2026-11-25T17:00:00.000Z",
+        pack="support",
+        ended_at=None if firing else "2026-11-25T17:30:00.000Z",
+    )
+    return IncomingAlert(alert=alert, firing=firing)
+
+
+def test_alerts_are_bounded_evicting_resolved_first(state: HubState) -> None:
+    state.alerts.ingest([_alert("a"), _alert("b"), _alert("c")], state.incidents)
+    state.alerts.ingest([_alert("b", firing=False)], state.incidents)
+    state.alerts.ingest([_alert("d")], state.incidents)
+    assert [a.fingerprint for a in state.alerts.all()] == ["a", "c", "d"]
+    state.alerts.ingest([_alert("e")], state.incidents)
+    assert [a.fingerprint for a in state.alerts.all()] == ["c", "d", "e"]
+
+
+def test_a_refiring_alert_opens_a_new_incident_once_the_old_is_resolved(state: HubState) -> None:
+    from services.hub.common import Actor
+
+    state.alerts.ingest([_alert("a")], state.incidents)
+    first = state.alerts.get("a")
+    assert first is not None and first.incident_id == "INC-1"
+    state.alerts.ingest([_alert("a", firing=False)], state.incidents)
+    state.alerts.ingest([_alert("a")], state.incidents)  # fires again: same incident, still open
+    again = state.alerts.get("a")
+    assert again is not None and (again.incident_id, again.repeat_count) == ("INC-1", 1)
+    state.incidents.resolve("INC-1", "fixed", Actor("alice", "cto"))
+    state.alerts.ingest([_alert("a", firing=False)], state.incidents)
+    state.alerts.ingest([_alert("a")], state.incidents)
+    latest = state.alerts.get("a")
+    assert latest is not None and latest.incident_id == "INC-2"
