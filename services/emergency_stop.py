@@ -33,9 +33,12 @@ class Outcome:
     data: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> str:
-        body = {"ok": self.exit_code == EXIT_APPLIED, "exit_code": self.exit_code}
-        body["message"] = self.message
-        body.update(self.data)
+        body: dict[str, Any] = {
+            "ok": self.exit_code == EXIT_APPLIED,
+            "exit_code": self.exit_code,
+            "message": self.message,
+            **self.data,
+        }
         return json.dumps(body, indent=2, sort_keys=True)
 
 
