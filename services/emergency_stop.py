@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.api_client import HubClient, HubRefused, HubUnreachable, new_idempotency_key
+from services.textsafe import make_visible
 
 EXIT_APPLIED = 0
 EXIT_REFUSED = 2
@@ -72,7 +73,7 @@ async def set_switch(
             except HubRefused as error:
                 return Outcome(
                     EXIT_REFUSED,
-                    f"refused: {error.message} (HTTP {error.status} {error.code})",
+                    f"refused: {make_visible(error.message)} (HTTP {error.status} {error.code})",
                     {"status": error.status, "code": error.code, "idempotency_key": key},
                 )
             except HubUnreachable as error:
@@ -82,7 +83,7 @@ async def set_switch(
             verb = "re-enabled" if enabled else "STOPPED"
             changed = answer.get("changed", True)
             note = "" if changed else " (it already was; nothing changed)"
-            by = applied.get("changed_by") if isinstance(applied, dict) else None
+            by = make_visible(applied.get("changed_by") if isinstance(applied, dict) else None)
             return Outcome(
                 EXIT_APPLIED,
                 f"{target} {verb}{note}; by {by}, attempt {attempt + 1}",
@@ -104,7 +105,8 @@ async def status(hub_url: str, token: str) -> Outcome:
         async with HubClient(hub_url, token) as client:
             data = await client.packs_status()
     except HubRefused as error:
-        return Outcome(EXIT_REFUSED, f"refused: {error.message} (HTTP {error.status})")
+        message = make_visible(error.message)
+        return Outcome(EXIT_REFUSED, f"refused: {message} (HTTP {error.status})")
     except HubUnreachable as error:
         return Outcome(
             EXIT_UNREACHABLE,
@@ -116,9 +118,9 @@ async def status(hub_url: str, token: str) -> Outcome:
 def _switch_words(switch: dict[str, Any]) -> str:
     if switch.get("enabled", True):
         return "enabled"
-    who = switch.get("changed_by") or "?"
-    when = switch.get("changed_at") or "?"
-    why = switch.get("reason") or ""
+    who = make_visible(switch.get("changed_by") or "?")
+    when = make_visible(switch.get("changed_at") or "?")
+    why = make_visible(switch.get("reason") or "")
     return f"STOPPED by {who} at {when}: {why}"
 
 
@@ -132,6 +134,6 @@ def format_status(data: dict[str, Any]) -> str:
         counts = f"{agents.get('running', 0)}/{agents.get('total', 0)} running"
         if agents.get("stopped"):
             counts += f", {agents['stopped']} stopped"
-        name = str(pack.get("name", "?")).ljust(width)
+        name = make_visible(pack.get("name", "?")).ljust(width)
         lines.append(f"{name}  {_switch_words(pack).ljust(9)}  {counts}")
     return "\n".join(lines)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from services.settings import ConsoleSettings, SettingsError, load_settings
+from services.textsafe import make_visible
 
 if TYPE_CHECKING:
     from services.hub.config import HubConfig
@@ -31,8 +32,21 @@ EXIT_REFUSED = 2
 EXIT_UNREACHABLE = 3
 
 
-def _quiet_http_logs() -> None:
-    """httpx logs every request at INFO: one line a heartbeat would bury the hub's own log."""
+class SafeFormatter(logging.Formatter):
+    """Log lines quote reasons, names and notes people sent: never let one be an escape."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return make_visible(super().format(record), keep_newlines=True)
+
+
+def _setup_logging(filename: Path | None = None) -> None:
+    """The hub's log, to stderr or a file, escapes made visible."""
+    handler: logging.Handler = (
+        logging.FileHandler(filename) if filename else logging.StreamHandler(sys.stderr)
+    )
+    handler.setFormatter(SafeFormatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    # httpx logs every request at INFO: one line a heartbeat would bury the hub's own log.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
@@ -154,8 +168,7 @@ def run_hub(args: argparse.Namespace) -> int:
     from services.hub.server import run_foreground
     from services.simulator import PACKS, ScenarioError
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    _quiet_http_logs()
+    _setup_logging()
     try:
         config = load_hub_config(args.config) if args.config else HubConfig(packs=list(PACKS))
     except HubConfigError as error:
@@ -201,12 +214,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     folder = Path(tempfile.mkdtemp(prefix="warroom-demo-"))
     # The hub shares the terminal with the console: its logs go to a file, not the screen.
-    logging.basicConfig(
-        filename=folder / "hub.log",
-        level=logging.INFO,
-        format="%(asctime)s %(name)s %(levelname)s %(message)s",
-    )
-    _quiet_http_logs()
+    _setup_logging(folder / "hub.log")
     token = secrets.token_urlsafe(24)
     user = os.environ.get("USER") or getpass.getuser()
     config = HubConfig(

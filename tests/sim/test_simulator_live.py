@@ -1,0 +1,143 @@
+"""The simulator against a real hub: agents obey the kill switch; scenarios open incidents."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.simulator import FLEET, Simulator
+from tests.hubtools import RunningHub, start_hub
+
+
+def _sim_hub(tmp_path: Path, scenario: str, **sim: Any) -> RunningHub:
+    holder: dict[str, Simulator] = {}
+
+    async def background(base_url: str) -> None:
+        tokens = {"agent": "test-token-agent", "ingest": "test-token-ingest"}
+        simulator = Simulator(
+            base_url,
+            tokens["agent"],
+            tokens["ingest"],
+            scenario=scenario,
+            seed=3,
+            tick_s=0.2,
+            time_scale=0.05,
+            **sim,
+        )
+        holder["sim"] = simulator
+        await simulator.run()
+
+    return start_hub(tmp_path / "hub", background=background)
+
+
+@pytest.fixture
+def sim_hub(tmp_path: Path) -> Iterator[Callable[..., RunningHub]]:
+    started: list[RunningHub] = []
+
+    def make(scenario: str, **sim: Any) -> RunningHub:
+        running = _sim_hub(tmp_path, scenario, **sim)
+        started.append(running)
+        return running
+
+    yield make
+    for running in started:
+        running.stop()
+
+
+def _wait(predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def _pack(hub: RunningHub, name: str) -> dict[str, Any]:
+    status = hub.client("viewer").get("/api/packs/status").json()
+    return next(p for p in status["packs"] if p["name"] == name)
+
+
+def test_pack_switch_really_stops_and_restarts_agents(sim_hub) -> None:
+    hub = sim_hub("calm")
+    _wait(lambda: _pack(hub, "support")["agents"]["running"] == len(FLEET["support"]))
+    answer = hub.client("on-call").post(
+        "/api/killswitch/pack/support", json={"enabled": False, "reason": "test"}
+    )
+    assert answer.status_code == 200
+    _wait(lambda: _pack(hub, "support")["agents"]["stopped"] == len(FLEET["support"]))
+    # Only that pack stopped.
+    assert _pack(hub, "finance")["agents"]["stopped"] == 0
+    hub.client("on-call").post(
+        "/api/killswitch/pack/support", json={"enabled": True, "reason": "ok"}
+    )
+    _wait(lambda: _pack(hub, "support")["agents"]["running"] == len(FLEET["support"]))
+
+
+def test_global_switch_stops_every_pack(sim_hub) -> None:
+    hub = sim_hub("calm")
+    total = sum(len(agents) for agents in FLEET.values())
+
+    def counts(state: str) -> int:
+        packs = hub.client("viewer").get("/api/packs/status").json()["packs"]
+        return sum(p["agents"][state] for p in packs)
+
+    _wait(lambda: counts("running") == total)
+    hub.client("incident-commander").post(
+        "/api/killswitch/global", json={"enabled": False, "reason": "all stop"}
+    )
+    _wait(lambda: counts("stopped") == total)
+    hub.client("incident-commander").post(
+        "/api/killswitch/global", json={"enabled": True, "reason": "restore"}
+    )
+    _wait(lambda: counts("running") == total)
+
+
+def _incidents(hub: RunningHub) -> list[dict[str, Any]]:
+    return hub.client("viewer").get("/api/incidents").json()["incidents"]
+
+
+def test_pii_leak_opens_a_sev1_security_incident(sim_hub) -> None:
+    hub = sim_hub("pii-leak")
+    incident = _wait(lambda: next(iter(_incidents(hub)), None))
+    assert (incident["severity"], incident["category"]) == ("SEV1", "pii_exposure")
+    assert incident["packs"] == ["support"]
+
+
+def test_runaway_climbs_fires_and_resolves_once_stopped(sim_hub) -> None:
+    hub = sim_hub("runaway")
+    incident = _wait(lambda: next(iter(_incidents(hub)), None))
+    assert (incident["severity"], incident["category"]) == ("SEV2", "runaway_agent")
+    assert incident["packs"] == ["marketing"]
+    state = hub.client("viewer").get("/api/state").json()
+    looping = next(a for a in state["agents"] if a["id"] == "campaign-writer")
+    assert looping["tool_calls_per_min"] > 150
+    hub.client("on-call").post(
+        "/api/killswitch/pack/marketing", json={"enabled": False, "reason": "runaway"}
+    )
+
+    def resolved() -> bool:
+        alerts = hub.client("viewer").get("/api/state").json()["alerts"]
+        return any(a["status"] == "resolved" and a["agent"] == "campaign-writer" for a in alerts)
+
+    _wait(resolved)
+
+
+def test_same_seed_same_story(tmp_path: Path) -> None:
+    """Two runs with one seed report the same agents with the same base rates."""
+    one = Simulator("http://x", "a", "i", scenario="demo", seed=11)
+    two = Simulator("http://x", "a", "i", scenario="demo", seed=11)
+    assert [(a.id, a.base_rate) for a in one.agents.values()] == [
+        (a.id, a.base_rate) for a in two.agents.values()
+    ]
+    assert one.steps == two.steps
+
+
+def test_storm_sends_alerts_at_its_rate(sim_hub) -> None:
+    hub = sim_hub("storm", storm_rate=100.0)
+    _wait(lambda: len(hub.client("viewer").get("/api/state").json()["alerts"]) >= 100)
