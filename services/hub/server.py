@@ -133,7 +133,6 @@ class HubServer:
         self._background = background
         self._clock = clock
         self._server: _Server | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._url: str | None = None
         self._error: BaseException | None = None
@@ -155,13 +154,16 @@ class HubServer:
         if self._thread is not None:
             raise RuntimeError("HubServer.start() called twice")
         sock = _bind(self.config.host, self.config.port)
-        server = _uvicorn(self.config, self._clock)
+        try:
+            server = _uvicorn(self.config, self._clock)
+        except BaseException:
+            sock.close()
+            raise
         self._server = server
         ready = threading.Event()
 
         def run() -> None:
             loop = asyncio.new_event_loop()
-            self._loop = loop
             try:
                 loop.run_until_complete(_serve(server, sock, self._background, ready.set))
             except BaseException as error:  # SystemExit from a failed lifespan, too
@@ -191,7 +193,7 @@ class HubServer:
         if thread.is_alive():
             server.force_exit = True
             thread.join(STOP_TIMEOUT_S)
-        self._server = self._thread = self._loop = None
+        self._server = self._thread = None
         self._url = None
 
     def __enter__(self) -> HubServer:
@@ -209,7 +211,11 @@ def run_foreground(config: HubConfig, background: Background | None = None) -> N
             level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s"
         )
     sock = _bind(config.host, config.port)
-    server = _uvicorn(config, utcnow)
+    try:
+        server = _uvicorn(config, utcnow)
+    except BaseException:
+        sock.close()
+        raise
     log.info("hub listening on %s (data in %s)", _base_url(sock), config.data_dir)
     # uvicorn re-raises the signal it caught once shut down; Ctrl-C is the normal way out.
     with contextlib.suppress(KeyboardInterrupt):

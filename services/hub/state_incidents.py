@@ -39,7 +39,11 @@ class IncidentDesk:
     # -- queries --------------------------------------------------------------
     def all(self) -> list[Incident]:
         """Every incident, open ones first, newest first within each group."""
-        ordered = sorted(self._incidents.values(), key=lambda i: i.opened_at, reverse=True)
+        ordered = sorted(
+            self._incidents.values(),
+            key=lambda i: (i.opened_at, number_of(i.id, "INC-")),
+            reverse=True,
+        )
         return sorted(ordered, key=lambda i: not i.is_open)
 
     def get(self, incident_id: str) -> Incident:

@@ -62,10 +62,13 @@ async def stream(websocket: WebSocket) -> None:
     try:
         reader = asyncio.create_task(_drain(websocket))
         writer = asyncio.create_task(_write(ctx, websocket, opening, subscription))
-        _, pending = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+        done, pending = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                log.debug("stream connection ended: %r", task.exception())
     finally:
         ctx.events.unsubscribe(subscription)
 

@@ -25,6 +25,11 @@ def fixture(name: str) -> dict[str, Any]:
     return data
 
 
+def fixture_any(name: str) -> Any:
+    """Any JSON file of the captured fixtures (some are lists)."""
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
 def fixture_lines() -> list[dict[str, Any]]:
     """The 5 webhook bodies of one Alertmanager run, in arrival order."""
     text = (FIXTURES / "webhook-payloads.jsonl").read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ import pytest
 from services.hub.alertmanager import parse_webhook
 from services.hub.errors import BadRequest
 from services.policy import load_policy
-from tests.hub.helpers import fixture, fixture_lines
+from tests.hub.helpers import fixture, fixture_any, fixture_lines
 from tests.hubtools import RunningHub
 
 NOW = datetime(2026, 11, 25, 18, 0, 0, tzinfo=UTC)
@@ -240,3 +240,10 @@ def test_untrusted_text_is_stored_as_is(hub: RunningHub) -> None:
     payload["alerts"][0]["annotations"]["summary"] = nasty
     ingest(hub, payload)
     assert alerts_of(hub)["65e4f9066fb1276e"]["title"] == nasty
+
+
+@pytest.mark.parametrize("name", ["api-v2-alerts.json", "api-v2-alerts-groups.json"])
+def test_alertmanager_api_bodies_are_not_webhooks(hub: RunningHub, name: str) -> None:
+    answer = ingest(hub, fixture_any(name))
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "bad_request"
