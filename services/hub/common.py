@@ -7,9 +7,28 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from services.models import SEVERITIES, Model, ModelError
+from services.textsafe import make_visible
 
 log = logging.getLogger("warroom.hub")
 M = TypeVar("M", bound=Model)
+
+
+class _VisibleArgs(logging.Filter):
+    """Make the arguments of the hub's log lines terminal-safe.
+
+    They carry reasons, titles, agent ids and paths sent by others; an escape
+    sequence in one must not reach the terminal running ``warroom hub``.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                arg if isinstance(arg, int | float) else make_visible(arg) for arg in record.args
+            )
+        return True
+
+
+log.addFilter(_VisibleArgs())
 
 # Author of timeline entries the hub writes by itself (alerts, automatic rules).
 HUB_AUTHOR = "hub"

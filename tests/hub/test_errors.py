@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
+import logging
 from collections.abc import Iterator
+
+import pytest
 
 from tests.hubtools import RunningHub
 
@@ -77,3 +81,21 @@ def test_health(hub: RunningHub) -> None:
     assert set(health) == {"status", "version", "hub_time", "seq", "uptime_s", "counters"}
     assert health["status"] == "ok"
     assert health["version"] == "0.1.0"
+
+
+def test_untrusted_text_reaches_the_log_made_visible(
+    hub: RunningHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="warroom.hub")
+    reason = "stop \x1b]52;c;ZXZpbA==\x07 now"
+    body = {"enabled": False, "reason": reason}
+    assert hub.client("incident-commander").post("/api/killswitch/global", json=body).is_success
+    # http.client sends the path as written; the hub percent-decodes it to ESC.
+    conn = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=5)
+    conn.request("GET", "/api/incidents/%1B[2J", headers=hub.headers("viewer"))
+    assert conn.getresponse().status == 404
+    conn.close()
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "stop ␛]52;c;ZXZpbA==␇ now" in logged
+    assert "/api/incidents/␛[2J" in logged
+    assert "\x1b" not in logged
