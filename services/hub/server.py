@@ -65,10 +65,10 @@ def _bind(host: str, port: int) -> socket.socket:
 
 def _base_url(sock: socket.socket) -> str:
     host, port = sock.getsockname()[:2]
+    # A wildcard address is not one to connect to: name loopback instead.
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
     if ":" in host:
         host = f"[{host}]"
-    elif host == "0.0.0.0":
-        host = "127.0.0.1"
     return f"http://{host}:{port}"
 
 
@@ -80,7 +80,8 @@ def _uvicorn(config: HubConfig, clock: Clock) -> _Server:
         port=config.port,
         log_level="warning",
         lifespan="on",
-        # websockets 17 dropped the legacy API uvicorn's "websockets" protocol uses.
+        # uvicorn's "websockets" protocol rides websockets' legacy API, deprecated
+        # since websockets 14; the sans-I/O one is its replacement.
         ws="websockets-sansio",
         ws_max_size=1024 * 1024,
         timeout_graceful_shutdown=5,
