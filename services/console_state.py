@@ -58,7 +58,7 @@ class StreamCounters:
     def nonzero(self) -> dict[str, int]:
         """The anomaly counters that are not zero (``frames`` is not an anomaly)."""
         values = {
-            "bad": self.bad_frames,
+            "bad frames": self.bad_frames,
             "dup": self.duplicates,
             "gaps": self.gaps,
             "resyncs": self.resyncs,

@@ -20,7 +20,7 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -121,6 +121,7 @@ class StreamClient:
         max_delay: float = MAX_DELAY_S,
         rng: random.Random | None = None,
         open_timeout: float = 10.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.url = url
         self.token = token
@@ -130,6 +131,7 @@ class StreamClient:
         self.max_delay = max_delay
         self.rng = rng or random.Random()
         self.open_timeout = open_timeout
+        self.sleep = sleep  # tests record the backoff instead of waiting it out
         self.heartbeat_interval_s = 2.0
         self._last_seq = resume_from
         self._status = StreamStatus()
@@ -189,7 +191,12 @@ class StreamClient:
                 close_code=ended.code,
                 counters=self._count(reconnects=1),
             )
-            await asyncio.sleep(delay)
+            await self.sleep(delay)
+
+    def drop(self) -> None:
+        """Close the current connection; the client reconnects and resumes as after any drop."""
+        if self._ws is not None:
+            self._closing = asyncio.ensure_future(self._ws.close())
 
     def stop(self) -> None:
         """Stop after the current session (closing it now)."""

@@ -142,6 +142,10 @@ class WarroomApp(App[None]):
         if message.status.state == "live" and self.identity is None and self.connect:
             self.fetch_identity()
 
+    def on_dashboard_screen_ready(self, _: DashboardScreen.Ready) -> None:
+        """Draw what arrived before the dashboard was mounted."""
+        self.flush()
+
     def on_identity_known(self, message: IdentityKnown) -> None:
         """Show ``user@hub`` in the connection bar."""
         self.identity = message
@@ -180,19 +184,19 @@ class WarroomApp(App[None]):
     # -- actions --------------------------------------------------------------
 
     def action_help(self) -> None:
-        """Open the help screen for the screen in front."""
+        """Open the help screen listing the keys of the screen in front."""
         if isinstance(self.screen, HelpScreen):
             return
         keys: list[tuple[str, str]] = []
-        seen: set[tuple[str, str]] = set()
         for active in self.screen.active_bindings.values():
             binding = active.binding
-            if not binding.description:
-                continue
-            entry = (self.get_key_display(binding), binding.description)
-            if entry not in seen:
-                seen.add(entry)
-                keys.append(entry)
+            # Shown bindings are the screen's actions; the tables' own
+            # navigation keys are summed up in one line below.
+            if binding.show and binding.description:
+                entry = (self.get_key_display(binding), binding.description)
+                if entry not in keys:
+                    keys.append(entry)
+        keys.append(("↑ ↓ pgup pgdn", "Move in the focused table"))
         keys.append((self.get_key_display(Binding("ctrl+p", "", "")), "Command palette"))
         self.push_screen(HelpScreen(keys))
 

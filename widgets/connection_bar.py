@@ -2,8 +2,9 @@
 
 ``LIVE``, ``RECONNECTING (3)``, ``STALE 48 s``, ``RESYNCED`` or
 ``UNAUTHORIZED`` on the left (its class, ``-live``, ``-stale``…, selects the
-colour, but the words alone say it), then the last error, the stream's
-anomaly counters when any is nonzero, ``user@hub`` and ``HH:MM:SS UTC``.
+colour, but the words alone say it), then the stream's anomaly counters when
+any is nonzero and the last error (these give way on a narrow terminal), then
+``user@hub`` and ``HH:MM:SS UTC``.
 """
 
 from __future__ import annotations
@@ -27,11 +28,14 @@ class ConnectionBar(Horizontal):
 
     DEFAULT_CSS = """
     ConnectionBar { height: 1; width: 1fr; background: $panel; }
-    ConnectionBar > Static { width: auto; height: 1; padding: 0 1; }
     ConnectionBar > #conn-state { text-style: bold; min-width: 8; }
+    /* The middle gives way first: the state and the clock must always show. */
+    ConnectionBar > #conn-counters { width: auto; max-width: 30; color: $text-warning; }
     ConnectionBar > #conn-detail { width: 1fr; color: $text-muted; }
-    ConnectionBar > #conn-counters { color: $text-warning; }
-    ConnectionBar > #conn-clock { text-style: bold; }
+    ConnectionBar Static { width: auto; height: 1; padding: 0 1; }
+    ConnectionBar > #conn-right { dock: right; width: auto; height: 1; }
+    ConnectionBar #conn-who { max-width: 30; }
+    ConnectionBar #conn-clock { text-style: bold; }
     ConnectionBar.-live > #conn-state { background: $success; color: $text; }
     ConnectionBar.-resynced > #conn-state { background: $accent; color: $text; }
     ConnectionBar.-connecting > #conn-state { background: $primary; color: $text; }
@@ -46,12 +50,16 @@ class ConnectionBar(Horizontal):
     who: reactive[str] = reactive("")
     """``user@hub`` (or just the hub before the user is known)."""
 
+    _label = "CONNECTING"
+
     def compose(self) -> ComposeResult:
-        yield Static(Text("CONNECTING"), id="conn-state")
-        yield Static(id="conn-detail")
+        yield Static(Text(self._label), id="conn-state")
         yield Static(id="conn-counters")
-        yield Static(id="conn-who")
-        yield Static(Text("--:--:-- UTC"), id="conn-clock")
+        yield Static(id="conn-detail")
+        # Docked right: however narrow the terminal, the middle gives way first.
+        with Horizontal(id="conn-right"):
+            yield Static(id="conn-who")
+            yield Static(Text("--:--:-- UTC"), id="conn-clock")
 
     def on_mount(self) -> None:
         self.watch_kind(self.kind)
@@ -66,11 +74,18 @@ class ConnectionBar(Horizontal):
         if self.is_mounted:
             self.query_one("#conn-who", Static).update(safe_text(who, max_length=40))
 
+    @property
+    def label(self) -> str:
+        """The state word(s) shown: ``LIVE``, ``STALE 48 s``…"""
+        return self._label
+
     def show(self, view: ConnectionView, hub_clock: str, counters: dict[str, int]) -> None:
         """Show the connection ``view``, the hub's clock and nonzero anomaly counters."""
+        self._label = view.label
         self.kind = view.kind
         self.query_one("#conn-state", Static).update(Text(view.label))
         self.query_one("#conn-detail", Static).update(safe_text(view.detail, max_length=200))
         parts = [f"{name} {value}" for name, value in counters.items()]
-        self.query_one("#conn-counters", Static).update(Text(" · ".join(parts)))
+        counters_text = Text(" · ".join(parts), no_wrap=True, overflow="ellipsis")
+        self.query_one("#conn-counters", Static).update(counters_text)
         self.query_one("#conn-clock", Static).update(Text(hub_clock))

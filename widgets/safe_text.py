@@ -3,10 +3,9 @@
 Alert titles, agent and pack names, notes, users and reasons come from other
 machines and people. ``safe_text`` returns a ``rich.text.Text`` built from the
 plain string (so ``[bold red]x[/]`` shows literally) after making every
-control character visible: C0 controls become their Unicode "control
-pictures" (``\\x1b`` → ``␛``), C1 controls and invisible format characters
-(bidirectional overrides, zero-width spaces) become ``\\xNN`` / ``\\uNNNN``.
-Escaping markup alone would still let ``\\x1b]52;…`` reach the terminal.
+control character visible with :func:`services.textsafe.make_visible`
+(``\\x1b`` → ``␛``, a bidi override → ``\\u202e``). Escaping markup alone
+would still let ``\\x1b]52;…`` reach the terminal.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -37,6 +38,9 @@ _JUMP = Binding.Group("Go to")
 
 class DashboardScreen(Screen[None]):
     """The live dashboard."""
+
+    class Ready(Message):
+        """The dashboard's widgets exist: whatever arrived before can be drawn now."""
 
     BINDINGS = [
         Binding("q", "app.quit", "Quit", id="dashboard.quit"),
@@ -90,6 +94,7 @@ class DashboardScreen(Screen[None]):
         self.query_one(ConnectionBar).who = self._who
         self.query_one(IncidentList).focus()
         self.ready = True
+        self.post_message(self.Ready())
 
     def on_resize(self, event: events.Resize) -> None:
         """Switch between the stacked and the two-column layout."""

@@ -16,10 +16,10 @@ __all__ = ["HelpScreen"]
 LEGEND = (
     ("LIVE", "events are flowing from the hub"),
     ("RECONNECTING (n)", "the stream dropped; attempt n, with backoff"),
-    ("STALE 48 s", "no frame for three heartbeats: the numbers are frozen"),
+    ("STALE 48 s", "no frame for 3 heartbeats: the numbers are frozen"),
     ("RESYNCED", "a gap was repaired from the hub (replay or snapshot)"),
     ("UNAUTHORIZED", "the hub refused the token; check WARROOM_TOKEN"),
-    ("SEV1…SEV4", "severity; the text, not only the colour, tells them apart"),
+    ("SEV1…SEV4", "severity, told apart by its text, not only colour"),
     ("triage !", "an incident not yet acknowledged"),
     ("\u00d73", "the alert fired three times (one row per fingerprint)"),
     ("STOPPED / held", "pack switch off / pack on but held by the global stop"),
@@ -47,18 +47,18 @@ class HelpScreen(ModalScreen[None]):
 
     def _keys_text(self) -> Text:
         text = Text(end="")
-        text.append("Keys\n", style="bold underline")
+        text.append("Keys", style="bold underline")
         width = max((len(key) for key, _ in self.keys), default=4)
         for key, description in self.keys:
-            text.append(f"{key:>{width}}", style="bold")
-            text.append(f"  {description}\n")
+            text.append(f"\n{key:>{width}}", style="bold")
+            text.append(f"  {description}")
         return text
 
     def _legend_text(self) -> Text:
         text = Text(end="")
-        text.append("What the dashboard says\n", style="bold underline")
+        text.append("What the dashboard says", style="bold underline")
         width = max(len(word) for word, _ in LEGEND)
         for word, meaning in LEGEND:
-            text.append(f"{word:>{width}}", style="bold")
-            text.append(f"  {meaning}\n")
+            text.append(f"\n{word:>{width}}", style="bold")
+            text.append(f"  {meaning}")
         return text

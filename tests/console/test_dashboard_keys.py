@@ -1,0 +1,157 @@
+"""The dashboard offline (``connect=False``): keys, help, palette, layout, bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.command import CommandPalette
+
+from services.console_state import StreamStatus
+from services.settings import ConsoleSettings
+from tests.console.sample import FROZEN_NOW, alert, envelope, snapshot
+from tui.app import WarroomApp
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.help import HelpScreen
+from widgets.agent_table import AgentTable
+from widgets.alert_feed import AlertFeed
+from widgets.connection_bar import ConnectionBar
+from widgets.incident_list import IncidentList
+
+
+def make_app(**settings: Any) -> WarroomApp:
+    config = ConsoleSettings(hub_url="http://hub.example:8080", token="t", **settings)
+    return WarroomApp(config, clock=lambda: FROZEN_NOW, connect=False)
+
+
+async def test_every_dashboard_binding_is_in_the_footer_and_has_an_id() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for binding in DashboardScreen.BINDINGS:
+            assert not isinstance(binding, tuple | str)
+            assert binding.show and binding.description
+            assert binding.id and binding.id.startswith("dashboard.")
+        shown = {b.binding.action for b in app.screen.active_bindings.values() if b.binding.show}
+        assert {"app.quit", "app.help", "app.focus_next", "focus_panel('packs')"} <= shown
+
+
+async def test_tab_and_letters_move_between_the_three_tables() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.focused, IncidentList)
+        await pilot.press("tab")
+        assert isinstance(app.focused, AlertFeed)
+        await pilot.press("tab")
+        assert isinstance(app.focused, AgentTable)
+        await pilot.press("shift+tab")
+        assert isinstance(app.focused, AlertFeed)
+        await pilot.press("i")
+        assert isinstance(app.focused, IncidentList)
+        await pilot.press("p")
+        assert isinstance(app.focused, AgentTable)
+
+
+async def test_question_mark_opens_help_and_escape_closes_it() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert ("q", "Quit") in app.screen.keys
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_the_command_palette_opens_and_offers_the_dashboard_commands() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"focus packs")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.focused, AgentTable)
+
+
+async def test_q_quits_cleanly() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_the_keymap_from_settings_rebinds_keys() -> None:
+    app = make_app(keymap={"dashboard.quit": "x", "dashboard.packs": "ctrl+k"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+k")
+        assert isinstance(app.focused, AgentTable)
+        await pilot.press("q")  # no longer bound
+        assert app.is_running
+        await pilot.press("x")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_two_columns_from_120_columns() -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.apply_envelope(snapshot())
+        await pilot.pause()
+        panels = app.dashboard.query_one("#panels")
+        packs = app.query_one(AgentTable)
+        assert not panels.has_class("-wide")
+        assert all(key.startswith("pack:") for key in packs.keys)
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        app.flush()
+        await pilot.pause()
+        assert panels.has_class("-wide")
+        assert "agent:campaign-writer" in packs.keys  # room for the agents
+        assert packs.region.x > 0 and packs.region.y == app.query_one(AlertFeed).region.y
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        app.flush()
+        await pilot.pause()
+        assert not panels.has_class("-wide")
+        assert all(key.startswith("pack:") for key in packs.keys)
+
+
+async def test_bad_envelopes_are_counted_and_shown_not_fatal() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.set_connection(StreamStatus(state="live"))
+        assert app.apply_envelope(snapshot())
+        assert not app.apply_envelope({"v": 1, "seq": "no"})
+        assert not app.apply_envelope(envelope(41, "alert.fired", {"alert": {"x": 1}}))
+        assert not app.apply_envelope(envelope(42, "brand.new", {}))
+        await pilot.pause()
+        assert app.state.anomalies() == {"bad data": 2, "unknown": 1}
+        counters = app.query_one("#conn-counters")
+        assert "bad data 2" in str(counters.content)  # type: ignore[attr-defined]
+        assert app.query_one(ConnectionBar).label == "LIVE"
+        assert app.apply_envelope(envelope(43, "alert.fired", {"alert": alert("later")}))
+
+
+async def test_untrusted_text_reaches_the_tables_literally() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.apply_envelope(snapshot())
+        hostile = alert(
+            "evil",
+            title="[@click=app.quit]click me[/] \x1b]52;c;cm0gLXJmIH4=\x07",
+            pack="[red]pack[/]",
+            agent="agent\u202eevil",
+            last_seen_at="2026-11-25T18:19:59.000Z",
+        )
+        app.apply_envelope(envelope(41, "alert.fired", {"alert": hostile}))
+        await pilot.pause()
+        cells = app.query_one(AlertFeed).cells("evil")
+        assert cells is not None
+        shown = cells[2].plain
+        assert "[@click=app.quit]click me[/]" in shown and "␛]52;c;" in shown
+        assert "[red]pack[/]/agent\\u202eevil" in shown
+        assert "\x1b" not in shown and "\u202e" not in shown
+        assert app.is_running

@@ -1,0 +1,94 @@
+"""KeyedTable: rows are added, updated cell by cell and removed by key; never cleared."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rich.text import Text
+from textual.app import App, ComposeResult
+
+from widgets.keyed_table import Cells, ColumnSpec, KeyedTable
+
+
+class Table(KeyedTable):
+    COLUMNS = (ColumnSpec("a", "A", 4), ColumnSpec("b", "B"), ColumnSpec("c", "C", 3, "right"))
+    FOLLOW_TOP = False
+
+
+class Harness(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Table()
+
+
+def cells(a: str, b: str, c: str = "1", style: str = "") -> Cells:
+    return (Text(a), Text(b, style=style), Text(c))
+
+
+class Spy:
+    def __init__(self, table: KeyedTable, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[tuple[str, Any]] = []
+        for name in ("add_row", "update_cell", "remove_row", "clear"):
+            original = getattr(table, name)
+
+            def wrapper(*args: Any, _name: str = name, _orig: Any = original, **kw: Any) -> Any:
+                self.calls.append((_name, args[:2]))
+                return _orig(*args, **kw)
+
+            monkeypatch.setattr(table, name, wrapper)
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.calls]
+
+
+async def test_sync_diffs_by_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = Harness()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(Table)
+        spy = Spy(table, monkeypatch)
+        table.sync([("x", cells("x", "first")), ("y", cells("y", "second"))])
+        assert spy.names() == ["add_row", "add_row"]
+        assert table.keys == ["x", "y"]
+
+        spy.calls.clear()
+        table.sync([("x", cells("x", "first")), ("y", cells("y", "second", "2"))])
+        assert spy.calls == [("update_cell", ("y", "c"))]
+
+        spy.calls.clear()  # a style change alone is a change
+        table.sync([("x", cells("x", "first", style="bold")), ("y", cells("y", "second", "2"))])
+        assert spy.calls == [("update_cell", ("x", "b"))]
+
+        spy.calls.clear()  # new row on top, one gone: no clear, order by key
+        table.sync([("z", cells("z", "new")), ("x", cells("x", "first", style="bold"))])
+        assert sorted(spy.names()) == ["add_row", "remove_row"]
+        assert table.keys == ["z", "x"]
+        assert "clear" not in spy.names()
+        await pilot.pause()
+
+
+async def test_the_cursor_follows_its_row() -> None:
+    app = Harness()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(Table)
+        table.sync([(k, cells(k, k)) for k in ("a", "b", "c")])
+        table.focus()
+        table.move_cursor(row=1)  # on "b"
+        table.sync([(k, cells(k, k)) for k in ("new", "a", "b", "c")])
+        await pilot.pause()
+        assert table.keys[table.cursor_row] == "b"
+
+
+async def test_the_flexible_column_is_fitted_to_the_width() -> None:
+    app = Harness()
+    async with app.run_test(size=(30, 10)) as pilot:
+        table = app.query_one(Table)
+        long = "a very long untrusted title that cannot fit"
+        table.sync([("x", cells("x", long))])
+        await pilot.pause()
+        shown = table.get_cell("x", "b")
+        assert isinstance(shown, Text)
+        assert shown.plain.rstrip().endswith("…") and len(shown.plain) < len(long)
+        assert table.cells("x") is not None and table.cells("x")[1].plain == long  # type: ignore[index]
+        await pilot.resize_terminal(60, 10)
+        await pilot.pause()
+        assert table.get_cell("x", "b").plain.rstrip() == long
