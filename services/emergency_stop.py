@@ -11,36 +11,13 @@ Exit codes: 0 applied, 2 refused (auth or validation), 3 hub unreachable.
 from __future__ import annotations
 
 import asyncio
-import json
-from dataclasses import dataclass, field
 from typing import Any
 
 from services.api_client import HubClient, HubRefused, HubUnreachable, new_idempotency_key
+from services.outcome import EXIT_APPLIED, EXIT_REFUSED, EXIT_UNREACHABLE, Outcome
 from services.textsafe import make_visible
 
-EXIT_APPLIED = 0
-EXIT_REFUSED = 2
-EXIT_UNREACHABLE = 3
-
 RETRY_DELAYS_S = (0.5, 1.0, 2.0)
-
-
-@dataclass
-class Outcome:
-    """What a CLI call did, for the person and for ``--json``."""
-
-    exit_code: int
-    message: str
-    data: dict[str, Any] = field(default_factory=dict)
-
-    def as_json(self) -> str:
-        body: dict[str, Any] = {
-            "ok": self.exit_code == EXIT_APPLIED,
-            "exit_code": self.exit_code,
-            "message": self.message,
-            **self.data,
-        }
-        return json.dumps(body, indent=2, sort_keys=True)
 
 
 async def set_switch(

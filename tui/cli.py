@@ -20,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from services.outcome import Outcome
 from services.settings import ConsoleSettings, SettingsError, load_settings
 from services.textsafe import make_visible
 
@@ -97,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--reason", metavar="TEXT", help="why (required to stop)")
         command.add_argument("--incident", metavar="INC-N", help="the incident this is for")
         command.add_argument("--json", action="store_true", help="machine-readable output")
+    export = sub.add_parser("export", help="the post-incident document of an incident")
+    _console_flags(export)
+    export.add_argument("incident", metavar="INC-ID", help="e.g. INC-7")
+    export.add_argument("--format", choices=("md", "json"), default="md")
+    export.add_argument("--output", "-o", type=Path, help="write to FILE instead of stdout")
+    export.add_argument("--no-redact", action="store_true", help="keep PII (the document says so)")
+    export.add_argument("--policy", type=Path, help="policy file (retrospective rules)")
     return parser
 
 
@@ -111,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_health(args)
         if args.command in ("stop", "enable"):
             return run_switch(args)
+        if args.command == "export":
+            return run_export(args)
         settings = load_settings(
             args.config, hub_url=args.hub, token=args.token, redact=args.redact
         )
@@ -264,9 +274,7 @@ def run_switch(args: argparse.Namespace) -> int:
         if not reason and enabled:
             reason = "re-enabled with warroom enable"
         if not reason:
-            outcome = emergency_stop.Outcome(
-                emergency_stop.EXIT_REFUSED, "a stop needs --reason TEXT (it goes in the audit)"
-            )
+            outcome = Outcome(EXIT_REFUSED, "a stop needs --reason TEXT (it goes in the audit)")
         else:
             outcome = asyncio.run(
                 emergency_stop.set_switch(
@@ -284,6 +292,45 @@ def run_switch(args: argparse.Namespace) -> int:
         stream = sys.stdout if outcome.exit_code == EXIT_OK else sys.stderr
         print(outcome.message, file=stream)
     return outcome.exit_code
+
+
+# -- the post-incident document ---------------------------------------------
+def run_export(args: argparse.Namespace) -> int:
+    """``warroom export INC-ID``: Markdown (or JSON) to stdout or ``--output``."""
+    import asyncio
+
+    from services.export_command import export_incident
+    from services.policy import PolicyError, load_policy
+    from services.timeutil import utcnow
+
+    settings = load_settings(args.config, hub_url=args.hub, token=args.token)
+    try:
+        policy = load_policy(args.policy)
+    except PolicyError as error:
+        print(f"warroom export: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    outcome = asyncio.run(
+        export_incident(
+            settings.hub_url,
+            settings.token,
+            args.incident,
+            fmt=args.format,
+            redact=not args.no_redact,
+            policy=policy,
+            now=utcnow(),
+        )
+    )
+    if outcome.exit_code != EXIT_OK:
+        print(f"warroom export: {outcome.message}", file=sys.stderr)
+        return outcome.exit_code
+    if args.output:
+        from storage.files import write_text_atomic
+
+        write_text_atomic(args.output, outcome.message + "\n")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        print(outcome.message)
+    return EXIT_OK
 
 
 # -- health -----------------------------------------------------------------
