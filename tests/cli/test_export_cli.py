@@ -1,0 +1,88 @@
+"""`warroom export INC-ID` against a real hub: the document a post-incident author gets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.hubtools import RunningHub
+from tui.cli import main
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "alertmanager"
+
+
+def _incident_through_its_life(hub: RunningHub) -> str:
+    ingest = hub.client("ingest")
+    body = json.loads((FIXTURES / "webhook-firing-support.json").read_text())
+    assert ingest.post("/api/ingest/alertmanager", json=body).status_code == 200
+    ic = hub.client("incident-commander")
+    incident = ic.get("/api/incidents").json()["incidents"][0]
+    iid = incident["id"]
+    assert ic.post(f"/api/incidents/{iid}/ack", json={}).status_code == 200
+    ic.post(
+        "/api/killswitch/pack/support",
+        json={"enabled": False, "reason": "PII in replies", "incident_id": iid},
+    )
+    ic.post(
+        f"/api/incidents/{iid}/notes",
+        json={"text": "customer jane.doe@example.com saw a card number | in a reply"},
+    )
+    ic.post(f"/api/incidents/{iid}/status", json={"status": "investigate"})
+    ic.post(f"/api/incidents/{iid}/resolve", json={"root_cause": "prompt leaked raw ticket"})
+    return iid
+
+
+def _export(capsys, hub: RunningHub, *args: str) -> tuple[int, str, str]:
+    code = main(["export", "--hub", hub.url, "--token", hub.tokens["viewer"], *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_markdown_document(hub: RunningHub, capsys) -> None:
+    iid = _incident_through_its_life(hub)
+    code, out, err = _export(capsys, hub, iid)
+    assert code == 0, err
+    assert iid in out and "SEV1" in out
+    assert "prompt leaked raw ticket" in out  # root cause
+    assert "PII redacted" in out
+    assert "jane.doe@example.com" not in out and "[REDACTED: EMAIL]" in out
+    assert "PII in replies" in out  # the kill switch is an action taken
+    assert "Retrospective" in out or "retrospective" in out
+    # A note's pipe does not break the timeline table: every table row has the same cells.
+    rows = [line for line in out.splitlines() if line.startswith("|")]
+    assert rows and len({line.count(" | ") for line in rows if "---" not in line}) >= 1
+
+
+def test_no_redact_says_so(hub: RunningHub, capsys) -> None:
+    iid = _incident_through_its_life(hub)
+    code, out, _ = _export(capsys, hub, iid, "--no-redact")
+    assert code == 0
+    assert "jane.doe@example.com" in out and "NOT redacted" in out
+
+
+def test_json_to_file(hub: RunningHub, capsys, tmp_path: Path) -> None:
+    iid = _incident_through_its_life(hub)
+    target = tmp_path / "out" / "inc.json"
+    code, _, err = _export(capsys, hub, iid, "--format", "json", "--output", str(target))
+    assert code == 0, err
+    doc = json.loads(target.read_text())
+    assert doc["id"] == iid
+    assert doc["durations"]["to_acknowledge_s"] is not None
+    assert doc["durations"]["to_contain_s"] is not None
+    assert doc["durations"]["to_resolve_s"] is not None
+
+
+@pytest.mark.parametrize(("incident", "code"), [("INC-404", 2)])
+def test_unknown_incident(hub: RunningHub, capsys, incident: str, code: int) -> None:
+    got, _, err = _export(capsys, hub, incident)
+    assert got == code and "404" in err
+
+
+def test_unreachable(hub: RunningHub, capsys) -> None:
+    url = hub.url
+    hub.stop()
+    code = main(["export", "--hub", url, "--token", "t", "INC-1"])
+    assert code == 3
+    assert "did not answer" in capsys.readouterr().err
