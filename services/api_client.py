@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -244,3 +244,57 @@ class HubClient:
         return await self.incident_action(
             incident_id, "resolve", body, idempotency_key=idempotency_key
         )
+
+    # -- containment, breach, status updates, audit (hub issues 3 and 4) ------
+
+    async def confirm_global_stop(
+        self, request_id: str, *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """``POST /api/killswitch/global/confirm``: a second operator applies a pending stop.
+
+        A global stop requested under the two-person rule answers ``{"pending": …}``
+        (HTTP 202) from :meth:`set_global_switch`; its ``id`` is ``request_id`` here.
+        """
+        body = {"request_id": request_id}
+        return await self._request("POST", "/api/killswitch/global/confirm", body, idempotency_key)
+
+    async def confirm_breach(
+        self, incident_id: str, *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """``POST /api/incidents/{id}/breach``: a data breach is confirmed (legal is notified)."""
+        body = {"confirmed": True}
+        return await self.incident_action(
+            incident_id, "breach", body, idempotency_key=idempotency_key
+        )
+
+    async def record_status_update(
+        self, incident_id: str, kind: str, text: str, *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """``POST /api/incidents/{id}/status-update``: ``kind`` initial, status or resolution
+        was sent with ``text``; restarts the "next status update due" countdown."""
+        body = {"kind": kind, "text": text}
+        return await self.incident_action(
+            incident_id, "status-update", body, idempotency_key=idempotency_key
+        )
+
+    async def audit(
+        self,
+        *,
+        target: str | None = None,
+        incident_id: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """``GET /api/audit``: kill-switch audit records, newest first, filtered by
+        ``target`` (``global``, ``pack:NAME``), ``incident_id`` and RFC 3339 times."""
+        params = {
+            "target": target,
+            "incident_id": incident_id,
+            "since": since,
+            "until": until,
+            "limit": None if limit is None else str(limit),
+        }
+        query = urlencode({k: v for k, v in params.items() if v is not None})
+        data = await self._request("GET", f"/api/audit?{query}" if query else "/api/audit")
+        return list(data.get("records", []))

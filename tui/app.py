@@ -10,7 +10,7 @@ redraw per tick, not one per alert, and the keyboard stays responsive.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 from services.api_client import HubClient, HubRefused, HubUnreachable
 from services.console_state import ConsoleState, StreamStatus
 from services.models import Envelope
+from services.redaction import redact
 from services.settings import ConsoleSettings
 from services.stream_client import MAX_DELAY_S, StreamClient
 from services.timeutil import Clock, utcnow
@@ -35,6 +36,12 @@ __all__ = ["FLUSH_INTERVAL_S", "WarroomApp"]
 # Redraws per second at most; the state absorbs everything in between.
 FLUSH_INTERVAL_S = 0.25
 STREAM_RESTART_S = 2.0
+
+
+@lru_cache(maxsize=4096)
+def redact_cached(text: str) -> str:
+    """PII categories A and B redacted; titles repeat, so each is scanned once."""
+    return redact(text)
 
 
 def hub_label(hub_url: str) -> str:
@@ -67,7 +74,8 @@ class WarroomApp(App[None]):
         self.state = ConsoleState(stale_after_heartbeats=settings.stale_after_heartbeats)
         """Everything the console knows; tests read it directly."""
         self.identity: IdentityKnown | None = None
-        self.dashboard = DashboardScreen()
+        # --redact: alert and incident titles and switch reasons lose their PII.
+        self.dashboard = DashboardScreen(text_filter=redact_cached if settings.redact else None)
         self._stream: StreamClient | None = None
         self._shown_second: int | None = None
 

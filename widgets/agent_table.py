@@ -87,8 +87,8 @@ class AgentTable(KeyedTable):
                 style = self._style("zero")
             else:
                 style = self._style(emphasis) if emphasis else Style()
-            counts.append(Text(str(value), style=style, justify="right", end=""))
-        calls = Text(f"{summary.calls_per_min:.0f}", justify="right", end="")
+            counts.append(Text(str(value), style=style, end=""))
+        calls = Text(f"{summary.calls_per_min:.0f}", end="")
         name = safe_text(summary.pack, self._style("pack"), max_length=40)
         return (name, switch, *counts, calls)
 
@@ -99,7 +99,7 @@ class AgentTable(KeyedTable):
         name = Text("  ", end="")
         name.append_text(safe_text(agent.id, max_length=60))
         blanks = tuple(Text("", end="") for _ in STATE_COLUMNS)
-        calls = Text(f"{agent.tool_calls_per_min:.0f}", justify="right", end="")
+        calls = Text(f"{agent.tool_calls_per_min:.0f}", end="")
         return (name, state, *blanks, calls)
 
     def show_packs(

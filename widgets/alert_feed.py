@@ -73,7 +73,7 @@ class AlertFeed(KeyedTable):
             seen = None
         # The title first: in a narrow column it is what must stay readable.
         what = Text(end="", style=muted)
-        what.append_text(safe_text(alert.title, max_length=300))
+        what.append_text(safe_text(self.text_filter(alert.title), max_length=300))
         source = "/".join(part for part in (alert.pack, alert.agent) if part)
         if source:
             what.append(" · ")
@@ -83,7 +83,7 @@ class AlertFeed(KeyedTable):
             Text(f"{seen:%H:%M:%S}" if seen else "--:--:--", style=muted, end=""),
             severity_badge(alert.severity, self._style(severity_class(alert.severity)[1:])),
             what,
-            Text(f"{TIMES}{alert.repeat_count}", justify="right", style=muted, end=""),
+            Text(f"{TIMES}{alert.repeat_count}", style=muted, end=""),
             safe_text(alert.status, status_style, max_length=10),
         )
 

@@ -7,6 +7,8 @@ T: reason``. Who and why come from the hub and are shown literally.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -20,8 +22,8 @@ __all__ = ["GlobalBanner", "banner_text"]
 HEADLINE = "GLOBAL KILL SWITCH ENGAGED"
 
 
-def banner_text(switch: SwitchState) -> Text:
-    """The banner's text for an engaged global switch."""
+def banner_text(switch: SwitchState, text_filter: Callable[[str], str] = str) -> Text:
+    """The banner's text for an engaged global switch (``text_filter`` on the reason)."""
     text = Text(end="")
     text.append(f"■ {HEADLINE} ■", style="bold")
     text.append(" — all agent execution stopped")
@@ -36,7 +38,7 @@ def banner_text(switch: SwitchState) -> Text:
         text.append(f" at {changed_at:%H:%M:%S} UTC")
     if switch.reason:
         text.append(": ")
-        text.append_text(safe_text(switch.reason, max_length=300))
+        text.append_text(safe_text(text_filter(switch.reason), max_length=300))
     if switch.incident_id:
         text.append(" (")
         text.append_text(safe_text(switch.incident_id, max_length=40))
@@ -57,6 +59,8 @@ class GlobalBanner(Static):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
+        self.text_filter: Callable[[str], str] = str
+        """Applied to the reason before display, e.g. PII redaction."""
 
     def watch_engaged(self, engaged: bool) -> None:
         """Show or hide the banner."""
@@ -66,5 +70,5 @@ class GlobalBanner(Static):
         """Show the banner for ``switch`` if it is engaged, hide it otherwise."""
         engaged = switch is not None and not switch.enabled
         if switch is not None and engaged:
-            self.update(banner_text(switch))
+            self.update(banner_text(switch, self.text_filter))
         self.engaged = engaged

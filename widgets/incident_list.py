@@ -62,7 +62,7 @@ class IncidentList(KeyedTable):
             what.append(" · ")
             what.append_text(safe_text(", ".join(incident.packs), max_length=60))
         what.append(" · ")
-        what.append_text(safe_text(incident.title, max_length=300))
+        what.append_text(safe_text(self.text_filter(incident.title), max_length=300))
         try:
             opened = parse_optional(incident.opened_at)
         except ValueError:
@@ -76,7 +76,7 @@ class IncidentList(KeyedTable):
             safe_text(incident.id, max_length=12),
             what,
             status,
-            Text(age, justify="right", end=""),
+            Text(age, end=""),
         )
 
     def show_incidents(self, incidents: Sequence[Incident], hub_now: datetime) -> None:

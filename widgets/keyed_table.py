@@ -13,7 +13,7 @@ width left over by the others and re-fitted when the table is resized.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -36,6 +36,10 @@ class ColumnSpec:
     label: str
     width: int | None = None
     justify: Literal["left", "right"] = "left"
+
+
+def _unchanged(text: str) -> str:
+    return text
 
 
 def _signature(cell: Text) -> tuple[str, str, tuple[object, ...]]:
@@ -69,11 +73,13 @@ class KeyedTable(DataTable[Text]):
         self._gap = 0 if self.CELL_PADDING else 1
         self.restyle_pending = False
         """True after a style change, until the next ``sync``: cells carry themed styles."""
+        self.text_filter: Callable[[str], str] = _unchanged
+        """Applied to free text (titles) before display, e.g. PII redaction."""
 
     def on_mount(self) -> None:
         for column in self.COLUMNS:
-            label = Text(column.label, no_wrap=True, justify=column.justify)
-            width = None if column.width is None else column.width + self._gap
+            label = self._align(column, Text(column.label))
+            width = None if column.width is None else column.width + self._spacing(column)
             self.add_column(label, width=width, key=column.key)
 
     @property
@@ -142,9 +148,30 @@ class KeyedTable(DataTable[Text]):
 
     # -- the flexible column --------------------------------------------------
 
+    def _trail(self, column: ColumnSpec) -> int:
+        # A right-aligned column gets its gap before it from the alignment; one
+        # followed by a left-aligned column needs one after it too.
+        index = self.COLUMNS.index(column)
+        following = self.COLUMNS[index + 1] if index + 1 < len(self.COLUMNS) else None
+        left_next = following is not None and following.justify == "left"
+        return self._gap if column.justify == "right" and left_next else 0
+
+    def _spacing(self, column: ColumnSpec) -> int:
+        return self._gap + self._trail(column)
+
+    def _align(self, column: ColumnSpec, cell: Text) -> Text:
+        """Right-align by padding: Rich's own right justification drops trailing spaces."""
+        if column.justify != "right" or column.width is None:
+            return cell
+        width = column.width + self._gap
+        padded = Text(" " * max(0, width - cell.cell_len), end="")
+        padded.append_text(cell)
+        padded.append(" " * self._trail(column))
+        return padded
+
     def _fit_cell(self, index: int, cell: Text) -> Text:
         if index != self._flex_index:
-            return cell
+            return self._align(self.COLUMNS[index], cell)
         if cell.cell_len <= self._flex_width and not self._gap:
             return cell
         fitted = cell.copy()
@@ -158,7 +185,11 @@ class KeyedTable(DataTable[Text]):
 
     def _available_flex_width(self) -> int:
         each = 2 * self.cell_padding + self._gap
-        fixed = sum((c.width or 0) + each for c in self.COLUMNS if c.width is not None)
+        fixed = sum(
+            (c.width or 0) + 2 * self.cell_padding + self._spacing(c)
+            for c in self.COLUMNS
+            if c.width is not None
+        )
         # Reserve the vertical scrollbar even when hidden: it appears as rows
         # arrive, without a resize, and must not push the table sideways.
         width = self.size.width - self.styles.scrollbar_size_vertical

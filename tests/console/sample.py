@@ -5,6 +5,7 @@ Hub time is 2026-11-25T18:20:00Z; the frozen local clock runs 2 s behind it.
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime
 from typing import Any
 
@@ -209,20 +210,18 @@ def snapshot(seq: int = 40, *, global_enabled: bool = True) -> dict[str, Any]:
         )
     switches = [glob] + [SUPPORT_STOP if p == "support" else switch(p) for p in PACKS]
     agents = [agent(a, pack, state, rate) for pack in PACKS for a, state, rate in FLEET[pack]]
-    return envelope(
-        seq,
-        "snapshot",
-        {
-            "reason": "initial",
-            "hub_time": HUB_TIME,
-            "packs": PACKS,
-            "switches": switches,
-            "agents": agents,
-            "alerts": ALERTS,
-            "incidents": INCIDENTS,
-            "timeline": [],
-        },
-    )
+    data = {
+        "reason": "initial",
+        "hub_time": HUB_TIME,
+        "packs": PACKS,
+        "switches": switches,
+        "agents": agents,
+        "alerts": ALERTS,
+        "incidents": INCIDENTS,
+        "timeline": [],
+    }
+    # A copy: tests edit what they get, and must not edit the next test's data.
+    return envelope(seq, "snapshot", copy.deepcopy(data))
 
 
 def heartbeat(seq: int = 40, hub_time: str = HUB_TIME) -> dict[str, Any]:

@@ -155,3 +155,18 @@ async def test_untrusted_text_reaches_the_tables_literally() -> None:
         assert "[red]pack[/]/agent\\u202eevil" in shown
         assert "\x1b" not in shown and "\u202e" not in shown
         assert app.is_running
+
+
+async def test_redact_mode_hides_pii_in_titles_and_reasons() -> None:
+    app = make_app(redact=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        leaky = snapshot(global_enabled=False)
+        leaky["data"]["alerts"][0]["title"] = "Reply to jane.doe@example.com leaked"
+        leaky["data"]["switches"][0]["reason"] = "card 4111 1111 1111 1111 in output"
+        app.apply_envelope(leaky)
+        await pilot.pause()
+        feed = app.query_one(AlertFeed)
+        shown = " ".join(cells[2].plain for key in feed.keys if (cells := feed.cells(key)))
+        assert "[REDACTED: EMAIL]" in shown and "jane.doe" not in shown
+        banner = str(app.dashboard.query_one("#banner").content)  # type: ignore[attr-defined]
+        assert "[REDACTED: CARD]" in banner and "4111" not in banner

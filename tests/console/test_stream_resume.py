@@ -195,13 +195,16 @@ async def test_events_keep_flowing_while_the_hub_restarts(
     async with running(client):
         await until(lambda: client.status.state == "live", what="live")
         producer = asyncio.create_task(produce())
-        await until(lambda: (client.last_seq or 0) > 20, what="events before the restart")
-        await asyncio.to_thread(hub.restart)
-        await until(lambda: client.status.counters.reconnects >= 1, what="a reconnect")
-        await until(lambda: client.status.state == "live", what="live again")
-        await asyncio.sleep(0.2)
-        stop.set()
-        await producer
+        try:
+            await until(lambda: (client.last_seq or 0) > 20, what="events before the restart")
+            reconnects = client.status.counters.reconnects
+            await asyncio.to_thread(hub.restart)
+            await until(lambda: client.status.counters.reconnects > reconnects, what="a reconnect")
+            await until(lambda: client.status.state == "live", what="live again")
+            await asyncio.sleep(0.2)  # let the producer post to the restarted hub too
+        finally:
+            stop.set()
+            await asyncio.wait_for(producer, 10)
         await caught_up(client, driver)
     assert assert_nothing_silently_lost(seen.envelopes) > 20
     await assert_same_state(seen, driver)

@@ -9,6 +9,7 @@ a few times a second with the areas that changed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from textual import events
@@ -26,10 +27,13 @@ from widgets.alert_feed import FEED_LIMIT, AlertFeed
 from widgets.connection_bar import ConnectionBar
 from widgets.global_banner import GlobalBanner
 from widgets.incident_list import IncidentList
+from widgets.keyed_table import KeyedTable
 
-__all__ = ["WIDE_MIN_COLUMNS", "DashboardScreen"]
+__all__ = ["WIDE_MIN_COLUMNS", "XWIDE_MIN_COLUMNS", "DashboardScreen"]
 
 WIDE_MIN_COLUMNS = 120
+# From here the packs column widens so agent names are not cut.
+XWIDE_MIN_COLUMNS = 160
 PANELS = {"incidents": "#incidents", "alerts": "#alerts", "packs": "#packs"}
 # The footer shows each group as one entry: "tab ⇧tab Panel", "i f p Go to".
 _CYCLE = Binding.Group("Panel")
@@ -70,8 +74,9 @@ class DashboardScreen(Screen[None]):
     wide: reactive[bool] = reactive(False)
     """True at 120 columns or more: two columns (``-wide``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, text_filter: Callable[[str], str] | None = None) -> None:
         super().__init__()
+        self._text_filter = text_filter
         self._who = ""
         self.layout_changed = False
         """Set when the layout switches; the next ``show_state`` redraws the packs."""
@@ -90,15 +95,23 @@ class DashboardScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.wide = self.app.size.width >= WIDE_MIN_COLUMNS
+        self._fit_width(self.app.size.width)
         self.query_one(ConnectionBar).who = self._who
+        if self._text_filter is not None:
+            for table in self.query(KeyedTable):
+                table.text_filter = self._text_filter
+            self.query_one(GlobalBanner).text_filter = self._text_filter
         self.query_one(IncidentList).focus()
         self.ready = True
         self.post_message(self.Ready())
 
     def on_resize(self, event: events.Resize) -> None:
         """Switch between the stacked and the two-column layout."""
-        self.wide = event.size.width >= WIDE_MIN_COLUMNS
+        self._fit_width(event.size.width)
+
+    def _fit_width(self, width: int) -> None:
+        self.wide = width >= WIDE_MIN_COLUMNS
+        self.query_one("#panels").set_class(width >= XWIDE_MIN_COLUMNS, "-xwide")
 
     def watch_wide(self, wide: bool) -> None:
         """Toggle the ``-wide`` class on the panels (the packs list their agents there)."""
