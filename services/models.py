@@ -173,6 +173,10 @@ class Incident(Model):
     alert_fingerprints: list[str] = field(default_factory=list)
     escalations: list[dict[str, Any]] = field(default_factory=list)
     breach_confirmed: bool = False
+    # When a status update (initial, status, resolution) was last recorded as sent.
+    last_status_update_at: str | None = None
+    # Alerts ever linked; ``alert_fingerprints`` keeps only the newest ones.
+    alert_count: int = 0
 
     _choices: ClassVar[dict[str, tuple[str, ...]]] = {
         "severity": SEVERITIES,
@@ -218,6 +222,9 @@ class AuditRecord(Model):
     incident_id: str | None = None
     client: str | None = None
     idempotency_key: str | None = None
+    # Two-person global stop: who asked for it and who confirmed it (``user``).
+    requested_by: str | None = None
+    confirmed_by: str | None = None
 
 
 @dataclass
@@ -230,6 +237,8 @@ class TimelineEntry(Model):
     author: str
     kind: str  # note | opened | ack | severity | status | escalation | killswitch | alert | ...
     text: str
+    # Longer content kept with the entry (the text of a status update sent).
+    detail: str = ""
 
 
 @dataclass
@@ -255,4 +264,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "incident.resolved",
     "timeline.entry",
     "killswitch.changed",
+    "killswitch.pending",
+    "killswitch.violation",
+    "killswitch.confirmed",
 )
