@@ -66,6 +66,18 @@ class HubConfig:
     agent_timeout_s: float = 15.0
     # How long a new stream connection has to say hello.
     hello_timeout_s: float = 10.0
+    # How often the hub runs its periodic rules (liveness, escalations, stop checks).
+    tick_interval_s: float = 1.0
+    # [killswitch]: a global stop needs a second operator's confirmation.
+    two_person_global: bool = False
+    two_person_window_s: float = 300.0
+    # Agents of a stopped pack must be seen stopped within this (AgentOS: 30 s).
+    stop_deadline_s: float = 30.0
+    # [escalation_webhooks]: contact role -> URL; [escalation_delivery]: retries.
+    escalation_webhooks: dict[str, str] = field(default_factory=dict)
+    delivery_attempts: int = 5
+    delivery_backoff_s: float = 2.0
+    delivery_timeout_s: float = 5.0
 
 
 # [hub] key -> (HubConfig field, parser)
@@ -111,6 +123,28 @@ _HUB_KEYS: dict[str, tuple[str, Any, str]] = {
     "stream_queue_size": ("stream_queue_size", _positive_int, "a positive integer"),
     "agent_timeout_s": ("agent_timeout_s", _positive_number, "a positive number"),
     "hello_timeout_s": ("hello_timeout_s", _positive_number, "a positive number"),
+    "tick_interval_s": ("tick_interval_s", _positive_number, "a positive number"),
+}
+
+
+def _boolean(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+_KILLSWITCH_KEYS: dict[str, tuple[str, Any, str]] = {
+    "two_person_global": ("two_person_global", _boolean, "true or false"),
+    "two_person_window_s": ("two_person_window_s", _positive_number, "a positive number"),
+    "stop_deadline_s": ("stop_deadline_s", _positive_number, "a positive number"),
+}
+_DELIVERY_KEYS: dict[str, tuple[str, Any, str]] = {
+    "max_attempts": ("delivery_attempts", _positive_int, "a positive integer"),
+    "backoff_s": ("delivery_backoff_s", _positive_number, "a positive number"),
+    "timeout_s": ("delivery_timeout_s", _positive_number, "a positive number"),
+}
+_SECTIONS: dict[str, dict[str, tuple[str, Any, str]]] = {
+    "hub": _HUB_KEYS,
+    "killswitch": _KILLSWITCH_KEYS,
+    "escalation_delivery": _DELIVERY_KEYS,
 }
 
 
@@ -130,22 +164,37 @@ def hub_config_from_dict(raw: dict[str, Any], source: str = "<config>") -> HubCo
     """Build a :class:`HubConfig` from parsed TOML, checking every key."""
     config = HubConfig()
     for key in raw:
-        if key not in ("hub", "tokens", "permissions"):
+        if key not in (*_SECTIONS, "tokens", "permissions", "escalation_webhooks"):
             raise HubConfigError(f"{source}: {key}: unknown key")
-    hub = raw.get("hub", {})
-    if not isinstance(hub, dict):
-        raise HubConfigError(f"{source}: hub: must be a table")
-    for key, value in hub.items():
-        if key not in _HUB_KEYS:
-            raise HubConfigError(f"{source}: hub.{key}: unknown key")
-        attr, parse, expected = _HUB_KEYS[key]
-        parsed = parse(value)
-        if parsed is None:
-            raise HubConfigError(f"{source}: hub.{key}: must be {expected}")
-        setattr(config, attr, parsed)
+    for section, keys in _SECTIONS.items():
+        table = raw.get(section, {})
+        if not isinstance(table, dict):
+            raise HubConfigError(f"{source}: {section}: must be a table")
+        for key, value in table.items():
+            if key not in keys:
+                raise HubConfigError(f"{source}: {section}.{key}: unknown key")
+            attr, parse, expected = keys[key]
+            parsed = parse(value)
+            if parsed is None:
+                raise HubConfigError(f"{source}: {section}.{key}: must be {expected}")
+            setattr(config, attr, parsed)
     config.tokens = _tokens(raw.get("tokens", []), source)
     config.permissions.update(_permissions(raw.get("permissions", {}), source))
+    config.escalation_webhooks = _webhooks(raw.get("escalation_webhooks", {}), source)
     return config
+
+
+def _webhooks(value: Any, source: str) -> dict[str, str]:
+    """``[escalation_webhooks]``: contact role (as the policy names it) -> http(s) URL."""
+    if not isinstance(value, dict):
+        raise HubConfigError(f"{source}: escalation_webhooks: must be a table")
+    hooks: dict[str, str] = {}
+    for role, url in value.items():
+        where = f"{source}: escalation_webhooks.{role}"
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise HubConfigError(f"{where}: must be an http:// or https:// URL")
+        hooks[role] = url
+    return hooks
 
 
 def _tokens(value: Any, source: str) -> list[TokenEntry]:

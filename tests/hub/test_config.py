@@ -54,6 +54,42 @@ def test_an_empty_file_gives_the_defaults(tmp_path: Path) -> None:
     config = load_hub_config(write(tmp_path, ""))
     assert (config.host, config.port, config.heartbeat_interval_s) == ("127.0.0.1", 8080, 2.0)
     assert config.tokens == []
+    assert (config.two_person_global, config.two_person_window_s) == (False, 300.0)
+    assert config.stop_deadline_s == 30.0
+    assert config.escalation_webhooks == {}
+    assert (config.delivery_attempts, config.delivery_backoff_s) == (5, 2.0)
+
+
+CONTAINMENT = """
+[killswitch]
+two_person_global = true
+two_person_window_s = 120
+stop_deadline_s = 20
+
+[escalation_webhooks]
+"engineering-manager" = "https://pager.example.com/hooks/em"
+legal = "http://127.0.0.1:9000/legal"
+
+[escalation_delivery]
+max_attempts = 3
+backoff_s = 0.5
+timeout_s = 2
+"""
+
+
+def test_containment_and_escalation_sections_load(tmp_path: Path) -> None:
+    config = load_hub_config(write(tmp_path, CONTAINMENT))
+    assert config.two_person_global is True
+    assert (config.two_person_window_s, config.stop_deadline_s) == (120.0, 20.0)
+    assert config.escalation_webhooks == {
+        "engineering-manager": "https://pager.example.com/hooks/em",
+        "legal": "http://127.0.0.1:9000/legal",
+    }
+    assert (config.delivery_attempts, config.delivery_backoff_s, config.delivery_timeout_s) == (
+        3,
+        0.5,
+        2.0,
+    )
 
 
 @pytest.mark.parametrize(
@@ -80,6 +116,14 @@ def test_an_empty_file_gives_the_defaults(tmp_path: Path) -> None:
         ('[permissions]\nread = ["root"]', "permissions.read"),
         ('[permissions]\nread = "viewer"', "permissions.read"),
         ("not toml = = =", "not valid TOML"),
+        ('[killswitch]\ntwo_person_global = "yes"', "killswitch.two_person_global"),
+        ("[killswitch]\ntwo_person_window_s = 0", "killswitch.two_person_window_s"),
+        ("[killswitch]\nstop_deadline = 30", "killswitch.stop_deadline"),
+        ('[escalation_webhooks]\nlegal = "ftp://x"', "escalation_webhooks.legal"),
+        ("[escalation_webhooks]\nlegal = 1", "escalation_webhooks.legal"),
+        ("[escalation_delivery]\nmax_attempts = 0", "escalation_delivery.max_attempts"),
+        ("[escalation_delivery]\nbackoff = 1", "escalation_delivery.backoff"),
+        ("[hub]\ntick_interval_s = -1", "hub.tick_interval_s"),
     ],
 )
 def test_bad_config_names_file_and_key(tmp_path: Path, text: str, key: str) -> None:
