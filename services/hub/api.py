@@ -51,6 +51,7 @@ async def whoami(request: Request, ctx: HubContext, principal: Principal) -> Res
             "user": principal.user,
             "role": principal.role,
             "permissions": ctx.authority.permissions_of(principal.role),
+            "two_person_global": ctx.config.two_person_global,
         }
     )
 
@@ -75,14 +76,23 @@ def _switch_body(body: dict[str, Any]) -> tuple[bool, str, str | None]:
 
 
 async def killswitch_global(request: Request, ctx: HubContext, principal: Principal) -> Response:
-    """``POST /api/killswitch/global``."""
+    """``POST /api/killswitch/global``: 200 applied, or 202 pending a second operator."""
 
     def apply(body: dict[str, Any], actor: Actor) -> tuple[int, dict[str, Any]]:
         enabled, reason, incident_id = _switch_body(body)
-        answer = ctx.state.set_switch(
-            None, enabled=enabled, reason=reason, incident_id=incident_id, actor=actor
+        return ctx.state.containment.set_global(
+            enabled=enabled, reason=reason, incident_id=incident_id, actor=actor
         )
-        return 200, answer
+
+    return await mutate(request, ctx, principal, apply)
+
+
+async def confirm_global(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``POST /api/killswitch/global/confirm``: a second operator applies a pending stop."""
+
+    def apply(body: dict[str, Any], actor: Actor) -> tuple[int, dict[str, Any]]:
+        request_id = validate.required_text(body, "request_id")
+        return 200, ctx.state.containment.confirm_global(request_id, actor)
 
     return await mutate(request, ctx, principal, apply)
 

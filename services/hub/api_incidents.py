@@ -1,4 +1,5 @@
-"""HTTP endpoints for incidents: list, detail, open, ack, severity, status, notes, resolve."""
+"""HTTP endpoints for incidents: list, detail, open, ack, severity, status, notes, breach,
+status updates sent, resolve."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from services.hub.auth import Principal
 from services.hub.common import Actor
 from services.hub.errors import Invalid
 from services.hub.httpio import Handler, HubContext, mutate
+from services.hub.state_incidents import STATUS_UPDATE_LABELS
 from services.models import ALL_CATEGORIES, INCIDENT_STATUSES, SEVERITIES
 
 Answer = dict[str, Any]
@@ -84,6 +86,18 @@ def _note(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor)
     return ctx.state.incidents.add_note(incident_id, validate.required_text(body, "text"), actor)
 
 
+def _breach(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
+    if not validate.boolean(body, "confirmed"):
+        raise Invalid("confirmed: must be true; a confirmed breach is not withdrawn (add a note)")
+    return ctx.state.incidents.confirm_breach(incident_id, actor)
+
+
+def _status_update(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
+    kind = validate.choice(body, "kind", tuple(STATUS_UPDATE_LABELS))
+    text = validate.required_text(body, "text")
+    return ctx.state.incidents.record_status_update(incident_id, kind, text, actor)
+
+
 def _resolve(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
     root_cause = validate.required_text(body, "root_cause")
     return ctx.state.incidents.resolve(incident_id, root_cause, actor)
@@ -94,3 +108,5 @@ severity = _action(_severity)
 status = _action(_status)
 note = _action(_note)
 resolve = _action(_resolve)
+breach = _action(_breach)
+status_update = _action(_status_update)

@@ -1,8 +1,9 @@
 """``create_app``: the hub as a Starlette application (HTTP API + websocket stream).
 
 The routing table below is the one place an endpoint is tied to its permission.
-The lifespan runs the hub's periodic work: ``HubState.tick`` every second and a
-stream ``heartbeat`` every ``heartbeat_interval_s``.
+The lifespan runs the hub's periodic work: ``HubState.tick`` every
+``tick_interval_s`` (1 s), a stream ``heartbeat`` every ``heartbeat_interval_s``,
+and the escalation webhooks' delivery.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 
-from services.hub import api, api_incidents
+from services.escalation import role_label
+from services.hub import api, api_audit, api_incidents
 from services.hub.auth import Authority
 from services.hub.config import HubConfig
-from services.hub.errors import HubError, MethodNotAllowed, NotFound
+from services.hub.delivery import WebhookDelivery
+from services.hub.errors import Counters, HubError, MethodNotAllowed, NotFound
 from services.hub.events import PROTOCOL_VERSION, MemoryEventLog
 from services.hub.httpio import Handler, HubContext, endpoint, public, refuse
 from services.hub.state import HubState
@@ -33,8 +36,6 @@ from services.timeutil import Clock, to_rfc3339, utcnow
 from storage.hub_store import HubStore, TinyHubStore
 
 log = logging.getLogger("warroom.hub")
-
-TICK_INTERVAL_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", "/api/state", "read", api.state),
     Endpoint("GET", "/api/packs/status", "read", api.packs_status),
     Endpoint("POST", "/api/killswitch/global", "killswitch.global", api.killswitch_global),
+    Endpoint("POST", "/api/killswitch/global/confirm", "killswitch.global", api.confirm_global),
     Endpoint("POST", "/api/killswitch/pack/{name}", "killswitch.pack", api.killswitch_pack),
     Endpoint("POST", "/api/agents/{id}/heartbeat", "agent.heartbeat", api.heartbeat),
     Endpoint("POST", "/api/ingest/alertmanager", "ingest", api.ingest_alertmanager),
@@ -63,6 +65,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("POST", "/api/incidents/{id}/status", "incident.write", api_incidents.status),
     Endpoint("POST", "/api/incidents/{id}/notes", "incident.write", api_incidents.note),
     Endpoint("POST", "/api/incidents/{id}/resolve", "incident.write", api_incidents.resolve),
+    Endpoint("POST", "/api/incidents/{id}/breach", "incident.write", api_incidents.breach),
+    Endpoint(
+        "POST", "/api/incidents/{id}/status-update", "incident.write", api_incidents.status_update
+    ),
+    Endpoint("GET", "/api/audit", "read", api_audit.audit),
 )
 STREAM_PATH = "/api/stream"
 
@@ -124,6 +131,15 @@ def create_app(
     owns_store = store is None
     hub_store: HubStore = store if store is not None else TinyHubStore(config.data_dir)
     events = MemoryEventLog(hub_store, clock, ring_size=config.ring_size)
+    counters = Counters()
+    delivery = WebhookDelivery(
+        config.escalation_webhooks,
+        hub_store,
+        counters,
+        max_attempts=config.delivery_attempts,
+        backoff_s=config.delivery_backoff_s,
+        timeout_s=config.delivery_timeout_s,
+    )
     state = HubState(
         packs=list(config.packs),
         store=hub_store,
@@ -131,7 +147,22 @@ def create_app(
         clock=clock,
         policy=policy if policy is not None else load_policy(config.policy_path),
         agent_timeout_s=config.agent_timeout_s,
+        two_person_global=config.two_person_global,
+        two_person_window_s=config.two_person_window_s,
+        stop_deadline_s=config.stop_deadline_s,
+        deliver=delivery.submit,
     )
+
+    def delivery_failed(item: dict[str, Any], why: str) -> None:
+        # A page that never arrived must be visible to the people on the incident.
+        escalation = item["body"]["escalation"]
+        incident_id = item["body"]["incident"]["id"]
+        if state.incidents.exists(incident_id):
+            label = role_label(str(escalation.get("role", "")))
+            text = f"escalation to {label} not delivered by webhook: {why}"
+            state.incidents.add_hub_entry(incident_id, "escalation", text)
+
+    delivery.on_failed = delivery_failed
     ctx = HubContext(
         config=config,
         state=state,
@@ -140,6 +171,8 @@ def create_app(
         store=hub_store,
         clock=clock,
         owns_store=owns_store,
+        counters=counters,
+        delivery=delivery,
     )
 
     def heartbeat() -> None:
@@ -151,9 +184,12 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tasks = [
-            asyncio.create_task(_every(TICK_INTERVAL_S, lambda: state.tick(clock()), "tick")),
+            asyncio.create_task(
+                _every(config.tick_interval_s, lambda: state.tick(clock()), "tick")
+            ),
             asyncio.create_task(_every(config.heartbeat_interval_s, heartbeat, "heartbeat")),
         ]
+        await delivery.start()
         log.info("hub ready: packs %s, seq from %d", ", ".join(state.packs), events.latest_seq)
         try:
             yield
@@ -161,6 +197,7 @@ def create_app(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await delivery.stop()
             events.close_all(1001, "hub shutting down")
             if owns_store:
                 hub_store.close()

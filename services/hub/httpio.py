@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from services.hub.auth import Authority, Principal
 from services.hub.common import Actor
 from services.hub.config import HubConfig
+from services.hub.delivery import WebhookDelivery
 from services.hub.errors import BadRequest, Counters, HubError, TooLarge
 from services.hub.events import MemoryEventLog
 from services.hub.idempotency import REPLAYED_HEADER, IdempotencyGuard, check_key
@@ -39,6 +40,7 @@ class HubContext:
     clock: Clock
     owns_store: bool
     counters: Counters = field(default_factory=Counters)
+    delivery: WebhookDelivery | None = None
     idempotency: IdempotencyGuard = field(init=False)
     started: float = field(default_factory=time.monotonic)
 
@@ -135,7 +137,8 @@ async def mutate(request: Request, ctx: HubContext, principal: Principal, apply:
     client = request.client.host if request.client else None
     actor = Actor(principal.user, principal.role, client, key)
     if key is None:
-        status, payload = apply(body, actor)
+        with ctx.store.transaction():
+            status, payload = apply(body, actor)
         return JSONResponse(payload, status_code=status)
     scope = f"{principal.user} {request.method} {request.url.path}"
     async with ctx.idempotency.hold(scope, key):
@@ -144,6 +147,10 @@ async def mutate(request: Request, ctx: HubContext, principal: Principal, apply:
             ctx.counters.add("idempotent_replay")
             status, payload = stored
             return JSONResponse(payload, status_code=status, headers={REPLAYED_HEADER: "true"})
-        status, payload = apply(body, actor)
-        ctx.idempotency.remember(scope, key, status, payload)
+        # The change and the answer a retry will get reach the disk in one write:
+        # a crash in between could otherwise apply a retried stop twice, or answer
+        # it differently. Nothing is awaited inside, so no event leaves before it.
+        with ctx.store.transaction():
+            status, payload = apply(body, actor)
+            ctx.idempotency.remember(scope, key, status, payload)
     return JSONResponse(payload, status_code=status)

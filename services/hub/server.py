@@ -17,10 +17,12 @@ import threading
 from collections.abc import Awaitable, Callable
 
 import uvicorn
+from starlette.applications import Starlette
 
 from services.hub.app import create_app
 from services.hub.config import HubConfig
 from services.timeutil import Clock, utcnow
+from storage.hub_store import HubStore
 
 log = logging.getLogger("warroom.hub")
 
@@ -72,8 +74,8 @@ def _base_url(sock: socket.socket) -> str:
     return f"http://{host}:{port}"
 
 
-def _uvicorn(config: HubConfig, clock: Clock) -> _Server:
-    app = create_app(config, clock=clock)
+def _uvicorn(config: HubConfig, clock: Clock, store: HubStore | None = None) -> _Server:
+    app = create_app(config, store=store, clock=clock)
     settings = uvicorn.Config(
         app,
         host=config.host,
@@ -128,11 +130,18 @@ class HubServer:
     """The hub on its own thread and event loop; ``start()`` returns once it listens."""
 
     def __init__(
-        self, config: HubConfig, *, background: Background | None = None, clock: Clock = utcnow
+        self,
+        config: HubConfig,
+        *,
+        background: Background | None = None,
+        clock: Clock = utcnow,
+        store: HubStore | None = None,
     ) -> None:
+        """``store`` replaces the hub's own ``DATA_DIR/hub.json`` store; the caller closes it."""
         self.config = config
         self._background = background
         self._clock = clock
+        self._store = store
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._url: str | None = None
@@ -146,6 +155,14 @@ class HubServer:
         return self._url
 
     @property
+    def app(self) -> Starlette:
+        """The running application (its ``state.ctx`` holds the hub's state and store)."""
+        app = self._server.config.app if self._server is not None else None
+        if not isinstance(app, Starlette):
+            raise RuntimeError("the hub is not running")
+        return app
+
+    @property
     def port(self) -> int:
         """The port actually listened on (useful with port 0)."""
         return int(self.url.rsplit(":", 1)[1])
@@ -156,7 +173,7 @@ class HubServer:
             raise RuntimeError("HubServer.start() called twice")
         sock = _bind(self.config.host, self.config.port)
         try:
-            server = _uvicorn(self.config, self._clock)
+            server = _uvicorn(self.config, self._clock, self._store)
         except BaseException:
             sock.close()
             raise

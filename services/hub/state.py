@@ -16,9 +16,11 @@ from typing import Any
 
 from services.hub.alertmanager import parse_webhook
 from services.hub.common import Actor
-from services.hub.errors import Invalid, NotFound
+from services.hub.errors import NotFound
 from services.hub.events import EventLog
 from services.hub.state_alerts import MAX_ALERTS, AlertBook
+from services.hub.state_containment import Containment
+from services.hub.state_escalations import Deliver, EscalationEngine
 from services.hub.state_incidents import Answer, IncidentDesk, describe_new
 from services.hub.state_switches import SwitchBoard
 from services.models import AGENT_STATES, Agent
@@ -52,15 +54,35 @@ class HubState:
         policy: Policy,
         agent_timeout_s: float = 15.0,
         max_alerts: int = MAX_ALERTS,
+        two_person_global: bool = False,
+        two_person_window_s: float = 300.0,
+        stop_deadline_s: float = 30.0,
+        deliver: Deliver | None = None,
     ) -> None:
         self.events = events
         self.policy = policy
+        self._store = store
         self._clock = clock
         self._agent_timeout = timedelta(seconds=agent_timeout_s)
         self._agents: dict[str, _Tracked] = {}
+        # The ``now`` of the last tick that ran to the end (tests wait on it).
+        self.last_tick: datetime | None = None
         self.switches = SwitchBoard(store, events, clock, packs)
         self.incidents = IncidentDesk(store, events, clock)
         self.alerts = AlertBook(events, max_alerts)
+        self.escalations = EscalationEngine(self.incidents, policy, clock, deliver)
+        self.incidents.after_change = self.escalations.run_for
+        self.containment = Containment(
+            switches=self.switches,
+            desk=self.incidents,
+            store=store,
+            events=events,
+            clock=clock,
+            agents=self.agents,
+            two_person_global=two_person_global,
+            two_person_window_s=two_person_window_s,
+            stop_deadline_s=stop_deadline_s,
+        )
 
     @property
     def packs(self) -> list[str]:
@@ -78,6 +100,7 @@ class HubState:
             "alerts": self.alerts.snapshot(),
             "incidents": [i.to_dict() for i in self.incidents.all()],
             "timeline": [e.to_dict() for e in self.incidents.open_timelines()],
+            "pending_global": self.containment.two_person.pending,
         }
 
     def packs_status(self) -> dict[str, Any]:
@@ -92,7 +115,11 @@ class HubState:
             del switch["scope"]
             switch["name"] = switch.pop("pack")
             packs.append({**switch, "agents": {"total": sum(counts.values()), **counts}})
-        return {"global": self.switches.get(None).to_dict(), "packs": packs}
+        return {
+            "global": self.switches.get(None).to_dict(),
+            "packs": packs,
+            "pending_global": self.containment.two_person.pending,
+        }
 
     def agents(self) -> list[Agent]:
         """Every agent ever heard from, as last reported."""
@@ -143,6 +170,8 @@ class HubState:
         if announce:
             self._agents[agent_id] = _Tracked(agent, seen=now, announced=now)
             self.events.append("agent.status", {"agent": agent.to_dict()})
+            with self._store.transaction():
+                self.containment.agents_changed(now)
         else:
             assert tracked is not None
             # The stored agent stays current (snapshots show the latest rates);
@@ -155,15 +184,22 @@ class HubState:
         return {"allowed": allowed, "reason": reason, "hub_time": to_rfc3339(now)}
 
     def tick(self, now: datetime) -> None:
-        """Called about once a second: agent liveness (the escalation engine plugs in here)."""
-        for tracked in self._agents.values():
-            agent = tracked.agent
-            if agent.state != "error" and now - tracked.seen > self._agent_timeout:
-                agent.state = "error"
-                tracked.announced = now
-                silent = (now - tracked.seen).total_seconds()
-                log.warning("agent %s (%s): no heartbeat for %.0f s", agent.id, agent.pack, silent)
-                self.events.append("agent.status", {"agent": agent.to_dict()})
+        """Called about once a second: agent liveness, the two-person window, stop
+        verification and the escalation engine; their writes reach the disk once."""
+        with self._store.transaction():
+            for tracked in self._agents.values():
+                agent = tracked.agent
+                if agent.state != "error" and now - tracked.seen > self._agent_timeout:
+                    agent.state = "error"
+                    tracked.announced = now
+                    silent = (now - tracked.seen).total_seconds()
+                    log.warning(
+                        "agent %s (%s): no heartbeat for %.0f s", agent.id, agent.pack, silent
+                    )
+                    self.events.append("agent.status", {"agent": agent.to_dict()})
+            self.containment.tick(now)
+            self.escalations.run(now)
+        self.last_tick = now
 
     # -- kill switches ------------------------------------------------------------------
     def set_switch(
@@ -175,27 +211,22 @@ class HubState:
         incident_id: str | None,
         actor: Actor,
     ) -> dict[str, Any]:
-        """Set the global switch (``pack`` None) or a pack's; the protocol's answer."""
-        self.switches.get(pack)  # 404 for an unknown pack before anything else
-        if incident_id is not None and not self.incidents.exists(incident_id):
-            raise Invalid(f"incident_id: no incident {incident_id!r}")
-        switch, record = self.switches.set(pack, enabled, reason, incident_id, actor)
-        if record is not None and incident_id is not None:
-            verb = "re-enabled" if enabled else "stopped"
-            what = "global kill switch" if pack is None else f"pack {pack}"
-            text = f"{what} {verb} by {actor.user}: {reason}"
-            self.incidents.record_action(incident_id, "killswitch", text, actor)
-        return {
-            "applied": switch.to_dict(),
-            "changed": record is not None,
-            "audit": record.to_dict() if record else None,
-        }
+        """Set the global switch (``pack`` None) or a pack's at once; the protocol's answer.
+
+        ``POST /api/killswitch/global`` goes through ``containment.set_global`` instead,
+        which applies the two-person rule.
+        """
+        return self.containment.set_switch(
+            pack, enabled=enabled, reason=reason, incident_id=incident_id, actor=actor
+        )
 
     # -- alerts ----------------------------------------------------------------------
     def ingest_alertmanager(self, payload: Any) -> dict[str, Any]:
         """Apply an Alertmanager webhook (version 4); raises BadRequest before applying anything."""
         incoming = parse_webhook(payload, self.policy, self._clock())
-        counts = self.alerts.ingest(incoming, self.incidents)
+        # One file write per webhook at most, and none when only repeats came in.
+        with self._store.transaction():
+            counts = self.alerts.ingest(incoming, self.incidents)
         return {"status": "ok", **counts}
 
     # -- incidents -------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""Incidents and their timelines: durable in the store, cached in memory.
+"""Incidents and their timelines: opening, alerts joining, people's actions and the
+hub's automatic entries (escalations, stop checks).
 
-Every change is written to the store before its events go out, so what a
-console has seen survives a ``kill -9`` of the hub.
+Built on :class:`~services.hub.state_incident_base.IncidentRecords`, which writes
+every change to the store before its events go out.
 """
 
 from __future__ import annotations
@@ -9,123 +10,26 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from services.hub.common import HUB_AUTHOR, Actor, load_models, number_of, severity_rank
-from services.hub.errors import Conflict, NotFound
-from services.hub.events import EventLog
+from services.hub.common import HUB_AUTHOR, Actor, model_dict, severity_rank
+from services.hub.state_incident_base import Answer, IncidentRecords
 from services.models import Alert, Incident, TimelineEntry, category_label
-from services.timeutil import Clock, to_rfc3339
-from storage.hub_store import HubStore
 
 log = logging.getLogger("warroom.hub")
 
-Answer = dict[str, Any]
+# An incident keeps the fingerprints of its newest alerts only (``alert_count``
+# counts them all): an alert storm must not grow every snapshot without bound.
+MAX_FINGERPRINTS = 200
+# An "alerts attached" entry names this many alerts, then says how many more.
+MAX_TITLES = 5
+STATUS_UPDATE_LABELS = {
+    "initial": "initial notification sent",
+    "status": "status update sent",
+    "resolution": "resolution sent",
+}
 
 
-class IncidentDesk:
+class IncidentDesk(IncidentRecords):
     """Owns incidents and their timelines; mutations answer ``{incident, changed, entry}``."""
-
-    def __init__(self, store: HubStore, events: EventLog, clock: Clock) -> None:
-        self._store = store
-        self._events = events
-        self._clock = clock
-        incidents = load_models(Incident, store.load_incidents(), "incident")
-        self._incidents: dict[str, Incident] = {i.id: i for i in incidents}
-        self._timeline: dict[str, list[TimelineEntry]] = {}
-        self._entry_counter = 0
-        for entry in load_models(TimelineEntry, store.load_timeline(), "timeline entry"):
-            self._timeline.setdefault(entry.incident_id, []).append(entry)
-            self._entry_counter = max(self._entry_counter, number_of(entry.id, "TL-"))
-
-    # -- queries --------------------------------------------------------------
-    def all(self) -> list[Incident]:
-        """Every incident, open ones first, newest first within each group."""
-        ordered = sorted(
-            self._incidents.values(),
-            key=lambda i: (i.opened_at, number_of(i.id, "INC-")),
-            reverse=True,
-        )
-        return sorted(ordered, key=lambda i: not i.is_open)
-
-    def get(self, incident_id: str) -> Incident:
-        """The incident ``incident_id``; raises :class:`NotFound`."""
-        incident = self._incidents.get(incident_id)
-        if incident is None:
-            raise NotFound(f"incident {incident_id!r} not found")
-        return incident
-
-    def exists(self, incident_id: str) -> bool:
-        return incident_id in self._incidents
-
-    def timeline(self, incident_id: str) -> list[TimelineEntry]:
-        """The timeline of one incident, oldest first."""
-        return list(self._timeline.get(incident_id, []))
-
-    def open_timelines(self) -> list[TimelineEntry]:
-        """Timeline entries of every open incident (the snapshot's ``timeline``)."""
-        return [
-            entry
-            for incident in self._incidents.values()
-            if incident.is_open
-            for entry in self._timeline.get(incident.id, [])
-        ]
-
-    def find_open(self, pack: str | None, category: str) -> Incident | None:
-        """The open incident an alert of ``pack`` and ``category`` joins, if any."""
-        for incident in self._incidents.values():
-            if not incident.is_open or incident.category != category:
-                continue
-            if (pack in incident.packs) if pack else not incident.packs:
-                return incident
-        return None
-
-    # -- building blocks ------------------------------------------------------
-    def _now(self) -> str:
-        return to_rfc3339(self._clock())
-
-    def _entry(self, incident_id: str, kind: str, text: str, author: str) -> TimelineEntry:
-        self._entry_counter += 1
-        return TimelineEntry(
-            id=f"TL-{self._entry_counter}",
-            incident_id=incident_id,
-            at=self._now(),
-            author=author,
-            kind=kind,
-            text=text,
-        )
-
-    def _commit(
-        self,
-        incident: Incident,
-        entries: list[TimelineEntry],
-        event: str | None = "incident.updated",
-        progress: bool = True,
-    ) -> None:
-        """Write, then announce: the store first, so nothing announced can be lost."""
-        if progress:
-            incident.last_progress_at = self._now()
-        if event is not None:
-            self._store.save_incident(incident.to_dict())
-        for entry in entries:
-            self._store.append_timeline(entry.to_dict())
-            self._timeline.setdefault(incident.id, []).append(entry)
-        if event is not None:
-            self._events.append(event, {"incident": incident.to_dict()})
-        for entry in entries:
-            self._events.append("timeline.entry", {"entry": entry.to_dict()})
-
-    @staticmethod
-    def _answer(incident: Incident, entry: TimelineEntry | None) -> Answer:
-        return {
-            "incident": incident.to_dict(),
-            "changed": entry is not None,
-            "entry": entry.to_dict() if entry else None,
-        }
-
-    def _open_one(self, incident_id: str) -> Incident:
-        incident = self.get(incident_id)
-        if not incident.is_open:
-            raise Conflict(f"incident {incident_id} is resolved")
-        return incident
 
     # -- opening --------------------------------------------------------------
     def open(
@@ -151,11 +55,13 @@ class IncidentDesk:
             last_progress_at=now,
             packs=list(packs),
             alert_fingerprints=list(fingerprints),
+            alert_count=len(fingerprints),
         )
         self._incidents[incident.id] = incident
         entry = self._entry(incident.id, "opened", text, author)
         self._commit(incident, [entry], event="incident.opened", progress=False)
         log.info("%s opened by %s: %s (%s)", incident.id, author, title, severity)
+        self._changed(incident)
         return self._answer(incident, entry)
 
     def open_from_alert(self, alert: Alert) -> Incident:
@@ -180,18 +86,27 @@ class IncidentDesk:
         """
         incident = self.get(incident_id)
         entries: list[TimelineEntry] = []
+        known = set(incident.alert_fingerprints)
         for alert in alerts:
-            if alert.fingerprint not in incident.alert_fingerprints:
+            if alert.fingerprint not in known:
+                known.add(alert.fingerprint)
                 incident.alert_fingerprints.append(alert.fingerprint)
-        titles = "; ".join(f"{a.title} ({a.fingerprint})" for a in alerts)
+                incident.alert_count += 1
+        del incident.alert_fingerprints[:-MAX_FINGERPRINTS]
+        titles = "; ".join(f"{a.title} ({a.fingerprint})" for a in alerts[:MAX_TITLES])
+        if len(alerts) > MAX_TITLES:
+            titles += f"; and {len(alerts) - MAX_TITLES} more"
         label = "alert attached" if len(alerts) == 1 else f"{len(alerts)} alerts attached"
         entries.append(self._entry(incident.id, "alert", f"{label}: {titles}", HUB_AUTHOR))
         worst = min(alerts, key=lambda a: severity_rank(a.severity))
-        if severity_rank(worst.severity) < severity_rank(incident.severity):
+        raised = severity_rank(worst.severity) < severity_rank(incident.severity)
+        if raised:
             text = f"severity {incident.severity} → {worst.severity} (alert {worst.fingerprint})"
             incident.severity = worst.severity
             entries.append(self._entry(incident.id, "severity", text, HUB_AUTHOR))
         self._commit(incident, entries, progress=False)
+        if raised:
+            self._changed(incident)
 
     # -- people's actions (each is progress) ----------------------------------
     def ack(self, incident_id: str, actor: Actor) -> Answer:
@@ -214,6 +129,7 @@ class IncidentDesk:
         incident.severity = severity
         entry = self._entry(incident.id, "severity", text, actor.user)
         self._commit(incident, [entry])
+        self._changed(incident)
         return self._answer(incident, entry)
 
     def set_status(self, incident_id: str, status: str, actor: Actor) -> Answer:
@@ -248,6 +164,30 @@ class IncidentDesk:
         log.info("%s resolved by %s", incident.id, actor.user)
         return self._answer(incident, entry)
 
+    def confirm_breach(self, incident_id: str, actor: Actor) -> Answer:
+        """Mark a data breach confirmed (once); the breach escalation follows."""
+        incident = self._open_one(incident_id)
+        if incident.breach_confirmed:
+            return self._answer(incident, None)
+        incident.breach_confirmed = True
+        text = f"data breach confirmed by {actor.user}"
+        entry = self._entry(incident.id, "breach", text, actor.user)
+        self._commit(incident, [entry])
+        self._changed(incident)
+        return self._answer(incident, entry)
+
+    def record_status_update(self, incident_id: str, kind: str, text: str, actor: Actor) -> Answer:
+        """A status update sent (``kind`` initial, status or resolution); progress when open.
+
+        Kept on a resolved incident too: the resolution notice goes out after resolving.
+        """
+        incident = self.get(incident_id)
+        entry = self._entry(incident.id, "status_update", STATUS_UPDATE_LABELS[kind], actor.user)
+        entry.detail = text
+        incident.last_status_update_at = entry.at
+        self._commit(incident, [entry], progress=incident.is_open)
+        return self._answer(incident, entry)
+
     def record_action(self, incident_id: str, kind: str, text: str, actor: Actor) -> None:
         """An action taken for an incident elsewhere (a kill switch): progress when open."""
         incident = self.get(incident_id)
@@ -256,6 +196,33 @@ class IncidentDesk:
             self._commit(incident, [entry])
         else:
             self._commit(incident, [entry], event=None, progress=False)
+
+    def add_hub_entry(self, incident_id: str, kind: str, text: str) -> None:
+        """An automatic entry (a stop verified or violated): not progress, incident unchanged."""
+        incident = self.get(incident_id)
+        entry = self._entry(incident.id, kind, text, HUB_AUTHOR)
+        self._commit(incident, [entry], event=None, progress=False)
+
+    def record_escalations(
+        self, incident_id: str, escalations: list[tuple[dict[str, Any], str]]
+    ) -> None:
+        """Escalations due (each a stored dict with its ``key``, and its timeline text).
+
+        Escalating is not progress: ``last_progress_at`` stays, or the no-progress rule
+        would restart its own countdown. Emits one ``incident.escalated`` and one
+        ``timeline.entry`` per escalation, after the store has them all.
+        """
+        incident = self.get(incident_id)
+        entries = [
+            self._entry(incident_id, "escalation", text, HUB_AUTHOR) for _, text in escalations
+        ]
+        incident.escalations.extend(item for item, _ in escalations)
+        data = model_dict(incident)
+        self._store.save_incident(data)
+        rows = self._keep(incident, entries)
+        for (item, _), row in zip(escalations, rows, strict=True):
+            self._events.append("incident.escalated", {"incident": data, "escalation": item})
+            self._events.append("timeline.entry", {"entry": row})
 
 
 def describe_new(title: str, severity: str, category: str, user: str) -> str:

@@ -66,9 +66,21 @@ class SwitchBoard:
         return True, None
 
     def set(
-        self, pack: str | None, enabled: bool, reason: str, incident_id: str | None, actor: Actor
+        self,
+        pack: str | None,
+        enabled: bool,
+        reason: str,
+        incident_id: str | None,
+        actor: Actor,
+        *,
+        requested_by: str | None = None,
+        agents: dict[str, int] | None = None,
     ) -> tuple[SwitchState, AuditRecord | None]:
-        """Set a switch; the audit record is None when it already had that state."""
+        """Set a switch; the audit record is None when it already had that state.
+
+        ``requested_by`` names who asked for a two-person global stop that ``actor``
+        confirmed; ``agents`` (the target's agent counts) goes into the event.
+        """
         switch = self.get(pack)
         if switch.enabled == enabled:
             return switch, None
@@ -90,14 +102,17 @@ class SwitchBoard:
             incident_id=incident_id,
             client=actor.client,
             idempotency_key=actor.idempotency_key,
+            requested_by=requested_by,
+            confirmed_by=actor.user if requested_by is not None else None,
         )
         # The switch and its audit are durable before anyone is told.
         self._store.save_switch(switch.to_dict())
         self._store.append_audit(record.to_dict())
         self._audit.append(record)
-        self._events.append(
-            "killswitch.changed", {"switch": switch.to_dict(), "audit": record.to_dict()}
-        )
+        data = {"switch": switch.to_dict(), "audit": record.to_dict()}
+        if agents is not None:
+            data["agents"] = agents
+        self._events.append("killswitch.changed", data)
         log.warning(
             "kill switch %s %s by %s (%s): %s",
             switch.target,

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
+from services.hub.httpio import HubContext
 from tests.hubtools import RunningHub
 
 # shared/ lies beside the repository, for developers and CI alike.
@@ -38,8 +41,17 @@ def fixture_lines() -> list[dict[str, Any]]:
 
 def audit(hub: RunningHub) -> list[dict[str, Any]]:
     """The hub's stored audit records (read through its store's file)."""
-    raw = json.loads((hub.data_dir / "hub.json").read_text(encoding="utf-8"))
-    return list(raw.get("audit", {}).values())
+    return stored(hub, "audit")
+
+
+def stored(hub: RunningHub, table: str) -> list[dict[str, Any]]:
+    """The rows of one table of the hub's file: what survives a crash, read safely from
+    the test's thread (the file is replaced atomically)."""
+    path = hub.data_dir / "hub.json"
+    if not path.exists():
+        return []
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return list(raw.get(table, {}).values())
 
 
 def stream(hub: RunningHub, role: str = "viewer") -> Any:
@@ -83,3 +95,48 @@ def wait_for(check: Callable[[], bool], timeout: float = 5.0, interval: float = 
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(interval)
+
+
+class FakeClock:
+    """A hub clock the test moves by hand (read on the hub's thread, moved on the test's)."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime(2026, 11, 25, 18, 0, 0, tzinfo=UTC)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += timedelta(seconds=seconds)
+
+
+def hub_context(hub: RunningHub) -> HubContext:
+    """The running hub's context (state, store, counters), for white-box checks."""
+    ctx: HubContext = hub.server.app.state.ctx
+    return ctx
+
+
+def kinds(timeline: list[dict[str, Any]], *skip: str) -> list[str]:
+    """The ``kind`` of each timeline entry, leaving out ``skip``."""
+    return [e["kind"] for e in timeline if e["kind"] not in skip]
+
+
+def timeline_of(hub: RunningHub, incident_id: str) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = (
+        hub.client("viewer").get(f"/api/incidents/{incident_id}").json()["timeline"]
+    )
+    return entries
+
+
+def wait_tick(hub: RunningHub, clock: FakeClock, timeout: float = 5.0) -> None:
+    """Wait until the hub has run a whole tick at (or after) the clock's current time."""
+    now = clock()
+
+    def ticked() -> bool:
+        last = hub_context(hub).state.last_tick
+        return last is not None and last >= now
+
+    wait_for(ticked, timeout)

@@ -20,6 +20,8 @@ CASES: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("GET", "/api/packs/status", "read", None),
     ("POST", "/api/killswitch/global", "killswitch.global", {"enabled": True, "reason": "check"}),
     ("POST", "/api/killswitch/pack/support", "killswitch.pack", {"enabled": True, "reason": "x"}),
+    ("POST", "/api/killswitch/global/confirm", "killswitch.global", {"request_id": "gstop-1"}),
+    ("GET", "/api/audit", "read", None),
     (
         "POST",
         "/api/agents/bot-1/heartbeat",
@@ -34,6 +36,13 @@ CASES: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("POST", "/api/incidents/INC-1/severity", "incident.write", {"severity": "SEV2"}),
     ("POST", "/api/incidents/INC-1/status", "incident.write", {"status": "contain"}),
     ("POST", "/api/incidents/INC-1/notes", "incident.write", {"text": "a note"}),
+    ("POST", "/api/incidents/INC-1/breach", "incident.write", {"confirmed": False}),
+    (
+        "POST",
+        "/api/incidents/INC-1/status-update",
+        "incident.write",
+        {"kind": "initial", "text": "INCIDENT: t"},
+    ),
     ("POST", "/api/incidents/INC-1/resolve", "incident.write", {"root_cause": "x"}),
 ]
 OPEN_BODY = {"title": "t", "severity": "SEV3", "category": "incorrect_output"}
@@ -123,7 +132,35 @@ def test_whoami_lists_the_roles_permissions(matrix_hub: RunningHub, role: str) -
         assert answer.status_code == 403
         return
     expected = sorted(p for p, roles in DEFAULT_PERMISSIONS.items() if role in roles)
-    assert answer.json() == {"user": user_for(role), "role": role, "permissions": expected}
+    assert answer.json() == {
+        "user": user_for(role),
+        "role": role,
+        "permissions": expected,
+        "two_person_global": False,
+    }
+
+
+# What a console locks its bindings with: exactly these names, per role.
+CONSOLE_PERMISSIONS = {
+    "viewer": ["read"],
+    "on-call": ["incident.write", "killswitch.pack", "read"],
+    "team-lead": ["incident.write", "killswitch.pack", "read"],
+    "incident-commander": ["incident.write", "killswitch.global", "killswitch.pack", "read"],
+    "security-lead": ["incident.write", "killswitch.global", "read"],
+    "cto": ["incident.write", "killswitch.global", "read"],
+}
+
+
+@pytest.mark.parametrize(("role", "permissions"), CONSOLE_PERMISSIONS.items())
+def test_whoami_names_what_a_console_locks(
+    matrix_hub: RunningHub, role: str, permissions: list[str]
+) -> None:
+    assert matrix_hub.client(role).get("/api/whoami").json()["permissions"] == permissions
+
+
+def test_whoami_says_when_a_global_stop_needs_two(hub_factory: Any) -> None:
+    hub = hub_factory(two_person_global=True)
+    assert hub.client("cto").get("/api/whoami").json()["two_person_global"] is True
 
 
 def test_permissions_are_data(hub_factory: Any) -> None:

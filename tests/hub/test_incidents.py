@@ -48,6 +48,8 @@ def test_each_action_is_progress_and_on_the_timeline(hub: RunningHub) -> None:
         ("severity", {"severity": "SEV1"}, "severity"),
         ("status", {"status": "contain"}, "status"),
         ("notes", {"text": "support pack stopped"}, "note"),
+        ("breach", {"confirmed": True}, "breach"),
+        ("status-update", {"kind": "status", "text": "UPDATE 18:30: contained"}, "status_update"),
         ("resolve", {"root_cause": "prompt change"}, "resolved"),
     ]
     for action, body, kind in steps:
@@ -59,15 +61,19 @@ def test_each_action_is_progress_and_on_the_timeline(hub: RunningHub) -> None:
         assert data["incident"]["last_progress_at"] >= last
         last = data["incident"]["last_progress_at"]
     detail = client.get(path).json()
-    assert [e["kind"] for e in detail["timeline"]] == [
+    assert [e["kind"] for e in detail["timeline"] if e["kind"] != "escalation"] == [
         "opened",
         "ack",
         "severity",
         "status",
         "note",
+        "breach",
+        "status_update",
         "resolved",
     ]
     final = detail["incident"]
+    assert final["breach_confirmed"] is True
+    assert final["last_status_update_at"] is not None
     assert final["status"] == "resolved"
     assert final["severity"] == "SEV1"
     assert final["acknowledged_by"] == "incident-commander-user"
@@ -88,7 +94,8 @@ def test_unchanged_actions_answer_changed_false(hub: RunningHub) -> None:
         data = client.post(f"{path}/{action}", json=body).json()
         assert data["changed"] is False
         assert data["entry"] is None
-    assert len(client.get(path).json()["timeline"]) == 2
+    timeline = client.get(path).json()["timeline"]
+    assert [e["kind"] for e in timeline if e["kind"] != "escalation"] == ["opened", "ack"]
 
 
 def test_refusals(hub: RunningHub) -> None:

@@ -11,6 +11,7 @@ import pytest
 from services.hub.alertmanager import IncomingAlert
 from services.hub.events import MemoryEventLog
 from services.hub.state import HubState
+from services.hub.state_incidents import IncidentDesk
 from services.models import Alert
 from services.policy import load_policy
 from storage.hub_store import TinyHubStore
@@ -147,3 +148,72 @@ def test_a_refiring_alert_opens_a_new_incident_once_the_old_is_resolved(state: H
     state.alerts.ingest([_alert("a")], state.incidents)
     latest = state.alerts.get("a")
     assert latest is not None and latest.incident_id == "INC-2"
+
+
+def test_incident_fingerprints_are_bounded_and_counted(tmp_path: Path, clock: Clock) -> None:
+    store = TinyHubStore(tmp_path / "big", fsync=False)
+    big = HubState(
+        packs=["support"],
+        store=store,
+        events=MemoryEventLog(store, clock, ring_size=100),
+        clock=clock,
+        policy=load_policy(),
+    )
+    big.alerts.ingest([_alert("first")], big.incidents)
+    for batch in range(5):
+        big.alerts.ingest([_alert(f"a{batch}-{i}") for i in range(50)], big.incidents)
+    [incident] = big.incidents.all()
+    assert incident.alert_count == 251
+    assert len(incident.alert_fingerprints) == 200
+    assert incident.alert_fingerprints[-1] == "a4-49"
+    assert "first" not in incident.alert_fingerprints
+    entry = [e for e in big.incidents.timeline(incident.id) if e.kind == "alert"][-1]
+    assert entry.text.startswith("50 alerts attached: a4-0 (a4-0); ")
+    assert entry.text.endswith("; and 45 more")
+    # An incident stored before alert_count existed counts its fingerprints.
+    raw = store.load_incidents()[0]
+    del raw["alert_count"]
+    old = TinyHubStore(tmp_path / "old", fsync=False)
+    old.save_incident(raw)
+    reloaded = IncidentDesk(old, MemoryEventLog(old, clock), clock)
+    assert reloaded.get(incident.id).alert_count == 200
+
+
+def test_the_engine_escalates_on_tick_only_once(state: HubState, clock: Clock) -> None:
+    from services.hub.common import Actor
+
+    state.incidents.open(
+        title="t",
+        severity="SEV1",
+        category="runaway_agent",
+        packs=[],
+        fingerprints=[],
+        author="alice",
+        text="opened",
+    )
+    assert [e["key"] for e in state.incidents.get("INC-1").escalations] == [
+        "open:on-call",
+        "open:engineering-manager",
+    ]
+    clock.advance(1800)
+    for _ in range(3):
+        state.tick(clock())
+    incident = state.incidents.get("INC-1")
+    assert len(incident.escalations) == 3
+    assert incident.last_progress_at == "2026-11-25T18:00:00.000Z"
+    state.incidents.resolve("INC-1", "fixed", Actor("alice", "cto"))
+    clock.advance(3600)
+    state.tick(clock())
+    assert len(state.incidents.get("INC-1").escalations) == 3
+
+
+def test_model_dict_is_to_dict(state: HubState) -> None:
+    from services.hub.common import model_dict
+
+    state.alerts.ingest([_alert("a"), _alert("b")], state.incidents)
+    incident = state.incidents.get("INC-1")
+    assert model_dict(incident) == incident.to_dict()
+    copied = model_dict(incident)
+    copied["alert_fingerprints"].append("z")
+    copied["escalations"][0]["role"] = "nobody"
+    assert incident.to_dict() != copied
