@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.command import CommandPalette
 
 from services.console_state import StreamStatus
@@ -170,3 +171,18 @@ async def test_redact_mode_hides_pii_in_titles_and_reasons() -> None:
         assert "[REDACTED: EMAIL]" in shown and "jane.doe" not in shown
         banner = str(app.dashboard.query_one("#banner").content)  # type: ignore[attr-defined]
         assert "[REDACTED: CARD]" in banner and "4111" not in banner
+
+
+async def test_without_colour_the_words_still_tell_everything(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.no_color
+        app.set_connection(StreamStatus(state="live"))
+        app.apply_envelope(snapshot(global_enabled=False))
+        await pilot.pause()
+        screen = app.export_screenshot()
+        for word in ("LIVE", "SEV1", "SEV2", "GLOBAL KILL SWITCH ENGAGED", "STOPPED", "held"):
+            assert word in screen.replace("&#160;", " "), word
