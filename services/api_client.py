@@ -118,6 +118,12 @@ class HubClient:
             raise HubUnreachable(f"{method} {path}: the answer is not a JSON object")
         return data
 
+    async def send(
+        self, method: str, path: str, body: dict[str, Any] | None, idempotency_key: str
+    ) -> dict[str, Any]:
+        """Any request, under a key the caller chose and keeps (the console's outbox)."""
+        return await self._request(method, path, body, idempotency_key)
+
     # -- reading --------------------------------------------------------------
 
     async def health(self) -> dict[str, Any]:
