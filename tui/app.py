@@ -23,11 +23,13 @@ from textual.worker import Worker, WorkerState
 from services.api_client import HubClient, HubRefused, HubUnreachable
 from services.console_state import ConsoleState, StreamStatus
 from services.models import Envelope
+from services.outbox import Delivery, Outbox
 from services.redaction import redact
 from services.settings import ConsoleSettings
 from services.stream_client import MAX_DELAY_S, StreamClient
 from services.timeutil import Clock, utcnow
-from tui.messages import ConnectionChanged, EnvelopeReceived, IdentityKnown
+from storage.console_store import ConsoleStore, ConsoleStoreLocked, OutboxItem
+from tui.messages import ConnectionChanged, EnvelopeReceived, IdentityKnown, OutboxDelivered
 from tui.screens.dashboard import PANELS, DashboardScreen
 from tui.screens.help import HelpScreen
 
@@ -36,6 +38,8 @@ __all__ = ["FLUSH_INTERVAL_S", "WarroomApp"]
 # Redraws per second at most; the state absorbs everything in between.
 FLUSH_INTERVAL_S = 0.25
 STREAM_RESTART_S = 2.0
+# How often unanswered actions are tried again while the stream is live.
+OUTBOX_RETRY_S = 5.0
 
 
 @lru_cache(maxsize=4096)
@@ -78,6 +82,10 @@ class WarroomApp(App[None]):
         self.dashboard = DashboardScreen(text_filter=redact_cached if settings.redact else None)
         self._stream: StreamClient | None = None
         self._shown_second: int | None = None
+        self.outbox: Outbox | None = None
+        """Actions journalled before sending; ``None`` when not connected or not writable."""
+        self.outbox_problem: str | None = None
+        self._hub: HubClient | None = None
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -91,8 +99,70 @@ class WarroomApp(App[None]):
         self.set_interval(FLUSH_INTERVAL_S, self.flush)
         self.flush()
         if self.connect:
+            self._open_outbox()
             self.run_stream()
             self.fetch_identity()
+            self.flush_outbox()  # what a console killed earlier had not delivered
+            self.set_interval(OUTBOX_RETRY_S, self._retry_outbox)
+
+    def _open_outbox(self) -> None:
+        """The journal every action is written to before it is sent."""
+        try:
+            store = ConsoleStore(self.settings.data_dir)
+        except (ConsoleStoreLocked, OSError) as error:
+            self.outbox_problem = str(error)
+            self.notify(
+                f"{error}. Actions are disabled so nothing typed can be lost.",
+                title="No journal",
+                severity="error",
+                timeout=30,
+            )
+            return
+        self._hub = HubClient(self.settings.hub_url, self.settings.token)
+        self.outbox = Outbox(store, self._hub, self.clock)
+        self.outbox.subscribe(self._post_delivery)
+
+    def _post_delivery(self, delivery: Delivery) -> None:
+        self.post_message(OutboxDelivered(delivery))
+
+    async def on_unmount(self) -> None:
+        if self._hub is not None:
+            await self._hub.aclose()
+        if self.outbox is not None:
+            self.outbox.store.close()
+
+    def submit_action(
+        self, kind: str, path: str, body: dict[str, Any], *, incident_id: str | None = None
+    ) -> OutboxItem | None:
+        """Journal an action (fsync'd), then send it; ``None`` (and said why) when impossible."""
+        if self.outbox is None:
+            reason = self.outbox_problem or "the console is not connected to a hub"
+            self.notify(reason, title="Not sent", severity="error")
+            return None
+        item = self.outbox.submit(kind, path, body, incident_id=incident_id)
+        self.flush_outbox()
+        return item
+
+    @work(group="outbox", exit_on_error=False)
+    async def flush_outbox(self) -> None:
+        """Send what is pending, in order (the outbox allows one flush at a time)."""
+        if self.outbox is not None:
+            await self.outbox.flush()
+
+    def _retry_outbox(self) -> None:
+        if self.outbox is not None and self.state.status.state == "live" and self.outbox.pending():
+            self.flush_outbox()
+
+    def on_outbox_delivered(self, message: OutboxDelivered) -> None:
+        """A refusal is final: say it, with the hub's reason, so the person can act."""
+        delivery = message.delivery
+        if delivery.state == "refused":
+            self.notify(
+                f"{delivery.item.kind}: {delivery.error}",
+                title="Refused by the hub",
+                severity="error",
+                timeout=15,
+            )
 
     @work(exclusive=True, group="stream", exit_on_error=False)
     async def run_stream(self) -> None:
@@ -147,8 +217,11 @@ class WarroomApp(App[None]):
         self.state.set_status(message.status, self.clock())
         if message.status.counters.resyncs > resyncs:
             self.notify("Missed events were re-synced from the hub.", title="RESYNCED")
-        if message.status.state == "live" and self.identity is None and self.connect:
-            self.fetch_identity()
+        if message.status.state == "live" and self.connect:
+            if self.identity is None:
+                self.fetch_identity()
+            if self.outbox is not None and self.outbox.pending():
+                self.flush_outbox()  # back online: deliver what waited
 
     def on_dashboard_screen_ready(self, _: DashboardScreen.Ready) -> None:
         """Draw what arrived before the dashboard was mounted."""

@@ -15,8 +15,9 @@ from textual.message import Message
 
 from services.console_state import StreamStatus
 from services.models import Envelope
+from services.outbox import Delivery
 
-__all__ = ["ConnectionChanged", "EnvelopeReceived", "IdentityKnown"]
+__all__ = ["ConnectionChanged", "EnvelopeReceived", "IdentityKnown", "OutboxDelivered"]
 
 
 @dataclass
@@ -47,3 +48,10 @@ class IdentityKnown(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, IdentityKnown)
+
+
+@dataclass
+class OutboxDelivered(Message):
+    """An action's fate on one flush: done, refused (final) or still pending."""
+
+    delivery: Delivery
