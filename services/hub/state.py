@@ -197,6 +197,7 @@ class HubState:
                         "agent %s (%s): no heartbeat for %.0f s", agent.id, agent.pack, silent
                     )
                     self.events.append("agent.status", {"agent": agent.to_dict()})
+            self.incidents.flush_alert_entries(now)
             self.containment.tick(now)
             self.escalations.run(now)
         self.last_tick = now

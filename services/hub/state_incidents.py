@@ -8,11 +8,16 @@ every change to the store before its events go out.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.hub.common import HUB_AUTHOR, Actor, model_dict, severity_rank
+from services.hub.events import EventLog
 from services.hub.state_incident_base import Answer, IncidentRecords
 from services.models import Alert, Incident, TimelineEntry, category_label
+from services.timeutil import Clock
+from storage.hub_store import HubStore
 
 log = logging.getLogger("warroom.hub")
 
@@ -21,6 +26,33 @@ log = logging.getLogger("warroom.hub")
 MAX_FINGERPRINTS = 200
 # An "alerts attached" entry names this many alerts, then says how many more.
 MAX_TITLES = 5
+# At most one "alerts attached" entry per incident per this interval: in a storm of
+# new alerts, one entry per webhook grew the timeline (and every rewrite of the
+# store's file) without bound. Alerts joining in between are summed into the next
+# entry, which the tick writes once the interval has passed.
+ALERT_ENTRY_INTERVAL = timedelta(seconds=10)
+
+
+@dataclass
+class _Held:
+    """Alerts that joined an incident since its last "alerts attached" entry."""
+
+    named: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, alerts: list[Alert]) -> None:
+        room = MAX_TITLES - len(self.named)
+        self.named.extend(f"{a.title} ({a.fingerprint})" for a in alerts[: max(0, room)])
+        self.count += len(alerts)
+
+    def text(self) -> str:
+        titles = "; ".join(self.named)
+        if self.count > len(self.named):
+            titles += f"; and {self.count - len(self.named)} more"
+        label = "alert attached" if self.count == 1 else f"{self.count} alerts attached"
+        return f"{label}: {titles}"
+
+
 STATUS_UPDATE_LABELS = {
     "initial": "initial notification sent",
     "status": "status update sent",
@@ -30,6 +62,11 @@ STATUS_UPDATE_LABELS = {
 
 class IncidentDesk(IncidentRecords):
     """Owns incidents and their timelines; mutations answer ``{incident, changed, entry}``."""
+
+    def __init__(self, store: HubStore, events: EventLog, clock: Clock) -> None:
+        super().__init__(store, events, clock)
+        self._held: dict[str, _Held] = {}
+        self._last_alert_entry: dict[str, datetime] = {}
 
     # -- opening --------------------------------------------------------------
     def open(
@@ -79,7 +116,8 @@ class IncidentDesk(IncidentRecords):
         return self._incidents[answer["incident"]["id"]]
 
     def attach_alerts(self, incident_id: str, alerts: list[Alert]) -> None:
-        """Alerts that joined an open incident: one save and one entry for the batch.
+        """Alerts that joined an open incident: one save for the batch, and an "alerts
+        attached" entry now or, within ``ALERT_ENTRY_INTERVAL`` of the last one, later.
 
         The severity is raised (never lowered) to the most severe alert's. Joining
         is automatic, so it is not progress.
@@ -93,11 +131,9 @@ class IncidentDesk(IncidentRecords):
                 incident.alert_fingerprints.append(alert.fingerprint)
                 incident.alert_count += 1
         del incident.alert_fingerprints[:-MAX_FINGERPRINTS]
-        titles = "; ".join(f"{a.title} ({a.fingerprint})" for a in alerts[:MAX_TITLES])
-        if len(alerts) > MAX_TITLES:
-            titles += f"; and {len(alerts) - MAX_TITLES} more"
-        label = "alert attached" if len(alerts) == 1 else f"{len(alerts)} alerts attached"
-        entries.append(self._entry(incident.id, "alert", f"{label}: {titles}", HUB_AUTHOR))
+        self._held.setdefault(incident_id, _Held()).add(alerts)
+        if self._alert_entry_due(incident_id, self._clock()):
+            entries.append(self._alert_entry(incident_id))
         worst = min(alerts, key=lambda a: severity_rank(a.severity))
         raised = severity_rank(worst.severity) < severity_rank(incident.severity)
         if raised:
@@ -156,13 +192,31 @@ class IncidentDesk(IncidentRecords):
     def resolve(self, incident_id: str, root_cause: str, actor: Actor) -> Answer:
         """Resolve with a root cause; emits incident.resolved."""
         incident = self._open_one(incident_id)
+        # Alerts still held for an entry are written before the resolution.
+        held = [self._alert_entry(incident_id)] if incident_id in self._held else []
         incident.status = "resolved"
         incident.resolved_at = self._now()
         incident.root_cause = root_cause
         entry = self._entry(incident.id, "resolved", f"resolved: {root_cause}", actor.user)
-        self._commit(incident, [entry], event="incident.resolved")
+        self._commit(incident, [*held, entry], event="incident.resolved")
         log.info("%s resolved by %s", incident.id, actor.user)
         return self._answer(incident, entry)
+
+    # -- the hub's own entries ---------------------------------------------------
+    def _alert_entry_due(self, incident_id: str, now: datetime) -> bool:
+        last = self._last_alert_entry.get(incident_id)
+        return last is None or now - last >= ALERT_ENTRY_INTERVAL
+
+    def _alert_entry(self, incident_id: str) -> TimelineEntry:
+        held = self._held.pop(incident_id)
+        self._last_alert_entry[incident_id] = self._clock()
+        return self._entry(incident_id, "alert", held.text(), HUB_AUTHOR)
+
+    def flush_alert_entries(self, now: datetime) -> None:
+        """Write the held "alerts attached" entries whose interval has passed (the tick)."""
+        for incident_id in [i for i in self._held if self._alert_entry_due(i, now)]:
+            entry = self._alert_entry(incident_id)
+            self._commit(self.get(incident_id), [entry], event=None, progress=False)
 
     def confirm_breach(self, incident_id: str, actor: Actor) -> Answer:
         """Mark a data breach confirmed (once); the breach escalation follows."""

@@ -10,8 +10,15 @@ import pytest
 from services.hub.alertmanager import parse_webhook
 from services.hub.errors import BadRequest
 from services.policy import load_policy
-from tests.hub.helpers import fixture, fixture_any, fixture_lines
-from tests.hubtools import RunningHub
+from tests.hub.helpers import (
+    FakeClock,
+    fixture,
+    fixture_any,
+    fixture_lines,
+    timeline_of,
+    wait_tick,
+)
+from tests.hubtools import HubFactory, RunningHub
 
 NOW = datetime(2026, 11, 25, 18, 0, 0, tzinfo=UTC)
 POLICY = load_policy()
@@ -193,7 +200,10 @@ def test_repeats_are_idempotent(hub: RunningHub) -> None:
     assert len(incidents_of(hub)) == 1  # a resolved alert opens nothing
 
 
-def test_an_alert_joins_the_open_incident_and_raises_its_severity(hub: RunningHub) -> None:
+def test_an_alert_joins_the_open_incident_and_raises_its_severity(hub_factory: HubFactory) -> None:
+    clock = FakeClock()
+    hub = hub_factory(clock=clock, tick_interval_s=0.02)
+
     def alert(fingerprint: str, severity: str) -> dict[str, Any]:
         labels = {"alertname": "RunawayAgent", "pack": "marketing", "warroom_severity": severity}
         return {
@@ -220,9 +230,39 @@ def test_an_alert_joins_the_open_incident_and_raises_its_severity(hub: RunningHu
         ("escalation", "escalated to on-call engineer: raised to SEV1"),
         ("escalation", "escalated to engineering manager: raised to SEV1"),
     ]
-    alerts = [e for e in timeline if e["kind"] == "alert"]
-    assert len(alerts) == 2
-    assert alerts[0]["text"].startswith("2 alerts attached")
+    # One "alerts attached" entry per incident per 10 s: d waits for the next one.
+    alerts = [e["text"] for e in timeline if e["kind"] == "alert"]
+    assert alerts == ["2 alerts attached: RunawayAgent (b); RunawayAgent (c)"]
+    clock.advance(10)
+    wait_tick(hub, clock)
+    alerts = [e["text"] for e in timeline_of(hub, incident["id"]) if e["kind"] == "alert"]
+    assert alerts == [
+        "2 alerts attached: RunawayAgent (b); RunawayAgent (c)",
+        "alert attached: RunawayAgent (d)",
+    ]
+
+
+def test_alerts_held_for_an_entry_are_written_before_the_resolution(hub: RunningHub) -> None:
+    def alert(fingerprint: str) -> dict[str, Any]:
+        labels = {"alertname": "RunawayAgent", "pack": "legal"}
+        return {
+            "status": "firing",
+            "fingerprint": fingerprint,
+            "labels": labels,
+            "startsAt": "2026-11-25T17:00:00Z",
+        }
+
+    for name in ("a", "b", "c"):
+        ingest(hub, {"version": "4", "alerts": [alert(name)]})
+    [incident] = incidents_of(hub)
+    path = f"/api/incidents/{incident['id']}/resolve"
+    hub.client("on-call").post(path, json={"root_cause": "loop in the planner"})
+    timeline = timeline_of(hub, incident["id"])
+    assert [(e["kind"], e["text"]) for e in timeline if e["kind"] in ("alert", "resolved")] == [
+        ("alert", "alert attached: RunawayAgent (b)"),
+        ("alert", "alert attached: RunawayAgent (c)"),
+        ("resolved", "resolved: loop in the planner"),
+    ]
 
 
 def test_refused_payloads(hub: RunningHub) -> None:

@@ -167,9 +167,19 @@ def test_incident_fingerprints_are_bounded_and_counted(tmp_path: Path, clock: Cl
     assert len(incident.alert_fingerprints) == 200
     assert incident.alert_fingerprints[-1] == "a4-49"
     assert "first" not in incident.alert_fingerprints
+    # The first batch is written at once; the next four wait for the interval.
+    entries = [e.text for e in big.incidents.timeline(incident.id) if e.kind == "alert"]
+    assert entries == [
+        "50 alerts attached: " + "; ".join(f"a0-{i} (a0-{i})" for i in range(5)) + "; and 45 more"
+    ]
+    clock.advance(9.9)
+    big.tick(clock())
+    assert len([e for e in big.incidents.timeline(incident.id) if e.kind == "alert"]) == 1
+    clock.advance(0.1)
+    big.tick(clock())
     entry = [e for e in big.incidents.timeline(incident.id) if e.kind == "alert"][-1]
-    assert entry.text.startswith("50 alerts attached: a4-0 (a4-0); ")
-    assert entry.text.endswith("; and 45 more")
+    assert entry.text.startswith("200 alerts attached: a1-0 (a1-0); a1-1 (a1-1); ")
+    assert entry.text.endswith("; and 195 more")
     # An incident stored before alert_count existed counts its fingerprints.
     raw = store.load_incidents()[0]
     del raw["alert_count"]
