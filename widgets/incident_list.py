@@ -1,7 +1,11 @@
 """Open incidents, most severe first, then the longest waiting.
 
 One row per incident, keyed by its id: severity badge (``SEV1``…, text not
-only colour), id, what it is (category · packs · title), response step, age.
+only colour), id, what it is (category · packs · title), the response timer
+(``14:32 to respond``, ``+03:12 overdue``), escalations (done and the next
+countdown); from 120 columns also the response step and the age. Below that
+the step and age columns are dropped, never the timer. Timers come from the
+hub's clock each second (the table diffs, so only changed cells redraw).
 """
 
 from __future__ import annotations
@@ -11,10 +15,15 @@ from datetime import datetime
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 
 from services.models import Incident, category_label
+from services.policy import Policy
+from services.timers import response_timer
 from services.timeutil import format_duration, parse_optional
+from widgets.escalation_countdown import escalation_summary
 from widgets.keyed_table import Cells, ColumnSpec, KeyedTable
+from widgets.response_timer import compact_label, default_policy, timer_state
 from widgets.safe_text import safe_text
 from widgets.severity_badge import severity_badge, severity_class
 
@@ -30,6 +39,11 @@ class IncidentList(KeyedTable):
     IncidentList > .incident-list--sev3 { color: $text-primary; text-style: bold; }
     IncidentList > .incident-list--sev4 { text-style: bold; }
     IncidentList > .incident-list--sevx { text-style: dim; }
+    IncidentList > .incident-list--overdue { text-style: bold reverse; }
+    IncidentList > .incident-list--breached { text-style: bold reverse; }
+    IncidentList > .incident-list--urgent { text-style: bold; }
+    IncidentList > .incident-list--met { text-style: dim; }
+    IncidentList > .incident-list--due { text-style: bold reverse; }
     """
 
     COMPONENT_CLASSES = {
@@ -38,15 +52,58 @@ class IncidentList(KeyedTable):
         "incident-list--sev3",
         "incident-list--sev4",
         "incident-list--sevx",
+        "incident-list--running",
+        "incident-list--urgent",
+        "incident-list--overdue",
+        "incident-list--met",
+        "incident-list--breached",
+        "incident-list--due",
     }
 
-    COLUMNS = (
+    # Below 120 columns: the timer and escalations keep their room, step and age go.
+    NARROW_COLUMNS = (
+        ColumnSpec("sev", "Sev", 4),
+        ColumnSpec("id", "ID", 7),
+        ColumnSpec("what", "Incident"),
+        ColumnSpec("timer", "Response", 16),
+        ColumnSpec("escalation", "Escalation", 19),
+    )
+    WIDE_COLUMNS = (
         ColumnSpec("sev", "Sev", 4),
         ColumnSpec("id", "ID", 7),
         ColumnSpec("what", "Incident"),
         ColumnSpec("status", "Step", 11),
+        ColumnSpec("timer", "Response", 24),
+        ColumnSpec("escalation", "Escalation", 30),
         ColumnSpec("age", "Age", 8, "right"),
     )
+    WIDE_MIN_WIDTH = 118
+    COLUMNS = NARROW_COLUMNS
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.policy: Policy = default_policy()
+        """Response times and escalation rules the timers are computed with."""
+        self._last: tuple[Sequence[Incident], datetime] | None = None
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Switch between the narrow and the wide set of columns, then re-fit."""
+        wide = event.size.width >= self.WIDE_MIN_WIDTH
+        columns = self.WIDE_COLUMNS if wide else self.NARROW_COLUMNS
+        if columns != self.COLUMNS and self.columns:
+            # An instance attribute shadows the class's layout; the rows are
+            # rebuilt at once from the last incidents shown.
+            object.__setattr__(self, "COLUMNS", columns)
+            self._flex_index = next(i for i, c in enumerate(columns) if c.width is None)
+            self.clear(columns=True)
+            self._full.clear()
+            self._shown.clear()
+            KeyedTable.on_mount(self)
+            self._flex_width = self._available_flex_width()
+            if self._last is not None:
+                self.show_incidents(*self._last)
+            return
+        super().on_resize(event)
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"incident-list--{name}", partial=True)
@@ -71,14 +128,26 @@ class IncidentList(KeyedTable):
         status = safe_text(incident.status, max_length=20)
         if incident.acknowledged_at is None:
             status.append(" !", style="bold")  # not yet acknowledged
-        return (
-            badge,
-            safe_text(incident.id, max_length=12),
-            what,
-            status,
-            Text(age, end=""),
-        )
+        try:
+            timer = response_timer(incident, self.policy, hub_now)
+            compact = self.COLUMNS is self.NARROW_COLUMNS
+            label = compact_label(timer) if compact else timer.label()
+            timer_cell = Text(label, style=self._style(timer_state(timer)[1:]), end="")
+        except ValueError:
+            timer_cell = Text("?", end="")
+        escalation, due = escalation_summary(incident, self.policy, hub_now, compact=compact)
+        cells = {
+            "sev": badge,
+            "id": safe_text(incident.id, max_length=12),
+            "what": what,
+            "status": status,
+            "timer": timer_cell,
+            "escalation": Text(escalation, style=self._style("due") if due else "", end=""),
+            "age": Text(age, end=""),
+        }
+        return tuple(cells[column.key] for column in self.COLUMNS)
 
     def show_incidents(self, incidents: Sequence[Incident], hub_now: datetime) -> None:
         """Show ``incidents`` in this order (already sorted by the state)."""
+        self._last = (incidents, hub_now)
         self.sync([(incident.id, self.row(incident, hub_now)) for incident in incidents])
