@@ -10,6 +10,7 @@ redraw per tick, not one per alert, and the keyboard stays responsive.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -32,6 +33,9 @@ from storage.console_store import ConsoleStore, ConsoleStoreLocked, OutboxItem
 from tui.messages import ConnectionChanged, EnvelopeReceived, IdentityKnown, OutboxDelivered
 from tui.screens.dashboard import PANELS, DashboardScreen
 from tui.screens.help import HelpScreen
+from tui.screens.killswitch import KillswitchScreen
+from tui.screens.killswitch_control import KillswitchControl
+from tui.screens.restore import RestoreScreen
 
 __all__ = ["FLUSH_INTERVAL_S", "WarroomApp"]
 
@@ -86,6 +90,8 @@ class WarroomApp(App[None]):
         """Actions journalled before sending; ``None`` when not connected or not writable."""
         self.outbox_problem: str | None = None
         self._hub: HubClient | None = None
+        self.killswitch = KillswitchControl(self)
+        """Kill-switch actions and what the hub says about stops (issue 4)."""
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -156,6 +162,7 @@ class WarroomApp(App[None]):
     def on_outbox_delivered(self, message: OutboxDelivered) -> None:
         """A refusal is final: say it, with the hub's reason, so the person can act."""
         delivery = message.delivery
+        self.killswitch.on_delivery(delivery)
         if delivery.state == "refused":
             self.notify(
                 f"{delivery.item.kind}: {delivery.error}",
@@ -195,9 +202,9 @@ class WarroomApp(App[None]):
                 self.notify(error.message, title="Hub refused the token", severity="error")
                 return
         permissions = tuple(str(p) for p in me.get("permissions", []))
-        self.post_message(
-            IdentityKnown(str(me.get("user", "?")), str(me.get("role", "?")), permissions)
-        )
+        two_person = me.get("two_person_global") is True
+        user, role = str(me.get("user", "?")), str(me.get("role", "?"))
+        self.post_message(IdentityKnown(user, role, permissions, two_person))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A stream worker that died of a bug is reported and restarted, never left dead."""
@@ -210,6 +217,7 @@ class WarroomApp(App[None]):
     def on_envelope_received(self, message: EnvelopeReceived) -> None:
         """Apply one envelope to the state (drawing waits for the next flush)."""
         self.state.apply(message.envelope, message.received_at)
+        self.killswitch.on_envelope(message.envelope, message.received_at)
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
         """Record the stream's status; say so when a re-sync happened."""
@@ -249,6 +257,7 @@ class WarroomApp(App[None]):
     def flush(self) -> None:
         """Draw what changed since the last flush (and the clock once a second)."""
         now = self.clock()
+        self._flush_killswitch(now)
         dirty = self.state.take_dirty()
         second = int(now.timestamp())
         if second != self._shown_second:
@@ -262,7 +271,21 @@ class WarroomApp(App[None]):
         with self.batch_update():
             self.dashboard.show_state(self.state, now, dirty)
 
+    def _flush_killswitch(self, now: datetime) -> None:
+        """Containment timeouts, the 30-second rule on the dashboard, the kill-switch screens."""
+        self.killswitch.tick(now)
+        if self.dashboard.ready:
+            self.dashboard.show_violations(self.killswitch.violations(now))
+        if isinstance(self.screen, KillswitchScreen | RestoreScreen):
+            self.screen.refresh_state(now)
+
     # -- actions --------------------------------------------------------------
+
+    def action_killswitch(self) -> None:
+        """``k``: the kill-switch screen, the selected incident's pack preselected."""
+        incident = self.state.incidents.get(self.dashboard.selected_incident() or "")
+        pack = incident.packs[0] if incident is not None and incident.packs else None
+        self.push_screen(KillswitchScreen(incident.id if incident else None, pack))
 
     def action_help(self) -> None:
         """Open the help screen listing the keys of the screen in front."""

@@ -45,6 +45,7 @@ class IdentityKnown(Message):
     user: str
     role: str
     permissions: tuple[str, ...] = ()
+    two_person_global: bool = False
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, IdentityKnown)

@@ -9,7 +9,7 @@ a few times a second with the areas that changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from textual import events
@@ -22,12 +22,14 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from services.console_state import ConsoleState
+from services.containment import Violation
 from widgets.agent_table import AgentTable
 from widgets.alert_feed import FEED_LIMIT, AlertFeed
 from widgets.connection_bar import ConnectionBar
 from widgets.global_banner import GlobalBanner
 from widgets.incident_list import IncidentList
 from widgets.keyed_table import KeyedTable
+from widgets.killswitch_warning import KillswitchWarning
 
 __all__ = ["WIDE_MIN_COLUMNS", "XWIDE_MIN_COLUMNS", "DashboardScreen"]
 
@@ -63,6 +65,7 @@ class DashboardScreen(Screen[None]):
         ),
         Binding("f", "focus_panel('alerts')", "Alert feed", id="dashboard.alerts", group=_JUMP),
         Binding("p", "focus_panel('packs')", "Packs", id="dashboard.packs", group=_JUMP),
+        Binding("k", "app.killswitch", "Kill switch", id="dashboard.killswitch"),
     ]
 
     stale: reactive[bool] = reactive(False)
@@ -86,6 +89,7 @@ class DashboardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield ConnectionBar(id="connection")
         yield GlobalBanner(id="banner")
+        yield KillswitchWarning(id="ks-warning")
         # Stacked below 120 columns; from 120 a grid: incidents across the
         # top, the feed and the packs (with their agents) side by side below.
         with Container(id="panels"):
@@ -135,6 +139,17 @@ class DashboardScreen(Screen[None]):
         self._who = who
         if self.ready:
             self.query_one(ConnectionBar).who = who
+
+    def selected_incident(self) -> str | None:
+        """The id of the highlighted incident, if any (``k`` preselects its pack)."""
+        table = self.query_one(IncidentList)
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def show_violations(self, violations: Sequence[Violation]) -> None:
+        """The 30-second rule's warning, on top while any stopped agent still runs."""
+        self.query_one(KillswitchWarning).show(violations)
 
     def show_state(self, state: ConsoleState, now: datetime, dirty: set[str]) -> None:
         """Draw the areas in ``dirty`` from ``state`` at local time ``now``."""

@@ -1,0 +1,240 @@
+"""The guided restore after a global stop (walkthrough 2, step 4).
+
+With the global switch engaged no pack runs whatever its own switch says, so
+the global switch cannot simply be released: every pack would start at once.
+The screen walks the plan of :class:`services.restore_plan.RestorePlan` —
+hold every pack, release the global switch once they are stable (or with a
+recorded override), then re-enable packs one at a time, each watched with a
+countdown before the next is offered. The incident's pack stays off unless
+chosen back in. Each step is a typed confirmation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from services.containment import STOPPED_STATES
+from services.restore_plan import WATCH_S, RestorePlan, RestoreStep
+from services.timeutil import parse_optional, to_rfc3339
+from tui.screens.confirm_stop import ConfirmStop
+from widgets.killswitch_warning import KillswitchWarning
+from widgets.safe_text import safe_text
+
+if TYPE_CHECKING:
+    from tui.app import WarroomApp
+
+__all__ = ["RestoreScreen"]
+
+HOLD_PHRASE = "HOLD PACKS"
+RELEASE_PHRASE = "RELEASE GLOBAL"
+OVERRIDE = "override: "
+HOW = (
+    "With the global switch engaged no pack runs, whatever its own switch says. So:\n"
+    " 1. hold: switch every pack off (nothing changes yet)\n"
+    " 2. release the global switch once every pack is held and its agents stopped\n"
+    "    (or with an override, recorded)\n"
+    " 3. re-enable packs one at a time, each watched for {watch} before the next;\n"
+    "    an alert in the watched pack flags it"
+)
+
+
+def _mmss(seconds: float) -> str:
+    total = max(0, int(seconds + 0.999))
+    return f"{total // 60}:{total % 60:02d}"
+
+
+class RestoreScreen(Screen[None]):
+    """One guided restore; ``WATCH_S`` is a class attribute so tests can shorten it."""
+
+    WATCH_S: ClassVar[float] = WATCH_S
+
+    BINDINGS = [
+        Binding("escape,q", "back", "Back", id="restore.back"),
+        Binding("n", "next", "Next step", id="restore.next"),
+        Binding("o", "override", "Override", id="restore.override"),
+        Binding("i", "include", "Keep off / bring back", id="restore.include"),
+    ]
+
+    def __init__(self, incident_id: str | None) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.plan: RestorePlan | None = None
+        self.step = RestoreStep("hold")
+        self._kept: set[str] = set()
+
+    @property
+    def warroom(self) -> WarroomApp:
+        from tui.app import WarroomApp
+
+        assert isinstance(self.app, WarroomApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield KillswitchWarning(id="ks-warning")
+        yield Static(id="restore-how", markup=False)
+        yield Static(id="restore-plan", markup=False)
+        yield Static(id="restore-next", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        state = self.warroom.state
+        incident = state.incidents.get(self.incident_id or "")
+        self._kept = set(incident.packs) if incident else set()
+        self.plan = RestorePlan(list(state.packs), set(self._kept), watch_s=self.WATCH_S)
+        self.query_one("#restore-how", Static).update(
+            Text(HOW.format(watch=_mmss(self.WATCH_S)), end="")
+        )
+        self.refresh_state(self.warroom.clock())
+
+    def refresh_state(self, now: datetime) -> None:
+        """Recompute the next step from the stream's state and redraw."""
+        plan = self.plan
+        if plan is None:
+            return
+        app = self.warroom
+        state = app.state
+        hub_now = state.hub_now(now)
+        alerts = []
+        for alert in state.alerts.values():
+            if alert.status == "firing":
+                try:
+                    seen = parse_optional(alert.last_seen_at or alert.started_at)
+                except ValueError:
+                    seen = None
+                alerts.append((alert.pack, alert.title, seen))
+        plan.note_alerts(alerts)
+        pack_enabled = {s.pack: s.enabled for s in state.pack_summaries()}
+        stopped = {
+            pack: all(a.state in STOPPED_STATES for a in members)
+            for pack, members in state.agents_by_pack().items()
+        }
+        glob = state.global_switch()
+        self.step = plan.next_step(glob is None or glob.enabled, pack_enabled, stopped, hub_now)
+        self.query_one(KillswitchWarning).show(app.killswitch.violations(now))
+        self.query_one("#restore-plan", Static).update(self._plan_text(plan))
+        self.query_one("#restore-next", Static).update(self._next_text(self.step))
+        self.refresh_bindings()
+
+    def _plan_text(self, plan: RestorePlan) -> Text:
+        text = Text("Order: ", style="bold", end="")
+        for index, pack in enumerate(plan.order):
+            if index:
+                text.append(" · ")
+            mark = " ✓" if pack in plan.enabled else ""
+            if pack == plan.watching:
+                mark = " (watching)" if pack not in plan.flagged else " (FLAGGED)"
+            text.append_text(safe_text(pack + mark))
+        if plan.keep_off:
+            text.append("\nKept off: ", style="bold")
+            text.append_text(safe_text(", ".join(sorted(plan.keep_off))))
+            text.append(" (the incident's pack; i brings it back in)")
+        return text
+
+    def _next_text(self, step: RestoreStep) -> Text:
+        packs = ", ".join(step.packs)
+        words = {
+            "hold": f"Next (n): hold — switch off {packs}",
+            "release": "Next (n): release the global switch"
+            + (f" — not stable: {packs} (o: override)" if step.packs else " — every pack is held"),
+            "wait": f"Watching {packs}: next pack offered in {_mmss(step.seconds_left)}",
+            "flagged": f"FLAGGED: an alert in {packs} during its watch: {step.detail} "
+            "(o: override and go on)",
+            "enable": f"Next (n): re-enable {packs}",
+            "done": "Restore complete: every pack in the order is back.",
+        }
+        return safe_text(words[step.kind], "bold")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Only the keys that do something now are shown."""
+        kind = self.step.kind
+        if action == "next":
+            return kind in ("hold", "release", "enable") and not (
+                kind == "release" and self.step.packs
+            )
+        if action == "override":
+            return kind == "flagged" or (kind == "release" and bool(self.step.packs))
+        if action == "include":
+            return bool(self._kept)
+        return True
+
+    # -- actions -------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        """Back to the kill-switch screen (the plan is lost; switches are as they are)."""
+        self.dismiss(None)
+
+    def action_include(self) -> None:
+        """Bring the incident's packs back into the order, or keep them off again."""
+        if self.plan is not None:
+            for pack in self._kept:
+                self.plan.toggle_keep_off(pack)
+            self.refresh_state(self.warroom.clock())
+
+    def action_next(self) -> None:
+        """Offer the next step as a typed confirmation."""
+        control = self.warroom.killswitch
+        step = self.step
+        incident = self.incident_id
+        if step.kind == "hold":
+            packs = step.packs
+
+            def hold(reason: str) -> None:
+                for pack in packs:
+                    control.set_switch(pack, False, reason, incident)
+
+            title = f"Hold {len(packs)} packs before releasing the global switch"
+            reason = "restore: hold packs before releasing the global switch"
+            self.app.push_screen(ConfirmStop(title, HOLD_PHRASE, reason, hold))
+        elif step.kind == "release":
+            self._release("restore: every pack held and stopped", "")
+        elif step.kind == "enable":
+            pack = step.packs[0]
+
+            def enable(reason: str) -> None:
+                if control.set_switch(pack, True, reason, incident) and self.plan:
+                    self.plan.note_enabled(pack, self.warroom.state.hub_now(self.warroom.clock()))
+
+            watch = _mmss(self.WATCH_S)
+            title = f"Re-enable {pack}; it is watched for {watch}"
+            self.app.push_screen(ConfirmStop(title, pack, f"restore: re-enable {pack}", enable))
+
+    def _release(self, reason: str, prefix: str) -> None:
+        control = self.warroom.killswitch
+        incident = self.incident_id
+        title = "Release the global switch (held packs stay off)"
+
+        def release(given: str) -> None:
+            control.set_switch(None, True, given, incident)
+
+        self.app.push_screen(
+            ConfirmStop(title, RELEASE_PHRASE, reason, release, require_reason_prefix=prefix)
+        )
+
+    def action_override(self) -> None:
+        """Go on without the plan's condition, with a reason recorded as ``override: …``."""
+        if self.step.kind == "release":
+            self._release(OVERRIDE, OVERRIDE)
+        elif self.step.kind == "flagged" and self.plan is not None:
+            plan = self.plan
+            pack = self.step.packs[0]
+
+            def carry_on(reason: str) -> None:
+                plan.override(reason)
+                # Recorded like every action: the local audit and the app's journal.
+                app = self.warroom
+                if app.outbox is not None:
+                    record = {"action": "restore-override", "target": f"pack:{pack}"}
+                    at = to_rfc3339(app.clock())
+                    app.outbox.store.append_audit({**record, "reason": reason, "at": at})
+
+            title = f"Go on although {pack} alerted during its watch"
+            self.app.push_screen(
+                ConfirmStop(title, pack, OVERRIDE, carry_on, require_reason_prefix=OVERRIDE)
+            )
