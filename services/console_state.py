@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from services.models import (
     AGENT_STATES,
+    EVENT_TYPES,
     GLOBAL,
     SEVERITIES,
     Agent,
@@ -146,6 +147,7 @@ class ConsoleState:
         self.last_frame_at: datetime | None = None
         self.snapshots = 0
         self.unknown_types = 0
+        self.other_events: dict[str, dict[str, Any]] = {}
         self.bad_events = 0
         self.last_error: str | None = None
         self.status = StreamStatus()
@@ -176,6 +178,11 @@ class ConsoleState:
             self.last_seq = envelope.seq
         handler = _HANDLERS.get(envelope.type)
         if handler is None:
+            if envelope.type in EVENT_TYPES:
+                # A protocol event this view does not show (yet): kept, latest
+                # per type, for the screens that will; not an anomaly.
+                self.other_events[envelope.type] = envelope.data
+                return True
             self.unknown_types += 1
             return False
         try:

@@ -218,8 +218,12 @@ class StreamClient:
                 await ws.send(json.dumps({"type": "hello", "resume_from": resume}))
                 while True:
                     idle = self._idle_timeout()
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a
+                    # cancellation that races a frame, and the client would outlive
+                    # the app that cancelled it.
                     try:
-                        raw = await asyncio.wait_for(ws.recv(), timeout=idle)
+                        async with asyncio.timeout(idle):
+                            raw = await ws.recv()
                     except TimeoutError:
                         return _Ended("error", f"no frame from the hub for {idle:.0f} s")
                     if self.feed(raw) == "gap":

@@ -197,3 +197,10 @@ def test_connection_view_words(state: ConsoleState) -> None:
 )
 def test_format_age(seconds: float, text: str) -> None:
     assert format_age(seconds) == text
+
+
+def test_protocol_events_not_shown_here_are_kept_not_counted(state: ConsoleState) -> None:
+    pending = {"pending": {"id": "gstop-1", "requested_by": "alice"}, "state": "requested"}
+    assert state.apply_dict(envelope(41, "killswitch.pending", pending), FROZEN_NOW)
+    assert state.other_events["killswitch.pending"] == pending
+    assert state.unknown_types == 0 and state.last_seq == 41

@@ -91,7 +91,7 @@ class Recorder:
 
     async def sleep(self, delay: float) -> None:
         self.delays.append(delay)
-        await asyncio.sleep(0)
+        await asyncio.sleep(0.001)  # not 0: a reconnect loop must not starve the test
 
     def client(self, url: str, **kwargs: Any) -> StreamClient:
         return StreamClient(
@@ -162,8 +162,9 @@ async def run_until(client: StreamClient, done: Callable[[], bool]) -> None:
             await asyncio.sleep(0.01)
         raise AssertionError("condition not reached")
     finally:
+        client.stop()
         task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 5)
 
 
 def send_all(*frames: dict[str, Any], close: bool = True, hold: bool = False) -> Script:

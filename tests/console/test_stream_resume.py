@@ -36,7 +36,7 @@ class Gate:
     async def sleep(self, delay: float) -> None:
         self.held.set()
         await self.open.wait()
-        await asyncio.sleep(min(delay, 0.05))
+        await asyncio.sleep(min(max(delay, 0.001), 0.05))
 
 
 class Seen:
@@ -93,8 +93,9 @@ async def running(client: StreamClient) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        client.stop()
         task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 5)
 
 
 def make_client(hub: RunningHub, seen: Seen, **kwargs: Any) -> StreamClient:
