@@ -33,6 +33,7 @@ from storage.console_store import ConsoleStore, ConsoleStoreLocked, OutboxItem
 from tui.messages import ConnectionChanged, EnvelopeReceived, IdentityKnown, OutboxDelivered
 from tui.screens.dashboard import PANELS, DashboardScreen
 from tui.screens.help import HelpScreen
+from tui.screens.incident import IncidentScreen
 from tui.screens.killswitch import KillswitchScreen
 from tui.screens.killswitch_control import KillswitchControl
 from tui.screens.restore import RestoreScreen
@@ -170,6 +171,8 @@ class WarroomApp(App[None]):
                 severity="error",
                 timeout=15,
             )
+        # An incident screen shows our notes pending, then confirmed or refused.
+        self.state.dirty.add("timeline")
 
     @work(exclusive=True, group="stream", exit_on_error=False)
     async def run_stream(self) -> None:
@@ -270,6 +273,9 @@ class WarroomApp(App[None]):
             return
         with self.batch_update():
             self.dashboard.show_state(self.state, now, dirty)
+            for screen in self.screen_stack:
+                if isinstance(screen, IncidentScreen):
+                    screen.show_state(self.state, now, dirty)
 
     def _flush_killswitch(self, now: datetime) -> None:
         """Containment timeouts, the 30-second rule on the dashboard, the kill-switch screens."""

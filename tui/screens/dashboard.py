@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, cast
 
 from textual import events
 from textual.app import ComposeResult
@@ -19,10 +20,12 @@ from textual.containers import Container
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import DataTable, Footer
 
 from services.console_state import ConsoleState
 from services.containment import Violation
+from tui.screens.incident import IncidentScreen
+from tui.screens.incident_keys import can_write, open_from_alert, selected_key, write_note
 from widgets.agent_table import AgentTable
 from widgets.alert_feed import FEED_LIMIT, AlertFeed
 from widgets.connection_bar import ConnectionBar
@@ -30,6 +33,9 @@ from widgets.global_banner import GlobalBanner
 from widgets.incident_list import IncidentList
 from widgets.keyed_table import KeyedTable
 from widgets.killswitch_warning import KillswitchWarning
+
+if TYPE_CHECKING:
+    from tui.app import WarroomApp
 
 __all__ = ["WIDE_MIN_COLUMNS", "XWIDE_MIN_COLUMNS", "DashboardScreen"]
 
@@ -65,6 +71,8 @@ class DashboardScreen(Screen[None]):
         ),
         Binding("f", "focus_panel('alerts')", "Alert feed", id="dashboard.alerts", group=_JUMP),
         Binding("p", "focus_panel('packs')", "Packs", id="dashboard.packs", group=_JUMP),
+        Binding("n", "note", "Note", id="dashboard.note"),
+        Binding("o", "open_from_alert", "Open incident", id="dashboard.open_incident"),
         Binding("k", "app.killswitch", "Kill switch", id="dashboard.killswitch"),
     ]
 
@@ -129,6 +137,36 @@ class DashboardScreen(Screen[None]):
     def watch_engaged(self, engaged: bool) -> None:
         """Toggle the ``-engaged`` class on the screen."""
         self.set_class(engaged, "-engaged")
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on an incident opens it."""
+        if isinstance(event.data_table, IncidentList):
+            self.app.push_screen(IncidentScreen(str(event.row_key.value)))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Notes and opening incidents are absent without ``incident.write``."""
+        if action in ("note", "open_from_alert"):
+            return can_write(cast("WarroomApp", self.app))
+        return True
+
+    def action_note(self) -> None:
+        """``n``: a note on the highlighted incident."""
+        incident_id = selected_key(self.query_one(IncidentList))
+        if incident_id is None:
+            self.notify("No incident selected.", severity="warning")
+            return
+        write_note(cast("WarroomApp", self.app), incident_id)
+
+    def action_open_from_alert(self) -> None:
+        """``o``: open an incident from the highlighted alert in the feed."""
+        app = cast("WarroomApp", self.app)
+        alert = app.state.alerts.get(selected_key(self.query_one(AlertFeed)) or "")
+        if alert is None:
+            self.notify("Select an alert in the feed (f) first.", severity="warning")
+        elif alert.incident_id:
+            app.push_screen(IncidentScreen(alert.incident_id))
+        else:
+            open_from_alert(app, alert)
 
     def action_focus_panel(self, panel: str) -> None:
         """Focus one of the three panels by name."""

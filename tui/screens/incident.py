@@ -1,0 +1,267 @@
+"""One incident, live: severity, status, timers, runbook step, escalations, timeline.
+
+Enter on an incident in the dashboard opens it. The app calls
+:meth:`IncidentScreen.show_state` on each flush, like the dashboard's; every
+clock is computed from the hub's time (skew-corrected) at that moment. Every
+action goes through ``app.submit_action`` (journalled, then sent). Without the
+``incident.write`` permission the mutating bindings are absent, not greyed:
+``check_action`` removes them from the footer, help and the key map, and the
+screen says READ-ONLY.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual import events, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from services.api_client import HubClient, HubError
+from services.console_state import ConsoleState
+from services.models import Incident, ModelError, TimelineEntry, category_label
+from services.redaction import redact
+from tui.screens.incident_keys import IncidentKeys, can_write
+from widgets.escalation_countdown import EscalationCountdown
+from widgets.response_timer import ResponseTimer, default_policy
+from widgets.safe_text import safe_text
+from widgets.severity_badge import SeverityBadge
+from widgets.step_tracker import StepTracker
+from widgets.timeline import Timeline, TimelineRow
+
+__all__ = ["IncidentScreen", "timeline_rows"]
+
+_SEVERITY = Binding.Group("Severity")
+_STATUS = Binding.Group("Status")
+# Actions that change the incident: absent without incident.write, and on a
+# resolved incident (the hub answers 409). Notes and status updates are kept
+# after resolving, so those two only need the permission.
+CHANGES = frozenset({"ack", "severity", "advance_status", "pick_status", "breach", "resolve"})
+WRITES = CHANGES | {"note", "templates"}
+WIDE_MIN_COLUMNS = 120
+ALERTS_SHOWN = 3
+
+
+def timeline_rows(entries: list[TimelineEntry], items: list[Any], me: str) -> list[TimelineRow]:
+    """The hub's entries plus this console's notes (``OutboxItem``s) not yet among them.
+
+    A delivered note is matched to its entry by the id in the hub's answer, so it
+    is shown once whether the stream or the answer came first.
+    """
+    rows = {entry.id: TimelineRow.of(entry) for entry in entries}
+    for item in items:
+        if item.kind != "note":
+            continue
+        text = str(item.body.get("text", ""))
+        if item.state == "done":
+            entry = (item.answer or {}).get("entry")
+            if isinstance(entry, dict) and entry.get("id") not in rows:
+                try:
+                    row = TimelineRow.of(TimelineEntry.from_dict(entry))
+                except ModelError:
+                    continue
+                rows[row.key] = row
+        elif item.state == "pending":
+            key = f"pending:{item.key}"
+            rows[key] = TimelineRow(key, item.created_at, me, "note", text, "pending")
+        else:
+            key = f"refused:{item.key}"
+            reason = str(item.last_error or "refused")
+            rows[key] = TimelineRow(key, item.created_at, me, "note", text, "refused", reason)
+    return list(rows.values())
+
+
+class IncidentScreen(IncidentKeys, Screen[None]):
+    """The incident screen."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="incident.back"),
+        Binding("a", "ack", "Ack", id="incident.ack"),
+        Binding("1", "severity('SEV1')", "SEV1", id="incident.sev1", group=_SEVERITY),
+        Binding("2", "severity('SEV2')", "SEV2", id="incident.sev2", group=_SEVERITY),
+        Binding("3", "severity('SEV3')", "SEV3", id="incident.sev3", group=_SEVERITY),
+        Binding("4", "severity('SEV4')", "SEV4", id="incident.sev4", group=_SEVERITY),
+        Binding("s", "advance_status", "Next step", id="incident.advance", group=_STATUS),
+        Binding("S", "pick_status", "Set status", id="incident.status", group=_STATUS),
+        Binding("n", "note", "Note", id="incident.note"),
+        Binding("c", "templates", "Templates", id="incident.templates"),
+        Binding("b", "breach", "Breach", id="incident.breach"),
+        Binding("r", "resolve", "Resolve", id="incident.resolve"),
+        Binding("e", "export", "Export", id="incident.export"),
+        Binding("question_mark", "app.help", "Help", id="incident.help"),
+    ]
+
+    def __init__(self, incident_id: str) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.history: dict[str, TimelineEntry] = {}
+        """Entries fetched from the hub on open (older than the stream's snapshot)."""
+        self._fetched: Incident | None = None
+        self._writable: bool | None = None
+        self._redraw_timeline = True
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="inc-head"):
+            yield SeverityBadge(id="inc-sev")
+            yield Static(id="inc-title", markup=False)
+            yield Static("READ-ONLY", id="inc-readonly", markup=False)
+        with Horizontal(id="inc-clocks"):
+            yield ResponseTimer(id="inc-timer")
+            yield Static(id="inc-status", markup=False)
+        yield StepTracker(id="inc-steps")
+        with Container(id="inc-info"):
+            yield Static(id="inc-facts", markup=False)
+            yield EscalationCountdown(id="inc-escalations")
+        yield Timeline(id="inc-timeline")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._fit(self.app.size.width)
+        if self.warroom.settings.redact:
+            self.query_one(Timeline).text_filter = redact
+        self.query_one(Timeline).border_title = "Timeline · newest first"
+        self.query_one(Timeline).focus()
+        self.show_state(self.warroom.state, self.warroom.clock(), {"timeline"})
+        if self.warroom.connect:
+            self.fetch_history()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Facts and escalations side by side from 120 columns."""
+        self._fit(event.size.width)
+
+    def _fit(self, width: int) -> None:
+        self.query_one("#inc-info").set_class(width >= WIDE_MIN_COLUMNS, "-wide")
+
+    @work(exclusive=True, group="incident-history", exit_on_error=False)
+    async def fetch_history(self) -> None:
+        """The whole timeline from the hub: the stream only holds open incidents' recent ones."""
+        settings = self.warroom.settings
+        try:
+            async with HubClient(settings.hub_url, settings.token) as hub:
+                data = await hub.incident(self.incident_id)
+            entries = [TimelineEntry.from_dict(row) for row in data.get("timeline", [])]
+            self._fetched = Incident.from_dict(data.get("incident"))
+        except (HubError, ModelError):
+            return  # the live entries still show; the stream fills in the rest
+        self.history = {entry.id: entry for entry in entries}
+        self._redraw_timeline = True
+        self.show_state(self.warroom.state, self.warroom.clock(), set())
+
+    # -- drawing --------------------------------------------------------------
+
+    @property
+    def writable(self) -> bool:
+        """True when our token holds ``incident.write`` (unknown counts as no)."""
+        return can_write(self.warroom)
+
+    def incident(self) -> Incident | None:
+        """The incident as the stream last told it (else as fetched on open)."""
+        return self.warroom.state.incidents.get(self.incident_id) or self._fetched
+
+    def entries(self) -> list[TimelineEntry]:
+        """The hub's entries for this incident: fetched history plus the live ones."""
+        merged = dict(self.history)
+        for entry in self.warroom.state.timeline.get(self.incident_id, ()):
+            merged[entry.id] = entry
+        return list(merged.values())
+
+    def _text(self, value: str) -> str:
+        return redact(value) if self.warroom.settings.redact else value
+
+    def show_state(self, state: ConsoleState, now: datetime, dirty: set[str]) -> None:
+        """Draw the incident at local time ``now`` (timers from the hub's clock)."""
+        incident = self.incident()
+        if incident is None:
+            self.query_one("#inc-title", Static).update(
+                safe_text(f"{self.incident_id}: not known to this console (yet)")
+            )
+            return
+        hub_now = state.hub_now(now)
+        policy = default_policy()
+        if self.writable != self._writable:
+            self._writable = self.writable
+            self.query_one("#inc-readonly").display = not self._writable
+            self.refresh_bindings()
+        self.query_one(SeverityBadge).severity = incident.severity
+        self.query_one("#inc-title", Static).update(self._title(incident))
+        self.query_one(ResponseTimer).show(incident, policy, hub_now)
+        self.query_one("#inc-status", Static).update(self._status(incident))
+        self.query_one(StepTracker).show(incident, policy, hub_now)
+        self.query_one("#inc-facts", Static).update(self._facts(incident, state))
+        self.query_one(EscalationCountdown).show(incident, policy, hub_now)
+        if self._redraw_timeline or dirty & {"timeline", "incidents"}:
+            self._redraw_timeline = False
+            self.show_timeline()
+
+    def show_timeline(self) -> None:
+        """Redraw the timeline rows (hub entries and our own notes)."""
+        outbox = self.warroom.outbox
+        items = outbox.store.items(self.incident_id) if outbox is not None else []
+        identity = self.warroom.identity
+        me = identity.user if identity is not None else "you"
+        self.query_one(Timeline).show_rows(timeline_rows(self.entries(), items, me))
+
+    def _title(self, incident: Incident) -> Text:
+        text = safe_text(incident.id, "bold")
+        text.append(" · ")
+        text.append(category_label(incident.category), style="bold")
+        text.append(" · ")
+        text.append_text(safe_text(self._text(incident.title), max_length=300))
+        return text
+
+    def _status(self, incident: Incident) -> Text:
+        text = Text("status ", end="")
+        text.append_text(safe_text(incident.status, "bold", max_length=20))
+        if incident.acknowledged_by:
+            text.append(" · acked by ")
+            text.append_text(safe_text(incident.acknowledged_by, max_length=40))
+        if incident.breach_confirmed:
+            text.append(" · DATA BREACH CONFIRMED", style="bold")
+        if incident.root_cause:
+            text.append(" · root cause: ")
+            text.append_text(safe_text(self._text(incident.root_cause), max_length=200))
+        return text
+
+    def _facts(self, incident: Incident, state: ConsoleState) -> Text:
+        text = Text("Packs ", style="bold", end="")
+        text.append_text(safe_text(", ".join(incident.packs) or "none", max_length=200))
+        count = max(incident.alert_count, len(incident.alert_fingerprints))
+        text.append(f"\nAlerts ({count})", style="bold")
+        for fingerprint in incident.alert_fingerprints[-ALERTS_SHOWN:][::-1]:
+            alert = state.alerts.get(fingerprint)
+            text.append("\n ")
+            if alert is None:
+                text.append_text(safe_text(fingerprint, "dim", max_length=40))
+                continue
+            text.append_text(safe_text(alert.status, max_length=10))
+            text.append(" ")
+            text.append_text(safe_text(self._text(alert.title), max_length=160))
+            if alert.repeat_count > 1:
+                text.append(f" \u00d7{alert.repeat_count}")
+        return text
+
+    # -- keys -----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Mutating actions are absent when read-only, and changes on a resolved incident."""
+        if action in WRITES and not self.writable:
+            return False
+        if action in CHANGES:
+            incident = self.incident()
+            if incident is None or not incident.is_open:
+                return False
+        return True
+
+    def action_back(self) -> None:
+        """Back to the dashboard."""
+        self.dismiss()
+
+    def redraw(self) -> None:
+        """Draw now (after an action: the pending note shows at once)."""
+        self._redraw_timeline = True
+        self.show_state(self.warroom.state, self.warroom.clock(), set())

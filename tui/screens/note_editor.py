@@ -1,0 +1,102 @@
+"""``n``: a one-line note for an incident. Enter saves; nothing typed is ever lost.
+
+The editor only returns the text; the caller journals it with
+``app.submit_action("note", …)`` (fsync'd before it is sent). Escape with text
+in the editor asks whether to discard it or keep it as a draft, which the next
+``n`` on the same incident brings back.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from widgets.note_input import NoteInput
+from widgets.safe_text import safe_text
+
+__all__ = ["DraftChoice", "NoteEditor"]
+
+
+class DraftChoice(ModalScreen[str]):
+    """Escape with text typed: ``keep`` (as a draft), ``discard``, or ``edit`` (go back)."""
+
+    BINDINGS = [
+        Binding("k", "choose('keep')", "Keep as draft", id="draft.keep"),
+        Binding("d", "choose('discard')", "Discard", id="draft.discard"),
+        Binding("escape", "choose('edit')", "Back to the note", id="draft.edit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="draft-body", classes="dialog"):
+            yield Static("This note has not been saved.")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Keep as draft (k)", id="keep", variant="primary")
+                yield Button("Discard (d)", id="discard", variant="error")
+                yield Button("Back (escape)", id="edit")
+
+    def on_mount(self) -> None:
+        self.query_one("#draft-body").border_title = "Unsaved note"
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or "edit")
+
+    def action_choose(self, choice: str) -> None:
+        """Close with ``choice``."""
+        self.dismiss(choice)
+
+
+class NoteEditor(ModalScreen[str | None]):
+    """Dismisses with the note's text (stripped, non-empty), or ``None``."""
+
+    BINDINGS = [
+        Binding("escape", "leave", "Cancel", id="note.cancel"),
+    ]
+
+    def __init__(self, incident_id: str, draft: str = "") -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.draft = draft
+        self.kept_draft: str | None = None
+        """After ``keep``: the text to offer next time (the caller stores it)."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="note-body", classes="dialog"):
+            yield NoteInput(self.draft, id="note-input")
+            yield Static("Enter saves (journalled first, sent when the hub answers).")
+
+    def on_mount(self) -> None:
+        title = safe_text(f"Note on {self.incident_id}", max_length=60).plain
+        self.query_one("#note-body").border_title = title
+        self.query_one(NoteInput).focus()
+
+    @on(NoteInput.Submitted, "#note-input")
+    def _save(self) -> None:
+        text = self.query_one(NoteInput).value.strip()
+        if text:
+            self.dismiss(text)
+        else:
+            self.notify("An empty note is not saved.", severity="warning")
+
+    def action_leave(self) -> None:
+        """Escape: close at once when empty, else ask what to do with the text."""
+        text = self.query_one(NoteInput).value
+        if not text.strip():
+            self.dismiss(None)
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == "keep":
+                self.kept_draft = text
+                self.dismiss(None)
+            elif choice == "discard":
+                self.kept_draft = ""
+                self.dismiss(None)
+            else:
+                self.query_one(NoteInput).focus()
+
+        self.app.push_screen(DraftChoice(), chosen)

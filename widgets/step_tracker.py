@@ -1,0 +1,61 @@
+"""The runbook's response steps as one line, the current one marked and timed.
+
+``triage ✓ > contain ● 03:12 left > investigate > remediate > recover > post-incident``.
+Past the current step's window the line says ``overrun +02:05`` and the widget
+takes the ``-overrun`` class. Done steps carry a check, the current one a dot:
+the marks say it without colour.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import Static
+
+from services.models import Incident
+from services.policy import Policy
+from services.timers import StepState, current_step
+from services.timeutil import format_duration
+
+__all__ = ["StepTracker", "step_line"]
+
+_MARKS = {"done": " ✓", "current": " ●", "todo": ""}
+
+
+def step_line(step: StepState) -> Text:
+    """The tracker's text for ``step``."""
+    text = Text(end="")
+    for index, (name, mark) in enumerate(step.steps()):
+        if index:
+            text.append(" > ", style="dim")
+        style = {"done": "dim", "current": "bold reverse", "todo": ""}[mark]
+        text.append(name + _MARKS[mark], style=style)
+        if mark == "current" and step.remaining_s is not None:
+            if step.overrun:
+                text.append(f" overrun +{format_duration(-step.remaining_s)}", style="bold")
+            else:
+                text.append(f" {format_duration(step.remaining_s)} left")
+    return text
+
+
+class StepTracker(Static):
+    """Where the incident is in the runbook (triage 0-5 min, contain 5-15, …)."""
+
+    DEFAULT_CSS = """
+    StepTracker { height: auto; padding: 0 1; }
+    StepTracker.-overrun { text-style: bold; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+        self._shown = ""
+
+    def show(self, incident: Incident, policy: Policy, hub_now: datetime) -> None:
+        """Redraw for ``incident`` at hub time ``hub_now`` when the words changed."""
+        step = current_step(incident, policy, hub_now)
+        self.set_class(step.overrun, "-overrun")
+        text = step_line(step)
+        if text.plain != self._shown:
+            self._shown = text.plain
+            self.update(text)
