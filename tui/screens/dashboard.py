@@ -48,6 +48,11 @@ _CYCLE = Binding.Group("Panel")
 _JUMP = Binding.Group("Go to")
 
 
+def _is_open(app: WarroomApp, incident_id: str) -> bool:
+    incident = app.state.incidents.get(incident_id)
+    return incident is not None and incident.is_open
+
+
 class DashboardScreen(Screen[None]):
     """The live dashboard."""
 
@@ -158,12 +163,12 @@ class DashboardScreen(Screen[None]):
         write_note(cast("WarroomApp", self.app), incident_id)
 
     def action_open_from_alert(self) -> None:
-        """``o``: open an incident from the highlighted alert in the feed."""
+        """``o``: the highlighted alert's open incident, else a new one from the alert."""
         app = cast("WarroomApp", self.app)
         alert = app.state.alerts.get(selected_key(self.query_one(AlertFeed)) or "")
         if alert is None:
             self.notify("Select an alert in the feed (f) first.", severity="warning")
-        elif alert.incident_id:
+        elif alert.incident_id and _is_open(app, alert.incident_id):
             app.push_screen(IncidentScreen(alert.incident_id))
         else:
             open_from_alert(app, alert)
@@ -187,7 +192,9 @@ class DashboardScreen(Screen[None]):
 
     def show_violations(self, violations: Sequence[Violation]) -> None:
         """The 30-second rule's warning, on top while any stopped agent still runs."""
-        self.query_one(KillswitchWarning).show(violations)
+        # query, not query_one: the screen may be tearing down when the app exits.
+        for warning in self.query(KillswitchWarning):
+            warning.show(violations)
 
     def show_state(self, state: ConsoleState, now: datetime, dirty: set[str]) -> None:
         """Draw the areas in ``dirty`` from ``state`` at local time ``now``."""

@@ -104,6 +104,7 @@ class IncidentScreen(IncidentKeys, Screen[None]):
         self._fetched: Incident | None = None
         self._writable: bool | None = None
         self._redraw_timeline = True
+        self._ready = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inc-head"):
@@ -126,6 +127,7 @@ class IncidentScreen(IncidentKeys, Screen[None]):
             self.query_one(Timeline).text_filter = redact
         self.query_one(Timeline).border_title = "Timeline · newest first"
         self.query_one(Timeline).focus()
+        self._ready = True
         self.show_state(self.warroom.state, self.warroom.clock(), {"timeline"})
         if self.warroom.connect:
             self.fetch_history()
@@ -175,6 +177,8 @@ class IncidentScreen(IncidentKeys, Screen[None]):
 
     def show_state(self, state: ConsoleState, now: datetime, dirty: set[str]) -> None:
         """Draw the incident at local time ``now`` (timers from the hub's clock)."""
+        if not self._ready or not self.is_attached:
+            return  # not composed yet, or already closed
         incident = self.incident()
         if incident is None:
             self.query_one("#inc-title", Static).update(

@@ -72,7 +72,9 @@ class NoteEditor(ModalScreen[str | None]):
     def on_mount(self) -> None:
         title = safe_text(f"Note on {self.incident_id}", max_length=60).plain
         self.query_one("#note-body").border_title = title
-        self.query_one(NoteInput).focus()
+        editor = self.query_one(NoteInput)
+        editor.focus()
+        editor.cursor_position = len(editor.value)  # a draft is continued, not prefixed
 
     @on(NoteInput.Submitted, "#note-input")
     def _save(self) -> None:
