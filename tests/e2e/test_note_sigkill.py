@@ -1,0 +1,110 @@
+"""A note typed with the hub down, the console killed (SIGKILL) right after Enter,
+then the hub and the console restarted: the hub has the note exactly once.
+
+The real ``warroom`` runs in tmux against a hub started here; ``WARROOM_DATA``
+points both runs of the console at one data folder (its journal).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.console.incident_helpers import hub_notes, open_incident_on_hub
+from tests.hubtools import RunningHub, start_hub
+
+pytestmark = pytest.mark.e2e
+
+WARROOM = Path(sys.executable).with_name("warroom")
+NOTE = "support pack stopped after the leak"
+
+
+def _tmux(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False)
+
+
+def _screen(session: str) -> str:
+    return _tmux("capture-pane", "-p", "-t", session).stdout
+
+
+def _wait_for(session: str, needle: str, timeout: float = 10.0) -> str:
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = _screen(session)
+        if needle in screen:
+            return screen
+        time.sleep(0.1)
+    raise AssertionError(f"{needle!r} did not appear within {timeout} s; the screen was:\n{screen}")
+
+
+def _start(session: str, hub: RunningHub, data: Path) -> None:
+    command = f"{WARROOM} --hub {hub.url} --token {hub.tokens['on-call']}; sleep 30"
+    started = _tmux(
+        "new-session", "-d", "-s", session, "-x", "100", "-y", "30",
+        "env", f"HOME={os.environ.get('HOME', '/root')}", "TERM=xterm-256color",
+        f"WARROOM_DATA={data}", "bash", "-c", command,
+    )  # fmt: skip
+    assert started.returncode == 0, started.stderr
+
+
+def _warroom_pid(session: str) -> int:
+    """The console's pid: the child of the pane's shell."""
+    shell = _tmux("list-panes", "-t", session, "-F", "#{pane_pid}").stdout.split()[0]
+    children = subprocess.run(
+        ["pgrep", "-P", shell], capture_output=True, text=True, check=False
+    ).stdout.split()
+    assert len(children) == 1, children
+    return int(children[0])
+
+
+@pytest.fixture
+def sessions() -> Iterator[list[str]]:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed (make test installs it)")
+    names = [f"warroom-note-{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    yield names
+    for name in names:
+        _tmux("kill-session", "-t", name)
+
+
+def test_note_survives_sigkill_and_lands_once(sessions: list[str], tmp_path: Path) -> None:
+    hub = start_hub(tmp_path / "hub")
+    try:
+        iid = open_incident_on_hub(hub)
+        data = tmp_path / "console"
+        first, second = sessions
+        _start(first, hub, data)
+        _wait_for(first, "on-call-user@")  # identity known: the note key is there
+        _wait_for(first, iid)
+        hub.stop()
+        _wait_for(first, "RECONNECTING")
+        _tmux("send-keys", "-t", first, "i", "Enter")
+        _wait_for(first, "Timeline")
+        _tmux("send-keys", "-t", first, "n")
+        _wait_for(first, "Enter saves")
+        _tmux("send-keys", "-t", first, "-l", NOTE)
+        _tmux("send-keys", "-t", first, "Enter")
+        _wait_for(first, "pending")  # journalled (fsync'd) before it shows
+        os.kill(_warroom_pid(first), signal.SIGKILL)
+
+        hub.restart()
+        _start(second, hub, data)
+        deadline = time.monotonic() + 10.0
+        while hub_notes(hub, iid) != [NOTE] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert hub_notes(hub, iid) == [NOTE]
+        _wait_for(second, "LIVE")
+        time.sleep(1.0)  # a second delivery would land within the retry
+        assert hub_notes(hub, iid) == [NOTE]
+    finally:
+        hub.stop()
