@@ -94,6 +94,8 @@ class KillswitchScreen(Screen[None]):
 
     def refresh_state(self, now: datetime) -> None:
         """Redraw from the app's state and the containment tracker."""
+        if not self.query(KillswitchPanel):
+            return  # not composed yet, or torn down as the app exits
         app = self.warroom
         control = app.killswitch
         state = app.state

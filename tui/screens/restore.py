@@ -96,7 +96,7 @@ class RestoreScreen(Screen[None]):
     def refresh_state(self, now: datetime) -> None:
         """Recompute the next step from the stream's state and redraw."""
         plan = self.plan
-        if plan is None:
+        if plan is None or not self.query("#restore-next"):
             return
         app = self.warroom
         state = app.state
