@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 
 from services.console_state import StreamStatus
 from services.settings import ConsoleSettings
+from tests.console.live import until
 from tests.console.sample import FROZEN_NOW, alert, envelope, snapshot
 from tui.app import WarroomApp
 from tui.screens.dashboard import DashboardScreen
@@ -70,7 +71,14 @@ async def test_the_command_palette_opens_and_offers_the_dashboard_commands() -> 
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"focus packs")
-        await pilot.pause(0.3)
+        results = app.screen.query_one(CommandList)
+
+        def found() -> bool:
+            first = results.get_option_at_index(0) if results.option_count else None
+            return first is not None and "Focus packs" in str(first.prompt)
+
+        # The palette searches in the background: wait for its answer, not a fixed time.
+        await until(found, what="the palette's results", step=pilot.pause)
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.focused, AgentTable)
