@@ -64,7 +64,7 @@ class Timeline(KeyedTable):
     COLUMNS = (
         ColumnSpec("at", "Time", 8),
         ColumnSpec("author", "By", 12),
-        ColumnSpec("kind", "What", 9),
+        ColumnSpec("kind", "What", 13),
         ColumnSpec("text", "Entry"),
     )
     FOLLOW_TOP = True
