@@ -288,8 +288,17 @@ class WarroomApp(App[None]):
     # -- actions --------------------------------------------------------------
 
     def action_killswitch(self) -> None:
-        """``k``: the kill-switch screen, the selected incident's pack preselected."""
-        incident = self.state.incidents.get(self.dashboard.selected_incident() or "")
+        """``k``: the kill-switch screen, the incident's pack preselected.
+
+        The incident is the one on screen, or the one selected on the dashboard.
+        """
+        screen = self.screen
+        selected = (
+            screen.incident_id
+            if isinstance(screen, IncidentScreen)
+            else self.dashboard.selected_incident()
+        )
+        incident = self.state.incidents.get(selected or "")
         pack = incident.packs[0] if incident is not None and incident.packs else None
         self.push_screen(KillswitchScreen(incident.id if incident else None, pack))
 

@@ -138,3 +138,26 @@ async def test_o_on_an_alert_of_a_resolved_incident_opens_a_new_one(
 def open_incident_on_hub_id(hub: RunningHub) -> str:
     """The id of the only incident on the hub."""
     return str(hub.client("viewer").get("/api/incidents").json()["incidents"][0]["id"])
+
+
+async def test_k_on_the_incident_screen_opens_its_packs_switch(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    """Walkthrough 1, step 4: from the incident, k preselects the incident's pack."""
+    from tui.screens.killswitch import KillswitchScreen
+    from widgets.killswitch_panel import KillswitchPanel
+
+    iid = open_incident_on_hub(hub)
+    app = make_app(hub, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_screen(app, pilot, iid)
+        await pilot.press("k")
+        await until(
+            lambda: isinstance(app.screen, KillswitchScreen), what="switches", step=pilot.pause
+        )
+        panel = app.screen.query_one(KillswitchPanel)
+        await until(
+            lambda: panel.selected_key() == "pack:support",
+            what="support selected",
+            step=pilot.pause,
+        )

@@ -93,6 +93,7 @@ class IncidentScreen(IncidentKeys, Screen[None]):
         Binding("b", "breach", "Breach", id="incident.breach"),
         Binding("r", "resolve", "Resolve", id="incident.resolve"),
         Binding("e", "export", "Export", id="incident.export"),
+        Binding("k", "app.killswitch", "Kill switch", id="incident.killswitch"),
         Binding("question_mark", "app.help", "Help", id="incident.help"),
     ]
 
