@@ -176,7 +176,9 @@ def _label(kind: str, cat: str, words: str, value: str, check: Check | None = No
 def _near_digits(kind: str, cat: str, words: str, value: str, check: Check | None = None) -> Rule:
     """A labelled number whose separator may be missing (``SSN 123456789``)."""
     alternatives, firsts = _phrases(words)
-    regex = rf"\b(?i:{alternatives})\s*+[:=#]?\s*+{_NOT_DONE}({value})"
+    # Not preceded by a letter (rather than \b): "25dob1990-01-02" is still a label, so
+    # a value glued to the one before is redacted on the first pass, not the second.
+    regex = rf"(?<![A-Za-z])(?i:{alternatives})\s*+[:=#]?\s*+{_NOT_DONE}({value})"
     return Rule(kind, cat, re.compile(regex), "words", check, words=firsts)
 
 
@@ -332,7 +334,20 @@ class Redactor:
             found.append((span[0], span[1], rank, rule.kind))
 
     def redact(self, text: str) -> str:
-        """``text`` with every finding replaced by ``[REDACTED: KIND]``."""
+        """``text`` with every finding replaced by ``[REDACTED: KIND]``.
+
+        Passes repeat until nothing changes (at most three): a rule's left boundary
+        depends on the character before it, and redacting a neighbour changes that
+        character, so ``a@b.co-c@d.co`` would otherwise need a second call.
+        """
+        result = self._redact_once(text)
+        for _ in range(2):
+            if result == text:
+                break
+            text, result = result, self._redact_once(result)
+        return result
+
+    def _redact_once(self, text: str) -> str:
         parts: list[str] = []
         position = 0
         for kind, start, end in self.findings(text):

@@ -279,3 +279,18 @@ def test_speed_is_reported_not_asserted(capsys: pytest.CaptureFixture[str]) -> N
     with capsys.disabled():
         print(f"\nredact(4 KiB): {per_call * 1e6:.0f} µs")
     assert "[REDACTED: EMAIL]" in AB.redact(text)
+
+
+def test_labels_glued_to_a_previous_value_are_redacted_in_one_pass() -> None:
+    """Found by hypothesis: the second label followed a digit, which \\b does not match."""
+    text = "dob2026-11-25dob2026-11-25"
+    once = ABC.redact(text)
+    assert once == "dob[REDACTED: DOB]dob[REDACTED: DOB]"
+    assert ABC.redact(once) == once
+
+
+def test_values_glued_together_are_all_redacted_in_one_call() -> None:
+    text = "-@example.com-@example.com"
+    once = ABC.redact(text)
+    assert "@example.com" not in once
+    assert ABC.redact(once) == once
