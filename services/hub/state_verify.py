@@ -109,7 +109,12 @@ class StopVerifier:
         }
         self._events.append("killswitch.confirmed", data)
         late = " (past the deadline)" if watch.violated else ""
-        text = f"{watch.what}: all {count} agents seen stopped {elapsed:.1f} s after the stop{late}"
+        if count:
+            seen = f"all {count} agents seen stopped {elapsed:.1f} s after the stop"
+            text = f"{watch.what}: {seen}{late}"
+        else:
+            # Nothing to watch is not the same as having watched it stop: say which.
+            text = f"{watch.what}: no agents known to the hub, so none left running"
         log.info("%s", text)
         self._entry(watch, "stop_confirmed", text)
 

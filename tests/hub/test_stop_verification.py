@@ -127,3 +127,19 @@ async def test_re_enabling_ends_the_watch(hub_factory: HubFactory) -> None:
         frames = await recv_until(ws, lambda f: f["type"] == "killswitch.confirmed")
     assert of_type(frames, "killswitch.violation") == []
     assert of_type(frames, "killswitch.confirmed")[0]["agents"] == 0
+
+
+def test_a_pack_without_agents_is_not_reported_as_seen_stopped(hub: RunningHub) -> None:
+    """Confirming an empty pack must not read as if agents had been watched stopping."""
+    opened = hub.client("on-call").post(
+        "/api/incidents",
+        json={"title": "t", "severity": "SEV2", "category": "runaway_agent", "packs": ["support"]},
+    )
+    iid = opened.json()["incident"]["id"]
+    hub.client("on-call").post(
+        "/api/killswitch/pack/support",
+        json={"enabled": False, "reason": "r", "incident_id": iid},
+    )
+    timeline = hub.client("viewer").get(f"/api/incidents/{iid}").json()["timeline"]
+    texts = [e["text"] for e in timeline if e["kind"] == "stop_confirmed"]
+    assert texts == ["pack support: no agents known to the hub, so none left running"]
