@@ -259,6 +259,8 @@ class WarroomApp(App[None]):
 
     def flush(self) -> None:
         """Draw what changed since the last flush (and the clock once a second)."""
+        if self._exit:
+            return  # exiting: the screens' widgets are being removed under the timer
         now = self.clock()
         self._flush_killswitch(now)
         dirty = self.state.take_dirty()

@@ -64,7 +64,7 @@ class KillswitchScreen(Screen[None]):
         super().__init__()
         self.incident_id = incident_id
         self.preselect = pack
-        self._lock = ""
+        self._offer: tuple[object, ...] = ()
 
     @property
     def warroom(self) -> WarroomApp:
@@ -108,8 +108,11 @@ class KillswitchScreen(Screen[None]):
         lock_label = self.query_one("#ks-lock", Static)
         lock_label.update(Text(lock, end=""))
         lock_label.display = bool(lock)
-        if lock != self._lock:
-            self._lock = lock
+        # The keys on offer depend on these; the footer follows when they change.
+        pending = control.tracker.pending_global
+        offer = (lock, state.global_engaged, pending.get("id") if pending else None)
+        if offer != self._offer:
+            self._offer = offer
             self.refresh_bindings()
         self.query_one("#ks-detail", Static).update(self._detail_text())
 
