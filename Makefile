@@ -34,8 +34,10 @@ pytest: $(STAMP) system-deps
 
 test: lint typecheck pytest
 
+# Measurements for docs/performance.md: each prints a table (loopback only, bounded).
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/hub_ingest.py
+	$(BIN)/python benchmarks/keypress_to_confirmed.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
