@@ -7,7 +7,8 @@ The config file is TOML at ``$XDG_CONFIG_HOME/warroom/config.toml`` (default
     hub = "http://127.0.0.1:8080"
     token = "…"
     redact = true
-    heartbeat_stale_factor = 3
+    stale_after_heartbeats = 3
+    restore_watch_minutes = 5   # guided restore: watch each pack this long
 
     [keys]            # action id -> key(s), applied with App.set_keymap
     "dashboard.quit" = "ctrl+q"
@@ -44,6 +45,8 @@ class ConsoleSettings:
     data_dir: Path = field(default_factory=lambda: default_data_dir())
     # Missed heartbeat intervals before the data is declared STALE.
     stale_after_heartbeats: int = 3
+    # Guided restore: how long each re-enabled pack is watched before the next.
+    restore_watch_s: float = 300.0
     keymap: dict[str, str] = field(default_factory=dict)
     config_path: Path | None = None
 
@@ -101,7 +104,15 @@ def load_settings(
             raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as error:
             raise SettingsError(f"{source}: not valid TOML: {error}") from None
-        known = {"hub", "token", "redact", "data_dir", "stale_after_heartbeats", "keys"}
+        known = {
+            "hub",
+            "token",
+            "redact",
+            "data_dir",
+            "stale_after_heartbeats",
+            "restore_watch_minutes",
+            "keys",
+        }
         for key in raw:
             if key not in known:
                 raise SettingsError(f"{source}: unknown key {key!r} (known: {sorted(known)})")
@@ -121,6 +132,11 @@ def load_settings(
             if not isinstance(value, int) or value < 1:
                 raise SettingsError(f"{source}: stale_after_heartbeats must be a positive integer")
             updates["stale_after_heartbeats"] = value
+        if "restore_watch_minutes" in raw:
+            value = raw["restore_watch_minutes"]
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise SettingsError(f"{source}: restore_watch_minutes must be a positive number")
+            updates["restore_watch_s"] = float(value) * 60.0
         if "keys" in raw:
             keys = raw["keys"]
             if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):

@@ -40,8 +40,15 @@ def sim_hub(data_dir: Path, scenario: str = "calm", **overrides: Any) -> Running
     return start_hub(data_dir, background=background, tick_interval_s=0.2, **overrides)
 
 
-def console(hub: RunningHub, folder: Path, role: str = "incident-commander") -> WarroomApp:
-    settings = ConsoleSettings(hub_url=hub.url, token=hub.tokens[role], data_dir=folder)
+def console(
+    hub: RunningHub, folder: Path, role: str = "incident-commander", restore_watch_s: float = 300.0
+) -> WarroomApp:
+    settings = ConsoleSettings(
+        hub_url=hub.url,
+        token=hub.tokens[role],
+        data_dir=folder,
+        restore_watch_s=restore_watch_s,
+    )
     return WarroomApp(settings, backoff_cap=0.3)
 
 

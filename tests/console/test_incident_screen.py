@@ -19,6 +19,7 @@ from tests.hubtools import RunningHub
 from tui.screens.confirm_text import ConfirmText
 from tui.screens.incident import WRITES
 from tui.screens.resolve import ResolveScreen
+from widgets.alert_feed import AlertFeed
 from widgets.response_timer import ResponseTimer
 
 
@@ -118,9 +119,11 @@ async def test_o_on_an_alert_of_a_resolved_incident_opens_a_new_one(
     ic.post(f"/api/incidents/{first}/resolve", json={"root_cause": "looked fine"})
     app = make_app(hub, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
+        feed = app.query_one(AlertFeed)
+        # Wait for the row on screen, not only in the state: `o` acts on the drawn row.
         await until(
-            lambda: "fp-o" in app.state.alerts and app.identity is not None,
-            what="the alert",
+            lambda: feed.cells("fp-o") is not None and app.identity is not None,
+            what="the alert's row",
             step=pilot.pause,
         )
         await pilot.press("f", "o")

@@ -57,3 +57,13 @@ def test_errors_name_file_and_key(tmp_path: Path, text: str, needle: str) -> Non
 def test_bad_env_url_is_named(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="WARROOM_HUB"):
         load_settings(tmp_path / "none.toml", env={"WARROOM_HUB": "localhost:8080"})
+
+
+def test_restore_watch_is_configurable(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("restore_watch_minutes = 2.5\n")
+    assert load_settings(path, env={}).restore_watch_s == 150.0
+    assert load_settings(tmp_path / "none.toml", env={}).restore_watch_s == 300.0
+    path.write_text("restore_watch_minutes = 0\n")
+    with pytest.raises(SettingsError, match="restore_watch_minutes"):
+        load_settings(path, env={})

@@ -65,6 +65,8 @@ class KillswitchScreen(Screen[None]):
         self.incident_id = incident_id
         self.preselect = pack
         self._offer: tuple[object, ...] = ()
+        # The row to select once it is drawn: the panel may have no rows at mount.
+        self._pending_select: str | None = f"pack:{pack}" if pack else GLOBAL
 
     @property
     def warroom(self) -> WarroomApp:
@@ -87,7 +89,6 @@ class KillswitchScreen(Screen[None]):
         if self.incident_id:
             panel.border_title += f" · {self.incident_id}"
         self.refresh_state(self.warroom.clock())
-        panel.select(f"pack:{self.preselect}" if self.preselect else GLOBAL)
         panel.focus()
 
     # -- drawing ---------------------------------------------------------------
@@ -100,9 +101,11 @@ class KillswitchScreen(Screen[None]):
         control = app.killswitch
         state = app.state
         self.query_one(KillswitchWarning).show(control.violations(now))
-        self.query_one(KillswitchPanel).show(
-            state.global_switch(), state.pack_summaries(), control.latest_actions(), now
-        )
+        panel = self.query_one(KillswitchPanel)
+        panel.show(state.global_switch(), state.pack_summaries(), control.latest_actions(), now)
+        if self._pending_select is not None and self._pending_select in panel.keys:
+            panel.select(self._pending_select)
+            self._pending_select = None
         self.query_one("#ks-global", Static).update(self._global_text(now))
         lock = control.lock_reason()
         lock_label = self.query_one("#ks-lock", Static)

@@ -12,7 +12,7 @@ chosen back in. Each step is a typed confirmation.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from services.containment import STOPPED_STATES
-from services.restore_plan import WATCH_S, RestorePlan, RestoreStep
+from services.restore_plan import RestorePlan, RestoreStep
 from services.timeutil import parse_optional, to_rfc3339
 from tui.screens.confirm_stop import ConfirmStop
 from widgets.killswitch_warning import KillswitchWarning
@@ -51,9 +51,7 @@ def _mmss(seconds: float) -> str:
 
 
 class RestoreScreen(Screen[None]):
-    """One guided restore; ``WATCH_S`` is a class attribute so tests can shorten it."""
-
-    WATCH_S: ClassVar[float] = WATCH_S
+    """One guided restore; each pack is watched for ``settings.restore_watch_s``."""
 
     BINDINGS = [
         Binding("escape,q", "back", "Back", id="restore.back"),
@@ -68,6 +66,11 @@ class RestoreScreen(Screen[None]):
         self.plan: RestorePlan | None = None
         self.step = RestoreStep("hold")
         self._kept: set[str] = set()
+
+    @property
+    def watch_s(self) -> float:
+        """How long each re-enabled pack is watched (the console's setting)."""
+        return self.warroom.settings.restore_watch_s
 
     @property
     def warroom(self) -> WarroomApp:
@@ -87,9 +90,9 @@ class RestoreScreen(Screen[None]):
         state = self.warroom.state
         incident = state.incidents.get(self.incident_id or "")
         self._kept = set(incident.packs) if incident else set()
-        self.plan = RestorePlan(list(state.packs), set(self._kept), watch_s=self.WATCH_S)
+        self.plan = RestorePlan(list(state.packs), set(self._kept), watch_s=self.watch_s)
         self.query_one("#restore-how", Static).update(
-            Text(HOW.format(watch=_mmss(self.WATCH_S)), end="")
+            Text(HOW.format(watch=_mmss(self.watch_s)), end="")
         )
         self.refresh_state(self.warroom.clock())
 
@@ -201,7 +204,7 @@ class RestoreScreen(Screen[None]):
                 if control.set_switch(pack, True, reason, incident) and self.plan:
                     self.plan.note_enabled(pack, self.warroom.state.hub_now(self.warroom.clock()))
 
-            watch = _mmss(self.WATCH_S)
+            watch = _mmss(self.watch_s)
             title = f"Re-enable {pack}; it is watched for {watch}"
             self.app.push_screen(ConfirmStop(title, pack, f"restore: re-enable {pack}", enable))
 
