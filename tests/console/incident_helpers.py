@@ -13,6 +13,7 @@ from tests.console.live import until
 from tests.hubtools import RunningHub
 from tui.app import WarroomApp
 from tui.screens.incident import IncidentScreen
+from widgets.incident_list import IncidentList
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "alertmanager"
 
@@ -43,9 +44,11 @@ def make_app(hub: RunningHub, data_dir: Path, role: str = "incident-commander") 
 
 async def open_screen(app: WarroomApp, pilot: Pilot[None], iid: str) -> IncidentScreen:
     """Wait for the incident and our identity, then Enter on it in the dashboard."""
+    incidents = app.query_one(IncidentList)
+    # The row drawn on screen, not only known to the state: Enter acts on the drawn row.
     await until(
-        lambda: iid in app.state.incidents and app.identity is not None,
-        what="the incident and identity",
+        lambda: incidents.cells(iid) is not None and app.identity is not None,
+        what="the incident's row and identity",
         step=pilot.pause,
     )
     await pilot.press("i", "enter")

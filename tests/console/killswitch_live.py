@@ -15,7 +15,9 @@ from tests.console.live import until
 from tests.hubtools import RunningHub, start_hub, token_for
 from tui.app import WarroomApp
 from tui.screens.confirm_stop import ConfirmStop
+from tui.screens.dashboard import DashboardScreen
 from tui.screens.killswitch import KillswitchScreen
+from widgets.incident_list import IncidentList
 from widgets.killswitch_panel import KillswitchPanel
 
 # The simulator heartbeats every 0.2 s here (1 s in a real demo), so agents stop fast.
@@ -65,6 +67,14 @@ async def ready(pilot: Pilot[None], app: WarroomApp, agents: int = 0) -> None:
 
 
 async def open_switches(pilot: Pilot[None], app: WarroomApp) -> KillswitchScreen:
+    """``k`` once every open incident is drawn: ``k`` takes the incident from the drawn row."""
+    if isinstance(app.screen, DashboardScreen):
+        rows = app.query_one(IncidentList)
+        await wait(
+            pilot,
+            lambda: all(rows.cells(i.id) is not None for i in app.state.open_incidents()),
+            "the incidents drawn",
+        )
     await pilot.press("k")
     await wait(pilot, lambda: isinstance(app.screen, KillswitchScreen), "the switch screen")
     assert isinstance(app.screen, KillswitchScreen)

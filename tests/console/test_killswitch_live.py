@@ -197,3 +197,26 @@ async def test_two_person_global_stop(hub_factory: object, tmp_path: Path) -> No
         "incident-commander-user",
         "cto-user",
     )
+
+
+async def test_n_on_the_switch_screen_notes_the_incident(
+    pii_hub: RunningHub, tmp_path: Path
+) -> None:
+    """A note from any screen: the decision to stop is written down where it is made."""
+    app = console(pii_hub, tmp_path / "console")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await wait(pilot, lambda: app.state.open_incidents() != [], "the PII incident")
+        (incident,) = app.state.open_incidents()
+        await pilot.pause()
+        await open_switches(pilot, app)
+        await pilot.press("n", *"stopping support now", "enter")
+
+        def notes() -> list[str]:
+            path = f"/api/incidents/{incident.id}"
+            timeline = pii_hub.client("viewer").get(path).json()["timeline"]
+            return [e["text"] for e in timeline if e["kind"] == "note"]
+
+        # Wait for the hub to have it: "nothing pending" is also true before Enter lands.
+        await wait(pilot, lambda: notes() != [], "the note on the hub")
+        assert notes() == ["stopping support now"]

@@ -21,6 +21,7 @@ from textual.widgets import Footer, Static
 from services.models import GLOBAL
 from services.timeutil import parse_optional
 from tui.screens.confirm_stop import ConfirmStop
+from tui.screens.incident_keys import write_note
 from widgets.killswitch_panel import KillswitchPanel
 from widgets.killswitch_warning import KillswitchWarning
 from widgets.safe_text import safe_text
@@ -58,6 +59,7 @@ class KillswitchScreen(Screen[None]):
         Binding("c", "confirm_global", "Confirm global stop", id="killswitch.confirm_global"),
         Binding("r", "restore", "Guided restore", id="killswitch.restore"),
         Binding("a", "audit", "Audit", id="killswitch.audit"),
+        Binding("n", "note", "Note", id="killswitch.note"),
     ]
 
     def __init__(self, incident_id: str | None, pack: str | None) -> None:
@@ -173,7 +175,18 @@ class KillswitchScreen(Screen[None]):
             )
         if action == "restore":
             return self.warroom.state.global_engaged
+        if action == "note":
+            # A note needs an incident to go on, and the right to write one.
+            identity = self.warroom.identity
+            return self.incident_id is not None and (
+                identity is not None and "incident.write" in identity.permissions
+            )
         return True
+
+    def action_note(self) -> None:
+        """``n``: a note on the incident this screen was opened for."""
+        if self.incident_id is not None:
+            write_note(self.warroom, self.incident_id)
 
     def _selected_pack(self) -> str | None:
         key = self.query_one(KillswitchPanel).selected_key()

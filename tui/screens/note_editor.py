@@ -8,7 +8,7 @@ in the editor asks whether to discard it or keep it as a draft, which the next
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -75,6 +75,26 @@ class NoteEditor(ModalScreen[str | None]):
         editor = self.query_one(NoteInput)
         editor.focus()
         editor.cursor_position = len(editor.value)  # a draft is continued, not prefixed
+
+    async def on_key(self, event: events.Key) -> None:
+        """Keys that reach the screen instead of the editor are typed into it.
+
+        The app sends a key to the focused widget, or to the screen while nothing
+        is focused: keys that arrive in one burst with ``n`` (a paste, a slow SSH
+        link) land here before ``on_mount`` has focused the editor. Dropping them
+        would lose what a person typed.
+        """
+        editor = self.query_one(NoteInput)
+        if self.focused is editor:
+            return
+        if event.character is not None and event.is_printable:
+            editor.focus()
+            editor.insert_text_at_cursor(event.character)
+            event.stop()
+        elif event.key == "enter":
+            editor.focus()
+            event.stop()
+            await editor.action_submit()
 
     @on(NoteInput.Submitted, "#note-input")
     def _save(self) -> None:
