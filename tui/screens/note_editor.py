@@ -84,9 +84,9 @@ class NoteEditor(ModalScreen[str | None]):
         link) land here before ``on_mount`` has focused the editor. Dropping them
         would lose what a person typed.
         """
+        # A key that reaches the screen was not taken by the editor (it stops what it
+        # types), even if the editor has focus by the time this one is handled.
         editor = self.query_one(NoteInput)
-        if self.focused is editor:
-            return
         if event.character is not None and event.is_printable:
             editor.focus()
             editor.insert_text_at_cursor(event.character)
