@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -257,10 +258,19 @@ class WarroomApp(App[None]):
         self.state.set_status(status, self.clock())
         self.flush()
 
+    @property
+    def stopping(self) -> bool:
+        """Quitting, or shut down by a test harness: no more drawing.
+
+        ``_shutdown`` marks the app not running first, then prunes the screens,
+        and only then sets ``_closing``; ``exit()`` sets ``_exit``.
+        """
+        return self._exit or not self.is_running or self._closing
+
     def flush(self) -> None:
         """Draw what changed since the last flush (and the clock once a second)."""
-        if self._exit:
-            return  # exiting: the screens' widgets are being removed under the timer
+        if self.stopping:
+            return  # the screens' widgets are being removed under the timer
         now = self.clock()
         self._flush_killswitch(now)
         dirty = self.state.take_dirty()
@@ -277,7 +287,13 @@ class WarroomApp(App[None]):
             self.dashboard.show_state(self.state, now, dirty)
             for screen in self.screen_stack:
                 if isinstance(screen, IncidentScreen):
-                    screen.show_state(self.state, now, dirty)
+                    try:
+                        screen.show_state(self.state, now, dirty)
+                    except NoMatches:
+                        # Shutdown prunes a screen's widgets before the screen itself
+                        # closes, so a timer tick can find it half removed.
+                        if not self.stopping:
+                            raise
 
     def _flush_killswitch(self, now: datetime) -> None:
         """Containment timeouts, the 30-second rule on the dashboard, the kill-switch screens."""

@@ -4,37 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.tmux import tmux, wait_for
+
 pytestmark = pytest.mark.e2e
 
 WARROOM = Path(sys.executable).with_name("warroom")
-
-
-def _tmux(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False)
-
-
-def _screen(session: str) -> str:
-    return _tmux("capture-pane", "-p", "-t", session).stdout
-
-
-def _wait_for(session: str, needle: str, timeout: float = 30.0) -> str:
-    deadline = time.monotonic() + timeout
-    screen = ""
-    while time.monotonic() < deadline:
-        screen = _screen(session)
-        if needle in screen:
-            return screen
-        time.sleep(0.2)
-    raise AssertionError(f"{needle!r} did not appear within {timeout} s; the screen was:\n{screen}")
 
 
 @pytest.fixture
@@ -45,7 +26,7 @@ def session() -> Iterator[str]:
         pytest.skip("tmux is not installed (make test installs it)")
     name = f"warroom-e2e-{uuid.uuid4().hex[:8]}"
     yield name
-    _tmux("kill-session", "-t", name)
+    tmux("kill-session", "-t", name)
 
 
 @pytest.mark.parametrize(("width", "height"), [(120, 40), (80, 24)])
@@ -54,7 +35,7 @@ def test_demo_goes_live_and_quits_cleanly(session: str, width: int, height: int)
     # that the terminal is back in its normal screen.
     command = f"{WARROOM} demo --seed 1; echo WARROOM-EXITED:$?; sleep 60"
     env_home = f"HOME={os.environ.get('HOME', '/root')}"
-    started = _tmux(
+    started = tmux(
         "new-session",
         "-d",
         "-s",
@@ -71,12 +52,12 @@ def test_demo_goes_live_and_quits_cleanly(session: str, width: int, height: int)
         command,
     )
     assert started.returncode == 0, started.stderr
-    screen = _wait_for(session, "LIVE")
+    screen = wait_for(session, "LIVE")
     # The simulator's packs show within a few seconds of going live.
-    screen = _wait_for(session, "support")
+    screen = wait_for(session, "support")
     assert "marketing" in screen
-    _tmux("send-keys", "-t", session, "q")
-    screen = _wait_for(session, "WARROOM-EXITED:", timeout=15.0)
+    tmux("send-keys", "-t", session, "q")
+    screen = wait_for(session, "WARROOM-EXITED:", timeout=15.0)
     assert "WARROOM-EXITED:0" in screen
     # The alternate screen is gone: the dashboard's header is no longer drawn.
     assert "LIVE" not in screen

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.console.incident_helpers import hub_notes, open_incident_on_hub
+from tests.e2e.tmux import tmux, wait_for
 from tests.hubtools import RunningHub, start_hub
 
 pytestmark = pytest.mark.e2e
@@ -28,28 +29,9 @@ WARROOM = Path(sys.executable).with_name("warroom")
 NOTE = "support pack stopped after the leak"
 
 
-def _tmux(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False)
-
-
-def _screen(session: str) -> str:
-    return _tmux("capture-pane", "-p", "-t", session).stdout
-
-
-def _wait_for(session: str, needle: str, timeout: float = 10.0) -> str:
-    deadline = time.monotonic() + timeout
-    screen = ""
-    while time.monotonic() < deadline:
-        screen = _screen(session)
-        if needle in screen:
-            return screen
-        time.sleep(0.1)
-    raise AssertionError(f"{needle!r} did not appear within {timeout} s; the screen was:\n{screen}")
-
-
 def _start(session: str, hub: RunningHub, data: Path) -> None:
     command = f"{WARROOM} --hub {hub.url} --token {hub.tokens['on-call']}; sleep 30"
-    started = _tmux(
+    started = tmux(
         "new-session", "-d", "-s", session, "-x", "100", "-y", "30",
         "env", f"HOME={os.environ.get('HOME', '/root')}", "TERM=xterm-256color",
         f"WARROOM_DATA={data}", "bash", "-c", command,
@@ -59,7 +41,7 @@ def _start(session: str, hub: RunningHub, data: Path) -> None:
 
 def _warroom_pid(session: str) -> int:
     """The console's pid: the child of the pane's shell."""
-    shell = _tmux("list-panes", "-t", session, "-F", "#{pane_pid}").stdout.split()[0]
+    shell = tmux("list-panes", "-t", session, "-F", "#{pane_pid}").stdout.split()[0]
     children = subprocess.run(
         ["pgrep", "-P", shell], capture_output=True, text=True, check=False
     ).stdout.split()
@@ -74,7 +56,7 @@ def sessions() -> Iterator[list[str]]:
     names = [f"warroom-note-{uuid.uuid4().hex[:8]}" for _ in range(2)]
     yield names
     for name in names:
-        _tmux("kill-session", "-t", name)
+        tmux("kill-session", "-t", name)
 
 
 def test_note_survives_sigkill_and_lands_once(sessions: list[str], tmp_path: Path) -> None:
@@ -84,17 +66,17 @@ def test_note_survives_sigkill_and_lands_once(sessions: list[str], tmp_path: Pat
         data = tmp_path / "console"
         first, second = sessions
         _start(first, hub, data)
-        _wait_for(first, "on-call-user@")  # identity known: the note key is there
-        _wait_for(first, iid)
+        wait_for(first, "on-call-user@")  # identity known: the note key is there
+        wait_for(first, iid)
         hub.stop()
-        _wait_for(first, "RECONNECTING")
-        _tmux("send-keys", "-t", first, "i", "Enter")
-        _wait_for(first, "Timeline")
-        _tmux("send-keys", "-t", first, "n")
-        _wait_for(first, "Enter saves")
-        _tmux("send-keys", "-t", first, "-l", NOTE)
-        _tmux("send-keys", "-t", first, "Enter")
-        _wait_for(first, "pending")  # journalled (fsync'd) before it shows
+        wait_for(first, "RECONNECTING")
+        tmux("send-keys", "-t", first, "i", "Enter")
+        wait_for(first, "Timeline")
+        tmux("send-keys", "-t", first, "n")
+        wait_for(first, "Enter saves")
+        tmux("send-keys", "-t", first, "-l", NOTE)
+        tmux("send-keys", "-t", first, "Enter")
+        wait_for(first, "pending")  # journalled (fsync'd) before it shows
         os.kill(_warroom_pid(first), signal.SIGKILL)
 
         hub.restart()
@@ -103,7 +85,7 @@ def test_note_survives_sigkill_and_lands_once(sessions: list[str], tmp_path: Pat
         while hub_notes(hub, iid) != [NOTE] and time.monotonic() < deadline:
             time.sleep(0.1)
         assert hub_notes(hub, iid) == [NOTE]
-        _wait_for(second, "LIVE")
+        wait_for(second, "LIVE")
         time.sleep(1.0)  # a second delivery would land within the retry
         assert hub_notes(hub, iid) == [NOTE]
     finally:
