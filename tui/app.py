@@ -19,6 +19,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -29,6 +30,7 @@ from services.outbox import Delivery, Outbox
 from services.redaction import redact
 from services.settings import ConsoleSettings
 from services.stream_client import MAX_DELAY_S, StreamClient
+from services.textsafe import make_visible
 from services.timeutil import Clock, utcnow
 from storage.console_store import ConsoleStore, ConsoleStoreLocked, OutboxItem
 from tui.messages import ConnectionChanged, EnvelopeReceived, IdentityKnown, OutboxDelivered
@@ -257,6 +259,28 @@ class WarroomApp(App[None]):
         """Set the connection status as if the stream client reported it, and redraw."""
         self.state.set_status(status, self.clock())
         self.flush()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast is plain text: messages quote the hub, alerts and people.
+
+        ``markup`` is accepted for Textual's callers and ignored; control
+        characters are made visible, never sent to the terminal.
+        """
+        super().notify(
+            make_visible(message, keep_newlines=True),
+            title=make_visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     @property
     def stopping(self) -> bool:
