@@ -173,6 +173,26 @@ def _with_service_tokens(config: HubConfig) -> HubConfig:
     return replace(config, tokens=tokens)
 
 
+def generated_token(data_dir: Path) -> tuple[str, Path]:
+    """The token a hub without a config makes for its user, kept in its data folder.
+
+    A restarted hub must accept the consoles it already served: a new token on
+    every start would lock them out, with their journalled notes undelivered.
+    """
+    from storage.files import write_text_atomic
+
+    path = Path(data_dir) / "console-token"
+    if path.exists():
+        token = path.read_text(encoding="utf-8").strip()
+        if token:
+            return token, path
+    token = secrets.token_urlsafe(24)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, token + "\n")
+    path.chmod(0o600)
+    return token, path
+
+
 def run_hub(args: argparse.Namespace) -> int:
     from services.hub.config import HubConfig, HubConfigError, TokenEntry, load_hub_config
     from services.hub.server import run_foreground
@@ -193,15 +213,16 @@ def run_hub(args: argparse.Namespace) -> int:
         overrides["data_dir"] = args.data
     config = replace(config, **overrides)
     if not any(entry.role not in ("agent", "ingest") for entry in config.tokens):
-        # A hub with no person's token is of no use; make one and say it.
+        # A hub with no person's token is of no use: make one (kept across restarts) and say it.
         user = getpass.getuser()
-        token = secrets.token_urlsafe(24)
+        token, path = generated_token(config.data_dir)
         config = replace(
             config,
             tokens=[*config.tokens, TokenEntry(token=token, user=user, role="incident-commander")],
         )
         print(
-            f"warroom hub: console token for {user} (incident-commander): {token}", file=sys.stderr
+            f"warroom hub: console token for {user} (incident-commander): {token} (kept in {path})",
+            file=sys.stderr,
         )
     background = None
     if args.simulate:

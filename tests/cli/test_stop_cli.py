@@ -122,3 +122,15 @@ def test_hub_log_lines_show_escapes_as_visible_text() -> None:
     )
     line = SafeFormatter("%(message)s").format(record)
     assert line == "stop: x␛[2Jy"
+
+
+def test_a_hub_without_config_keeps_its_generated_token(tmp_path: Path) -> None:
+    """Restarting `warroom hub` must not lock out the consoles it already served."""
+    from tui.cli import generated_token
+
+    first, path = generated_token(tmp_path / "data")
+    again, _ = generated_token(tmp_path / "data")
+    assert first == again and len(first) >= 24
+    assert path.stat().st_mode & 0o777 == 0o600
+    other, _ = generated_token(tmp_path / "elsewhere")
+    assert other != first
