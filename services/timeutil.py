@@ -74,3 +74,10 @@ def format_duration(seconds: float) -> str:
     if hours:
         return f"{hours}:{minutes:02d}:{secs:02d}"
     return f"{minutes:02d}:{secs:02d}"
+
+
+def format_mmss(seconds: float, *, round_up: bool = False) -> str:
+    """``75`` → ``1:15`` (minutes unpadded). ``round_up`` for countdowns, which must not
+    show ``0:00`` while time remains. Never negative."""
+    total = max(0, int(seconds + 0.999) if round_up else int(seconds))
+    return f"{total // 60}:{total % 60:02d}"

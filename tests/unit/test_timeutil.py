@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.timeutil import format_duration, parse_optional, parse_rfc3339, to_rfc3339
+from services.timeutil import (
+    format_duration,
+    format_mmss,
+    parse_optional,
+    parse_rfc3339,
+    to_rfc3339,
+)
 
 
 @pytest.mark.parametrize(
@@ -53,3 +59,17 @@ def test_to_rfc3339_converts_offsets() -> None:
 )
 def test_format_duration(seconds: float, text: str) -> None:
     assert format_duration(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "up", "text"),
+    [
+        (75, False, "1:15"),
+        (0.2, False, "0:00"),
+        (0.2, True, "0:01"),
+        (299.5, True, "5:00"),
+        (-3, True, "0:00"),
+    ],
+)
+def test_format_mmss(seconds: float, up: bool, text: str) -> None:
+    assert format_mmss(seconds, round_up=up) == text

@@ -22,7 +22,7 @@ from textual.widgets import Footer, Static
 
 from services.containment import STOPPED_STATES
 from services.restore_plan import RestorePlan, RestoreStep
-from services.timeutil import parse_optional, to_rfc3339
+from services.timeutil import format_mmss, parse_optional, to_rfc3339
 from tui.screens.confirm_stop import ConfirmStop
 from widgets.killswitch_warning import KillswitchWarning
 from widgets.safe_text import safe_text
@@ -43,11 +43,6 @@ HOW = (
     " 3. re-enable packs one at a time, each watched for {watch} before the next;\n"
     "    an alert in the watched pack flags it"
 )
-
-
-def _mmss(seconds: float) -> str:
-    total = max(0, int(seconds + 0.999))
-    return f"{total // 60}:{total % 60:02d}"
 
 
 class RestoreScreen(Screen[None]):
@@ -92,7 +87,7 @@ class RestoreScreen(Screen[None]):
         self._kept = set(incident.packs) if incident else set()
         self.plan = RestorePlan(list(state.packs), set(self._kept), watch_s=self.watch_s)
         self.query_one("#restore-how", Static).update(
-            Text(HOW.format(watch=_mmss(self.watch_s)), end="")
+            Text(HOW.format(watch=format_mmss(self.watch_s, round_up=True)), end="")
         )
         self.refresh_state(self.warroom.clock())
 
@@ -142,11 +137,12 @@ class RestoreScreen(Screen[None]):
 
     def _next_text(self, step: RestoreStep) -> Text:
         packs = ", ".join(step.packs)
+        left = format_mmss(step.seconds_left, round_up=True)
         words = {
             "hold": f"Next (n): hold — switch off {packs}",
             "release": "Next (n): release the global switch"
             + (f" — not stable: {packs} (o: override)" if step.packs else " — every pack is held"),
-            "wait": f"Watching {packs}: next pack offered in {_mmss(step.seconds_left)}",
+            "wait": f"Watching {packs}: next pack offered in {left}",
             "flagged": f"FLAGGED: an alert in {packs} during its watch: {step.detail} "
             "(o: override and go on)",
             "enable": f"Next (n): re-enable {packs}",
@@ -204,7 +200,7 @@ class RestoreScreen(Screen[None]):
                 if control.set_switch(pack, True, reason, incident) and self.plan:
                     self.plan.note_enabled(pack, self.warroom.state.hub_now(self.warroom.clock()))
 
-            watch = _mmss(self.watch_s)
+            watch = format_mmss(self.watch_s, round_up=True)
             title = f"Re-enable {pack}; it is watched for {watch}"
             self.app.push_screen(ConfirmStop(title, pack, f"restore: re-enable {pack}", enable))
 
