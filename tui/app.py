@@ -23,22 +23,22 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from services.api_client import HubClient, HubRefused, HubUnreachable
-from services.console_state import ConsoleState, StreamStatus
-from services.models import Envelope
-from services.outbox import Delivery, Outbox
-from services.redaction import redact
-from services.settings import ConsoleSettings
-from services.stream_client import MAX_DELAY_S, StreamClient
-from services.textsafe import make_visible
-from services.timeutil import Clock, utcnow
+from services.console.hub_client import HubClient, HubRefused, HubUnreachable
+from services.console.outbox import Delivery, Outbox
+from services.console.settings import ConsoleSettings
+from services.console.state import ConsoleState, StreamStatus
+from services.console.stream_client import MAX_DELAY_S, StreamClient
+from services.domain.models import Envelope
+from services.domain.redaction import redact
+from services.domain.textsafe import make_visible
+from services.domain.timeutil import Clock, utcnow
 from storage.console_store import ConsoleStore, ConsoleStoreLocked, OutboxItem
+from tui.killswitch_control import KillswitchControl
 from tui.messages import ConnectionChanged, EnvelopeReceived, IdentityKnown, OutboxDelivered
 from tui.screens.dashboard import PANELS, DashboardScreen
 from tui.screens.help import HelpScreen
 from tui.screens.incident import IncidentScreen
 from tui.screens.killswitch import KillswitchScreen
-from tui.screens.killswitch_control import KillswitchControl
 from tui.screens.restore import RestoreScreen
 
 __all__ = ["FLUSH_INTERVAL_S", "WarroomApp"]

@@ -20,9 +20,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from services.outcome import Outcome
-from services.settings import ConsoleSettings, SettingsError, load_settings
-from services.textsafe import make_visible
+from services.console.settings import ConsoleSettings, SettingsError, load_settings
+from services.domain.textsafe import make_visible
+from services.ops.outcome import Outcome
 
 if TYPE_CHECKING:
     from services.hub.config import HubConfig
@@ -141,7 +141,7 @@ def run_console(settings: ConsoleSettings) -> int:
 
 # -- the hub ----------------------------------------------------------------
 def _simulator_factory(config: HubConfig, scenario: str, seed: int) -> Any:
-    from services.simulator import Simulator
+    from services.simulator.simulator import Simulator
 
     agent = _token_for(config, "agent")
     ingest = _token_for(config, "ingest")
@@ -196,7 +196,7 @@ def generated_token(data_dir: Path) -> tuple[str, Path]:
 def run_hub(args: argparse.Namespace) -> int:
     from services.hub.config import HubConfig, HubConfigError, TokenEntry, load_hub_config
     from services.hub.server import run_foreground
-    from services.simulator import PACKS, ScenarioError
+    from services.simulator.simulator import PACKS, ScenarioError
 
     _setup_logging()
     try:
@@ -241,7 +241,7 @@ def run_demo(args: argparse.Namespace) -> int:
     """A hub with its simulator on a free loopback port, and the console against it."""
     from services.hub.config import HubConfig, TokenEntry
     from services.hub.server import HubServer
-    from services.simulator import PACKS, ScenarioError
+    from services.simulator.simulator import PACKS, ScenarioError
 
     folder = Path(tempfile.mkdtemp(prefix="warroom-demo-"))
     # The hub shares the terminal with the console: its logs go to a file, not the screen.
@@ -284,7 +284,7 @@ def run_switch(args: argparse.Namespace) -> int:
     """``warroom stop|enable``: the CLI fallback for when the console cannot start."""
     import asyncio
 
-    from services import emergency_stop
+    from services.ops import stop as emergency_stop
 
     settings = load_settings(args.config, hub_url=args.hub, token=args.token)
     if args.command == "stop" and args.status:
@@ -320,9 +320,9 @@ def run_export(args: argparse.Namespace) -> int:
     """``warroom export INC-ID``: Markdown (or JSON) to stdout or ``--output``."""
     import asyncio
 
-    from services.export_command import export_incident
-    from services.policy import PolicyError, load_policy
-    from services.timeutil import utcnow
+    from services.domain.policy import PolicyError, load_policy
+    from services.domain.timeutil import utcnow
+    from services.ops.export import export_incident
 
     settings = load_settings(args.config, hub_url=args.hub, token=args.token)
     try:

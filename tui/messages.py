@@ -13,9 +13,9 @@ from datetime import datetime
 
 from textual.message import Message
 
-from services.console_state import StreamStatus
-from services.models import Envelope
-from services.outbox import Delivery
+from services.console.outbox import Delivery
+from services.console.state import StreamStatus
+from services.domain.models import Envelope
 
 __all__ = ["ConnectionChanged", "EnvelopeReceived", "IdentityKnown", "OutboxDelivered"]
 

@@ -19,9 +19,9 @@ from collections.abc import Awaitable, Callable
 import uvicorn
 from starlette.applications import Starlette
 
-from services.hub.app import create_app
+from services.domain.timeutil import Clock, utcnow
 from services.hub.config import HubConfig
-from services.timeutil import Clock, utcnow
+from services.hub.http.app import create_app
 from storage.hub_store import HubStore
 
 log = logging.getLogger("warroom.hub")

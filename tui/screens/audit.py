@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from services.api_client import HubClient, HubError
+from services.console.hub_client import HubClient, HubError
 from widgets.safe_text import safe_text
 
 __all__ = ["AuditScreen"]

@@ -22,8 +22,8 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
-from services.console_state import ConsoleState
-from services.containment import Violation
+from services.console.containment import Violation
+from services.console.state import ConsoleState
 from tui.screens.incident import IncidentScreen
 from tui.screens.incident_keys import can_write, open_from_alert, selected_key, write_note
 from widgets.agent_table import AgentTable

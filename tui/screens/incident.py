@@ -22,10 +22,10 @@ from textual.containers import Container, Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from services.api_client import HubClient, HubError
-from services.console_state import ConsoleState
-from services.models import Incident, ModelError, TimelineEntry, category_label
-from services.redaction import redact
+from services.console.hub_client import HubClient, HubError
+from services.console.state import ConsoleState
+from services.domain.models import Incident, ModelError, TimelineEntry, category_label
+from services.domain.redaction import redact
 from tui.screens.incident_keys import IncidentKeys, can_write
 from widgets.escalation_countdown import EscalationCountdown
 from widgets.response_timer import ResponseTimer, default_policy

@@ -15,9 +15,9 @@ from textual.app import App
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
-from services.export import export_markdown
-from services.models import Alert, Incident, TimelineEntry
-from services.templates import TemplateKind, render_template
+from services.domain.export import export_markdown
+from services.domain.models import Alert, Incident, TimelineEntry
+from services.domain.templates import TemplateKind, render_template
 from storage.files import write_text_atomic
 from tui.screens.confirm_text import ConfirmText
 from tui.screens.note_editor import NoteEditor

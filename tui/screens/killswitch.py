@@ -18,8 +18,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from services.models import GLOBAL
-from services.timeutil import format_mmss, parse_optional
+from services.domain.models import GLOBAL
+from services.domain.timeutil import format_mmss, parse_optional
 from tui.screens.confirm_stop import ConfirmStop
 from tui.screens.incident_keys import write_note
 from widgets.killswitch_panel import KillswitchPanel
@@ -191,7 +191,7 @@ class KillswitchScreen(Screen[None]):
         incident = self.warroom.state.incidents.get(self.incident_id or "")
         if incident is None:
             return ""
-        from services.models import category_label
+        from services.domain.models import category_label
 
         return f"{incident.id}: {category_label(incident.category)}"
 

@@ -2,7 +2,7 @@
 
 With the global switch engaged no pack runs whatever its own switch says, so
 the global switch cannot simply be released: every pack would start at once.
-The screen walks the plan of :class:`services.restore_plan.RestorePlan` —
+The screen walks the plan of :class:`services.console.restore_plan.RestorePlan` —
 hold every pack, release the global switch once they are stable (or with a
 recorded override), then re-enable packs one at a time, each watched with a
 countdown before the next is offered. The incident's pack stays off unless
@@ -20,9 +20,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from services.containment import STOPPED_STATES
-from services.restore_plan import RestorePlan, RestoreStep
-from services.timeutil import format_mmss, parse_optional, to_rfc3339
+from services.console.containment import STOPPED_STATES
+from services.console.restore_plan import RestorePlan, RestoreStep
+from services.domain.timeutil import format_mmss, parse_optional, to_rfc3339
 from tui.screens.confirm_stop import ConfirmStop
 from widgets.killswitch_warning import KillswitchWarning
 from widgets.safe_text import safe_text

@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from services.models import INCIDENT_STATUSES
+from services.domain.models import INCIDENT_STATUSES
 
 __all__ = ["SETTABLE_STATUSES", "StatusPicker"]
 

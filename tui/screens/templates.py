@@ -1,7 +1,7 @@
 """``c``: the runbook's communication templates, filled from the incident, editable, copied.
 
 Pick initial notification, status update or resolution; the text is filled by
-:func:`services.templates.render_template` (PII redacted) into an editor. ``y``
+:func:`services.domain.templates.render_template` (PII redacted) into an editor. ``y``
 (or ``ctrl+s`` from inside the editor) copies it with ``App.copy_to_clipboard``
 (OSC 52, so it reaches the laptop over SSH) and dismisses with ``(kind, text)``
 for the caller to record as sent (``status-update``), which restarts the hub's
@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from services.templates import TemplateKind
+from services.domain.templates import TemplateKind
 
 __all__ = ["KINDS", "TemplatesScreen"]
 

@@ -1,0 +1,417 @@
+"""What the console knows: the hub's state rebuilt from the stream.
+
+``ConsoleState`` applies envelopes (pure, no I/O) and offers the derived views
+the dashboard shows. Everything that depends on the time takes ``now`` (the
+local clock) as an argument, so tests freeze it; the hub's clock is the local
+one corrected by the skew measured from ``heartbeat``/``snapshot`` messages.
+
+The connection's status dataclasses live here rather than in the stream
+client, so that widgets can use them as types without importing websockets.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any, Literal
+
+from services.domain.models import (
+    AGENT_STATES,
+    EVENT_TYPES,
+    GLOBAL,
+    SEVERITIES,
+    Agent,
+    Alert,
+    Envelope,
+    Incident,
+    ModelError,
+    SwitchState,
+    TimelineEntry,
+)
+from services.domain.timeutil import parse_optional
+
+ConnState = Literal["connecting", "live", "reconnecting", "unauthorized"]
+
+ALERT_LIMIT = 2000
+TIMELINE_LIMIT = 500
+RESOLVED_INCIDENT_LIMIT = 200
+# How long the connection bar keeps saying RESYNCED after a re-sync.
+RESYNC_SHOWN_S = 10.0
+DEFAULT_HEARTBEAT_S = 2.0
+AREAS: tuple[str, ...] = ("connection", "incidents", "alerts", "packs", "banner", "timeline")
+_SEV_RANK = {sev: rank for rank, sev in enumerate(SEVERITIES)}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class StreamCounters:
+    """What the stream client has seen since it started."""
+
+    frames: int = 0
+    bad_frames: int = 0
+    duplicates: int = 0
+    gaps: int = 0
+    resyncs: int = 0
+    reconnects: int = 0
+
+    def nonzero(self) -> dict[str, int]:
+        """The anomaly counters that are not zero (``frames`` is not an anomaly)."""
+        values = {
+            "bad frames": self.bad_frames,
+            "dup": self.duplicates,
+            "gaps": self.gaps,
+            "resyncs": self.resyncs,
+            "reconnects": self.reconnects,
+        }
+        return {name: value for name, value in values.items() if value}
+
+
+@dataclass(frozen=True)
+class StreamStatus:
+    """The stream client's state, reported on every change."""
+
+    state: ConnState = "connecting"
+    attempt: int = 0
+    last_error: str | None = None
+    close_code: int | None = None
+    counters: StreamCounters = field(default_factory=StreamCounters)
+
+
+@dataclass(frozen=True)
+class ConnectionView:
+    """What the connection bar shows: ``kind`` becomes its CSS class."""
+
+    kind: str  # connecting | live | resynced | reconnecting | stale | unauthorized
+    label: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class PackSummary:
+    """One pack on the dashboard: its switch and its agents' states."""
+
+    pack: str
+    enabled: bool
+    counts: dict[str, int]
+    total: int
+    calls_per_min: float
+    switch: SwitchState | None = None
+
+
+@lru_cache(maxsize=8192)
+def _moment(text: str | None) -> datetime:
+    """Sort key for a timestamp; unparseable ones sort as the oldest."""
+    try:
+        return parse_optional(text) or _EPOCH
+    except ValueError:
+        return _EPOCH
+
+
+def format_age(seconds: float) -> str:
+    """``48`` → ``48 s``; ``300`` → ``5 min``; ``7300`` → ``2 h``: short, for tight columns."""
+    total = max(0, int(seconds))
+    if total < 120:
+        return f"{total} s"
+    if total < 7200:
+        return f"{total // 60} min"
+    if total < 172800:
+        return f"{total // 3600} h"
+    return f"{total // 86400} d"
+
+
+class ConsoleState:
+    """The hub's state as seen through the stream, plus derived views."""
+
+    def __init__(
+        self,
+        *,
+        stale_after_heartbeats: int = 3,
+        alert_limit: int = ALERT_LIMIT,
+        timeline_limit: int = TIMELINE_LIMIT,
+    ) -> None:
+        self.stale_after_heartbeats = stale_after_heartbeats
+        self.alert_limit = alert_limit
+        self.timeline_limit = timeline_limit
+        self.packs: list[str] = []
+        self.agents: dict[str, Agent] = {}
+        # Least recently updated first, so eviction takes the front.
+        self.alerts: OrderedDict[str, Alert] = OrderedDict()
+        self.incidents: dict[str, Incident] = {}
+        self.switches: dict[str, SwitchState] = {}
+        self.timeline: dict[str, deque[TimelineEntry]] = {}
+        self.last_seq: int | None = None
+        self.heartbeat_interval_s = DEFAULT_HEARTBEAT_S
+        self.skew = timedelta(0)
+        self.last_frame_at: datetime | None = None
+        self.snapshots = 0
+        self.unknown_types = 0
+        self.other_events: dict[str, dict[str, Any]] = {}
+        self.bad_events = 0
+        self.last_error: str | None = None
+        self.status = StreamStatus()
+        self.resynced_at: datetime | None = None
+        self.dirty: set[str] = set(AREAS)
+
+    # -- applying -------------------------------------------------------------
+
+    def apply_dict(self, data: Any, received_at: datetime) -> bool:
+        """Parse and apply a raw envelope; a bad one is counted, never raised."""
+        try:
+            envelope = Envelope.from_dict(data)
+        except ModelError as error:
+            self._bad(f"bad envelope: {error}")
+            return False
+        return self.apply(envelope, received_at)
+
+    def apply(self, envelope: Envelope, received_at: datetime) -> bool:
+        """Apply one envelope received at local time ``received_at``.
+
+        Returns False when its data could not be used (counted in
+        ``bad_events``) or its type is unknown (counted in ``unknown_types``).
+        """
+        self.last_frame_at = received_at
+        self.dirty.add("connection")
+        if envelope.type != "heartbeat":
+            # The seq was consumed even if its data turns out unusable below.
+            self.last_seq = envelope.seq
+        handler = _HANDLERS.get(envelope.type)
+        if handler is None:
+            if envelope.type in EVENT_TYPES:
+                # A protocol event this view does not show (yet): kept, latest
+                # per type, for the screens that will; not an anomaly.
+                self.other_events[envelope.type] = envelope.data
+                return True
+            self.unknown_types += 1
+            return False
+        try:
+            handler(self, envelope.data, received_at)
+        except (ModelError, ValueError, TypeError, KeyError, AttributeError) as error:
+            self._bad(f"bad {envelope.type} data: {error}")
+            return False
+        return True
+
+    def set_status(self, status: StreamStatus, now: datetime) -> None:
+        """Record the stream client's latest status; a new re-sync is remembered."""
+        if status.counters.resyncs > self.status.counters.resyncs:
+            self.resynced_at = now
+        self.status = status
+        self.dirty.add("connection")
+
+    def take_dirty(self) -> set[str]:
+        """The areas changed since the last call (and forget them)."""
+        dirty, self.dirty = self.dirty, set()
+        return dirty
+
+    def _bad(self, message: str) -> None:
+        self.bad_events += 1
+        self.last_error = message
+        self.dirty.add("connection")
+
+    def _clock(self, data: dict[str, Any], received_at: datetime) -> None:
+        hub_time = parse_optional(data.get("hub_time"))
+        if hub_time is not None:
+            self.skew = hub_time - received_at
+
+    def _snapshot(self, data: dict[str, Any], received_at: datetime) -> None:
+        packs = [p for p in _items(data, "packs") if isinstance(p, str)]
+        switches = [SwitchState.from_dict(s) for s in _items(data, "switches")]
+        agents = [Agent.from_dict(a) for a in _items(data, "agents")]
+        alerts = [Alert.from_dict(a) for a in _items(data, "alerts")]
+        incidents = [Incident.from_dict(i) for i in _items(data, "incidents")]
+        entries = [TimelineEntry.from_dict(t) for t in _items(data, "timeline")]
+        # Only replace once everything parsed: a bad snapshot leaves the old state.
+        self.packs = packs
+        self.switches = {_switch_key(s): s for s in switches}
+        self.agents = {a.id: a for a in agents}
+        self.alerts = OrderedDict()
+        for alert in sorted(alerts, key=_alert_moment):
+            self._put_alert(alert)
+        self.incidents = {i.id: i for i in incidents}
+        self.timeline = {}
+        for entry in entries:
+            self._put_entry(entry)
+        self._clock(data, received_at)
+        self.snapshots += 1
+        self.dirty.update(AREAS)
+
+    def _heartbeat(self, data: dict[str, Any], received_at: datetime) -> None:
+        interval = data.get("interval_s")
+        if isinstance(interval, int | float) and interval > 0:
+            self.heartbeat_interval_s = float(interval)
+        self._clock(data, received_at)
+
+    def _agent(self, data: dict[str, Any], _: datetime) -> None:
+        agent = Agent.from_dict(data["agent"])
+        self.agents[agent.id] = agent
+        if agent.pack not in self.packs:
+            self.packs.append(agent.pack)
+        self.dirty.add("packs")
+
+    def _alert(self, data: dict[str, Any], _: datetime) -> None:
+        self._put_alert(Alert.from_dict(data["alert"]))
+        self.dirty.add("alerts")
+
+    def _put_alert(self, alert: Alert) -> None:
+        self.alerts.pop(alert.fingerprint, None)
+        self.alerts[alert.fingerprint] = alert
+        while len(self.alerts) > self.alert_limit:
+            self.alerts.popitem(last=False)
+
+    def _incident(self, data: dict[str, Any], _: datetime) -> None:
+        incident = Incident.from_dict(data["incident"])
+        self.incidents[incident.id] = incident
+        resolved = [i for i in self.incidents.values() if not i.is_open]
+        if len(resolved) > RESOLVED_INCIDENT_LIMIT:
+            resolved.sort(key=lambda i: _moment(i.resolved_at))
+            for old in resolved[: len(resolved) - RESOLVED_INCIDENT_LIMIT]:
+                del self.incidents[old.id]
+                self.timeline.pop(old.id, None)
+        self.dirty.update(("incidents", "packs"))
+
+    def _entry(self, data: dict[str, Any], _: datetime) -> None:
+        self._put_entry(TimelineEntry.from_dict(data["entry"]))
+        self.dirty.add("timeline")
+
+    def _put_entry(self, entry: TimelineEntry) -> None:
+        entries = self.timeline.get(entry.incident_id)
+        if entries is None:
+            entries = self.timeline[entry.incident_id] = deque(maxlen=self.timeline_limit)
+        entries.append(entry)
+
+    def _switch(self, data: dict[str, Any], _: datetime) -> None:
+        switch = SwitchState.from_dict(data["switch"])
+        self.switches[_switch_key(switch)] = switch
+        if switch.scope != GLOBAL and switch.pack and switch.pack not in self.packs:
+            self.packs.append(switch.pack)
+        self.dirty.update(("packs", "banner"))
+
+    # -- time -----------------------------------------------------------------
+
+    def hub_now(self, local_now: datetime) -> datetime:
+        """The hub's clock now: the local clock corrected by the measured skew."""
+        return local_now + self.skew
+
+    def data_age(self, now: datetime) -> float | None:
+        """Seconds since the last frame arrived, or None before the first one."""
+        if self.last_frame_at is None:
+            return None
+        return max(0.0, (now - self.last_frame_at).total_seconds())
+
+    def is_stale(self, now: datetime) -> bool:
+        """True once ``stale_after_heartbeats`` heartbeat intervals pass without a frame."""
+        age = self.data_age(now)
+        limit = self.heartbeat_interval_s * self.stale_after_heartbeats
+        return age is not None and age > limit
+
+    def connection_view(self, now: datetime) -> ConnectionView:
+        """The connection bar's label: STALE wins over everything but a refusal."""
+        status = self.status
+        detail = status.last_error or ""
+        if status.state == "unauthorized":
+            label = "FORBIDDEN" if status.close_code in (403, 4403) else "UNAUTHORIZED"
+            return ConnectionView("unauthorized", label, detail)
+        if self.is_stale(now):
+            age = self.data_age(now) or 0.0
+            return ConnectionView("stale", f"STALE {format_age(age)}", detail)
+        if status.state == "live":
+            recent = self.resynced_at is not None and (
+                (now - self.resynced_at).total_seconds() < RESYNC_SHOWN_S
+            )
+            if recent:
+                return ConnectionView("resynced", "RESYNCED", "re-synced after a gap")
+            return ConnectionView("live", "LIVE")
+        if status.state == "reconnecting":
+            return ConnectionView("reconnecting", f"RECONNECTING ({status.attempt})", detail)
+        return ConnectionView("connecting", "CONNECTING", detail)
+
+    # -- derived views --------------------------------------------------------
+
+    def anomalies(self) -> dict[str, int]:
+        """Nonzero anomaly counters: the stream's, plus events whose data was unusable."""
+        counts = self.status.counters.nonzero()
+        if self.bad_events:
+            counts["bad data"] = self.bad_events
+        if self.unknown_types:
+            counts["unknown"] = self.unknown_types
+        return counts
+
+    def open_incidents(self) -> list[Incident]:
+        """Open incidents, most severe first, then the oldest (longest waiting) first."""
+        return sorted(
+            (i for i in self.incidents.values() if i.is_open),
+            key=lambda i: (_SEV_RANK.get(i.severity, len(SEVERITIES)), _moment(i.opened_at), i.id),
+        )
+
+    def alerts_newest_first(self, limit: int | None = None) -> list[Alert]:
+        """Alerts by last seen (else started) time, newest first; one per fingerprint."""
+        ordered = sorted(self.alerts.values(), key=_alert_moment, reverse=True)
+        return ordered if limit is None else ordered[:limit]
+
+    def global_switch(self) -> SwitchState | None:
+        """The global switch, once known."""
+        return self.switches.get(GLOBAL)
+
+    @property
+    def global_engaged(self) -> bool:
+        """True while the global kill switch stops all agent execution."""
+        switch = self.global_switch()
+        return switch is not None and not switch.enabled
+
+    def agents_by_pack(self) -> dict[str, list[Agent]]:
+        """Agents grouped by pack (every known pack present, maybe empty)."""
+        grouped: dict[str, list[Agent]] = {pack: [] for pack in self.packs}
+        for agent in self.agents.values():
+            grouped.setdefault(agent.pack, []).append(agent)
+        return grouped
+
+    def pack_summaries(self) -> list[PackSummary]:
+        """One summary per pack, in the hub's pack order."""
+        summaries = []
+        for pack, agents in self.agents_by_pack().items():
+            counts = dict.fromkeys(AGENT_STATES, 0)
+            for agent in agents:
+                counts[agent.state] = counts.get(agent.state, 0) + 1
+            switch = self.switches.get(pack)
+            summaries.append(
+                PackSummary(
+                    pack=pack,
+                    enabled=switch.enabled if switch is not None else True,
+                    counts=counts,
+                    total=len(agents),
+                    calls_per_min=sum(a.tool_calls_per_min for a in agents),
+                    switch=switch,
+                )
+            )
+        return summaries
+
+
+def _items(data: dict[str, Any], key: str) -> list[Any]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise ModelError(f"snapshot.{key}: expected a list, got {type(value).__name__}")
+    return value
+
+
+def _switch_key(switch: SwitchState) -> str:
+    return GLOBAL if switch.scope == GLOBAL else str(switch.pack)
+
+
+def _alert_moment(alert: Alert) -> tuple[datetime, str]:
+    return (_moment(alert.last_seen_at or alert.started_at), alert.fingerprint)
+
+
+_HANDLERS = {
+    "snapshot": ConsoleState._snapshot,
+    "heartbeat": ConsoleState._heartbeat,
+    "agent.status": ConsoleState._agent,
+    "alert.fired": ConsoleState._alert,
+    "alert.resolved": ConsoleState._alert,
+    "incident.opened": ConsoleState._incident,
+    "incident.updated": ConsoleState._incident,
+    "incident.escalated": ConsoleState._incident,
+    "incident.resolved": ConsoleState._incident,
+    "timeline.entry": ConsoleState._entry,
+    "killswitch.changed": ConsoleState._switch,
+}

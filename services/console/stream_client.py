@@ -1,0 +1,312 @@
+"""The console's end of the hub's event stream (websocket ``/api/stream``).
+
+``StreamClient`` keeps one connection alive for as long as it runs: it says
+``hello`` with the last seq it applied, checks every frame's seq (duplicates
+are counted and ignored, a gap closes the connection and resumes from the last
+applied seq, which makes the hub replay or send a snapshot), and reconnects
+after any close or error — a clean close too — with exponential backoff and
+full jitter. A token the hub refuses (close code 4401/4403) is reported as
+such and retried only at the slowest pace, so a wrong token does not hammer
+the hub.
+
+It is pure asyncio and websockets: envelopes go to ``on_envelope``, status
+changes to ``on_status``. Whether the data is STALE is not decided here but
+in :class:`services.console.state.ConsoleState`, from the time of the last frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
+
+from services.console.state import ConnState, StreamCounters, StreamStatus
+from services.domain.models import Envelope, ModelError
+
+__all__ = [
+    "FrameError",
+    "StreamClient",
+    "StreamCounters",
+    "StreamStatus",
+    "backoff_delay",
+    "classify",
+    "parse_frame",
+]
+
+log = logging.getLogger("warroom.stream")
+
+Decision = Literal["apply", "duplicate", "gap", "snapshot", "heartbeat"]
+
+BASE_DELAY_S = 0.25
+MAX_DELAY_S = 10.0
+# Snapshots of a busy hub are large; the default 1 MiB would refuse them.
+MAX_FRAME_BYTES = 64 * 2**20
+REFUSED = {4401: "unauthenticated", 4403: "forbidden", 401: "unauthenticated", 403: "forbidden"}
+
+
+class FrameError(ValueError):
+    """A frame that is not a valid envelope."""
+
+
+def classify(last_seq: int | None, kind: str, seq: int) -> Decision:
+    """What to do with a frame of type ``kind`` and ``seq`` after ``last_seq`` was applied.
+
+    Snapshots always replace the state. A heartbeat carries the hub's latest
+    event seq, so one above ours means events were missed (a gap). An event at
+    or below ours is a duplicate; more than one above is a gap.
+    """
+    if kind == "snapshot":
+        return "snapshot"
+    if kind == "heartbeat":
+        return "gap" if last_seq is not None and seq > last_seq else "heartbeat"
+    if last_seq is None or seq == last_seq + 1:
+        return "apply"
+    if seq <= last_seq:
+        return "duplicate"
+    return "gap"
+
+
+def backoff_delay(
+    attempt: int, rng: random.Random, base: float = BASE_DELAY_S, cap: float = MAX_DELAY_S
+) -> float:
+    """Full jitter: a delay drawn uniformly from ``[0, min(cap, base * 2**attempt)]``."""
+    ceiling = min(cap, base * 2 ** min(max(attempt, 0), 32))
+    return rng.uniform(0.0, ceiling)
+
+
+def parse_frame(raw: str | bytes) -> Envelope:
+    """Parse one text frame into an envelope, or raise :class:`FrameError`."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        data = json.loads(text)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise FrameError(f"not JSON: {error}") from None
+    try:
+        envelope = Envelope.from_dict(data)
+    except ModelError as error:
+        raise FrameError(str(error)) from None
+    if envelope.v != 1:
+        raise FrameError(f"unsupported protocol version {envelope.v}")
+    return envelope
+
+
+@dataclass(frozen=True)
+class _Ended:
+    """Why a session ended."""
+
+    kind: Literal["gap", "closed", "error", "refused"]
+    error: str | None = None
+    code: int | None = None
+
+
+class StreamClient:
+    """Keeps the stream connected and delivers in-order envelopes."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        on_envelope: Callable[[Envelope], None],
+        on_status: Callable[[StreamStatus], None],
+        resume_from: int | None = None,
+        base_delay: float = BASE_DELAY_S,
+        max_delay: float = MAX_DELAY_S,
+        rng: random.Random | None = None,
+        open_timeout: float = 10.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.url = url
+        self.token = token
+        self.on_envelope = on_envelope
+        self.on_status = on_status
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.rng = rng or random.Random()
+        self.open_timeout = open_timeout
+        self.sleep = sleep  # tests record the backoff instead of waiting it out
+        self.heartbeat_interval_s = 2.0
+        self._last_seq = resume_from
+        self._status = StreamStatus()
+        self._attempt = 0
+        # Consecutive gaps without progress: a resume that does not fill the
+        # gap is escalated to a full snapshot rather than retried forever.
+        self._gap_streak = 0
+        self._repairing = False
+        self._session_live = False
+        self._stopping = False
+        self._ws: ClientConnection | None = None
+        self._closing: asyncio.Future[None] | None = None
+
+    @property
+    def last_seq(self) -> int | None:
+        """The seq of the last event (or snapshot) delivered."""
+        return self._last_seq
+
+    @property
+    def status(self) -> StreamStatus:
+        """The latest status, with up-to-date counters."""
+        return self._status
+
+    def _set(self, **changes: Any) -> None:
+        self._status = replace(self._status, **changes)
+        self.on_status(self._status)
+
+    def _count(self, **increments: int) -> StreamCounters:
+        counters = self._status.counters
+        values = {name: getattr(counters, name) + step for name, step in increments.items()}
+        return replace(counters, **values)
+
+    # -- the connection loop --------------------------------------------------
+
+    async def run(self) -> None:
+        """Connect, and reconnect after every end, until :meth:`stop` or cancellation."""
+        self._stopping = False
+        self._set(state="connecting", attempt=0)
+        while not self._stopping:
+            ended = await self._session()
+            if self._stopping:
+                break
+            self._attempt += 1
+            state: ConnState = "reconnecting"
+            if ended.kind == "refused":
+                state = "unauthorized"
+                delay = self.max_delay
+            elif ended.kind == "gap":
+                delay = 0.0
+            else:
+                delay = backoff_delay(self._attempt - 1, self.rng, self.base_delay, self.max_delay)
+            log.info("stream ended (%s: %s); retry in %.2f s", ended.kind, ended.error, delay)
+            self._set(
+                state=state,
+                attempt=self._attempt,
+                last_error=ended.error,
+                close_code=ended.code,
+                counters=self._count(reconnects=1),
+            )
+            await self.sleep(delay)
+
+    def drop(self) -> None:
+        """Close the current connection; the client reconnects and resumes as after any drop."""
+        if self._ws is not None:
+            self._closing = asyncio.ensure_future(self._ws.close())
+
+    def stop(self) -> None:
+        """Stop after the current session (closing it now)."""
+        self._stopping = True
+        if self._ws is not None:
+            self._closing = asyncio.ensure_future(self._ws.close())
+
+    async def _session(self) -> _Ended:
+        resume = None if self._gap_streak >= 2 else self._last_seq
+        self._session_live = False
+        try:
+            async with connect(
+                self.url,
+                additional_headers={"Authorization": f"Bearer {self.token}"},
+                open_timeout=self.open_timeout,
+                max_size=MAX_FRAME_BYTES,
+            ) as ws:
+                self._ws = ws
+                await ws.send(json.dumps({"type": "hello", "resume_from": resume}))
+                while True:
+                    idle = self._idle_timeout()
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a
+                    # cancellation that races a frame, and the client would outlive
+                    # the app that cancelled it.
+                    try:
+                        async with asyncio.timeout(idle):
+                            raw = await ws.recv()
+                    except TimeoutError:
+                        return _Ended("error", f"no frame from the hub for {idle:.0f} s")
+                    if self.feed(raw) == "gap":
+                        await ws.close()
+                        return _Ended("gap", f"gap after seq {self._last_seq}: resuming")
+        except ConnectionClosed as closed:
+            return self._closed(closed)
+        except InvalidStatus as error:
+            status = error.response.status_code
+            if status in REFUSED:
+                return _Ended("refused", f"hub refused the token: {REFUSED[status]}", status)
+            return _Ended("error", f"hub answered HTTP {status}", status)
+        except TimeoutError:
+            return _Ended("error", "timed out connecting to the hub")
+        except (OSError, WebSocketException) as error:
+            return _Ended("error", f"cannot reach the hub: {error or type(error).__name__}")
+        finally:
+            self._ws = None
+
+    def _closed(self, closed: ConnectionClosed) -> _Ended:
+        code = closed.rcvd.code if closed.rcvd is not None else None
+        reason = closed.rcvd.reason if closed.rcvd is not None else ""
+        if code in REFUSED:
+            text = f"hub refused the token: {REFUSED[code]}"
+            return _Ended("refused", f"{text} ({reason})" if reason else text, code)
+        if code is None:
+            return _Ended("error", "connection lost")
+        kind: Literal["closed", "error"] = "closed" if code in (1000, 1001) else "error"
+        return _Ended(
+            kind, f"hub closed the stream ({code}{': ' + reason if reason else ''})", code
+        )
+
+    def _idle_timeout(self) -> float:
+        # A connection that carries no frame for several heartbeats is dead even
+        # if TCP has not noticed; drop it and reconnect.
+        return max(3.0, self.heartbeat_interval_s * 5)
+
+    # -- sequencing -----------------------------------------------------------
+
+    def feed(self, raw: str | bytes) -> Decision | None:
+        """Handle one frame; returns the decision taken (None for a bad frame)."""
+        counters = self._count(frames=1)
+        try:
+            envelope = parse_frame(raw)
+        except FrameError as error:
+            log.warning("bad frame dropped: %s", error)
+            self._set(
+                counters=replace(counters, bad_frames=counters.bad_frames + 1),
+                last_error=f"bad frame: {error}",
+            )
+            return None
+        self._status = replace(self._status, counters=counters)
+        decision = classify(self._last_seq, envelope.type, envelope.seq)
+        if decision == "duplicate":
+            self._set(counters=self._count(duplicates=1))
+            return decision
+        if decision == "gap":
+            self._gap_streak += 1
+            self._repairing = True
+            self._set(counters=self._count(gaps=1))
+            return decision
+        if not self._session_live:
+            self._go_live(envelope)
+        if decision == "heartbeat":
+            interval = envelope.data.get("interval_s")
+            if isinstance(interval, int | float) and interval > 0:
+                self.heartbeat_interval_s = float(interval)
+        else:
+            self._last_seq = envelope.seq
+            self._gap_streak = 0
+        self.on_envelope(envelope)
+        return decision
+
+    def _go_live(self, first: Envelope) -> None:
+        """The first good frame of a session: the connection is live again."""
+        self._session_live = True
+        self._attempt = 0
+        # A re-sync is loud: after repairing a gap, or when the hub had to
+        # replace state we already held with a snapshot.
+        replaced = first.type == "snapshot" and (
+            self._last_seq is not None or first.data.get("reason") not in (None, "initial")
+        )
+        resynced = self._repairing or replaced
+        self._repairing = False
+        counters = self._count(resyncs=1) if resynced else self._status.counters
+        self._set(state="live", attempt=0, last_error=None, close_code=None, counters=counters)

@@ -1,0 +1,156 @@
+"""The HTTP plumbing every endpoint shares: context, auth, bodies, errors, idempotency."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from services.domain.timeutil import Clock
+from services.hub.config import HubConfig
+from services.hub.delivery import WebhookDelivery
+from services.hub.errors import BadRequest, Counters, HubError, TooLarge
+from services.hub.http.auth import Authority, Principal
+from services.hub.http.idempotency import REPLAYED_HEADER, IdempotencyGuard, check_key
+from services.hub.state.common import Actor
+from services.hub.state.events import MemoryEventLog
+from services.hub.state.hub import HubState
+from storage.hub_store import HubStore
+
+log = logging.getLogger("warroom.hub")
+
+MAX_BODY = 1024 * 1024  # 1 MiB
+
+
+@dataclass
+class HubContext:
+    """What the endpoints share; kept on ``app.state.ctx``."""
+
+    config: HubConfig
+    state: HubState
+    events: MemoryEventLog
+    authority: Authority
+    store: HubStore
+    clock: Clock
+    owns_store: bool
+    counters: Counters = field(default_factory=Counters)
+    delivery: WebhookDelivery | None = None
+    idempotency: IdempotencyGuard = field(init=False)
+    started: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.idempotency = IdempotencyGuard(self.store)
+
+
+def context(request: Request) -> HubContext:
+    ctx: HubContext = request.app.state.ctx
+    return ctx
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    """The protocol's error body."""
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def refuse(ctx: HubContext, request: Request, error: HubError) -> JSONResponse:
+    """Answer a refused request: count it by code, log it, never raise."""
+    ctx.counters.add(error.code)
+    path = request.url.path
+    log.info("%s %s -> %s %s: %s", request.method, path, error.status, error.code, error)
+    return error_response(error.status, error.code, error.message)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    """The body as a JSON object (an empty body is ``{}``); 413 over 1 MiB, 400 if malformed."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        raise TooLarge(f"body: larger than {MAX_BODY} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise TooLarge(f"body: larger than {MAX_BODY} bytes")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise BadRequest(f"body: not valid JSON: {error}") from None
+    if not isinstance(body, dict):
+        raise BadRequest("body: expected a JSON object")
+    return body
+
+
+Handler = Callable[[Request, HubContext, Principal], Awaitable[Response]]
+
+
+def endpoint(permission: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a handler: authenticate, check ``permission``, turn refusals into answers."""
+
+    async def run(request: Request) -> Response:
+        ctx = context(request)
+        try:
+            principal = ctx.authority.require(request.headers.get("authorization"), permission)
+            return await handler(request, ctx, principal)
+        except HubError as error:
+            return refuse(ctx, request, error)
+        except Exception:
+            # A bug must cost one request, not the hub.
+            ctx.counters.add("internal")
+            log.exception("%s %s failed", request.method, request.url.path)
+            return error_response(500, "internal", "internal error; see the hub's log")
+
+    run.__name__ = handler.__name__
+    return run
+
+
+def public(handler: Callable[[Request, HubContext], Awaitable[Response]]) -> Any:
+    """Wrap a handler that needs no auth (``GET /health``)."""
+
+    async def run(request: Request) -> Response:
+        return await handler(request, context(request))
+
+    run.__name__ = handler.__name__
+    return run
+
+
+Apply = Callable[[dict[str, Any], Actor], tuple[int, dict[str, Any]]]
+
+
+async def mutate(request: Request, ctx: HubContext, principal: Principal, apply: Apply) -> Response:
+    """Run a mutation under the Idempotency-Key rules of docs/protocol.md."""
+    key = check_key(request.headers.get("idempotency-key"))
+    body = await read_json(request)
+    client = request.client.host if request.client else None
+    actor = Actor(principal.user, principal.role, client, key)
+    if key is None:
+        with ctx.store.transaction():
+            status, payload = apply(body, actor)
+        return JSONResponse(payload, status_code=status)
+    scope = f"{principal.user} {request.method} {request.url.path}"
+    async with ctx.idempotency.hold(scope, key):
+        stored = ctx.idempotency.stored(scope, key)
+        if stored is not None:
+            ctx.counters.add("idempotent_replay")
+            status, payload = stored
+            return JSONResponse(payload, status_code=status, headers={REPLAYED_HEADER: "true"})
+        # The change and the answer a retry will get reach the disk in one write:
+        # a crash in between could otherwise apply a retried stop twice, or answer
+        # it differently. Nothing is awaited inside, so no event leaves before it.
+        with ctx.store.transaction():
+            status, payload = apply(body, actor)
+            ctx.idempotency.remember(scope, key, status, payload)
+    return JSONResponse(payload, status_code=status)

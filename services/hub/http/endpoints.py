@@ -1,0 +1,138 @@
+"""HTTP endpoints: health, whoami, state, packs, kill switches, heartbeats, ingest."""
+
+from __future__ import annotations
+
+import time
+from importlib import metadata
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from services.domain.models import AGENT_STATES
+from services.domain.timeutil import to_rfc3339
+from services.hub.errors import BadRequest
+from services.hub.http import validate
+from services.hub.http.auth import Principal
+from services.hub.http.context import HubContext, mutate, read_json
+from services.hub.state.common import Actor
+
+MAX_AGENT_ID = 200
+
+
+def _version() -> str:
+    try:
+        return metadata.version("warroom")
+    except metadata.PackageNotFoundError:
+        return "0.1.0"
+
+
+VERSION = _version()
+
+
+async def health(request: Request, ctx: HubContext) -> Response:
+    """``GET /health`` (no auth): liveness, clock, latest seq and the counters."""
+    return JSONResponse(
+        {
+            "status": "ok",
+            "version": VERSION,
+            "hub_time": to_rfc3339(ctx.clock()),
+            "seq": ctx.events.latest_seq,
+            "uptime_s": round(time.monotonic() - ctx.started, 1),
+            "counters": ctx.counters.as_dict(),
+        }
+    )
+
+
+async def whoami(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``GET /api/whoami``: what the caller's token allows."""
+    return JSONResponse(
+        {
+            "user": principal.user,
+            "role": principal.role,
+            "permissions": ctx.authority.permissions_of(principal.role),
+            "two_person_global": ctx.config.two_person_global,
+        }
+    )
+
+
+async def state(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``GET /api/state``: the snapshot's data plus the seq it includes."""
+    data = ctx.state.snapshot("initial")
+    data["seq"] = ctx.events.latest_seq
+    return JSONResponse(data)
+
+
+async def packs_status(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``GET /api/packs/status`` (AgentOS's path and shape)."""
+    return JSONResponse(ctx.state.packs_status())
+
+
+def _switch_body(body: dict[str, Any]) -> tuple[bool, str, str | None]:
+    enabled = validate.boolean(body, "enabled")
+    reason = validate.required_text(body, "reason")
+    incident_id = validate.text(body, "incident_id", required=False) or None
+    return enabled, reason, incident_id
+
+
+async def killswitch_global(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``POST /api/killswitch/global``: 200 applied, or 202 pending a second operator."""
+
+    def apply(body: dict[str, Any], actor: Actor) -> tuple[int, dict[str, Any]]:
+        enabled, reason, incident_id = _switch_body(body)
+        return ctx.state.containment.set_global(
+            enabled=enabled, reason=reason, incident_id=incident_id, actor=actor
+        )
+
+    return await mutate(request, ctx, principal, apply)
+
+
+async def confirm_global(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``POST /api/killswitch/global/confirm``: a second operator applies a pending stop."""
+
+    def apply(body: dict[str, Any], actor: Actor) -> tuple[int, dict[str, Any]]:
+        request_id = validate.required_text(body, "request_id")
+        return 200, ctx.state.containment.confirm_global(request_id, actor)
+
+    return await mutate(request, ctx, principal, apply)
+
+
+async def killswitch_pack(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``POST /api/killswitch/pack/{name}``."""
+    pack = request.path_params["name"]
+    ctx.state.switches.get(pack)  # an unknown pack is 404 whatever the body says
+
+    def apply(body: dict[str, Any], actor: Actor) -> tuple[int, dict[str, Any]]:
+        enabled, reason, incident_id = _switch_body(body)
+        answer = ctx.state.set_switch(
+            pack, enabled=enabled, reason=reason, incident_id=incident_id, actor=actor
+        )
+        return 200, answer
+
+    return await mutate(request, ctx, principal, apply)
+
+
+async def heartbeat(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``POST /api/agents/{id}/heartbeat``: the answer says whether the agent may run."""
+    agent_id = request.path_params["id"]
+    if len(agent_id) > MAX_AGENT_ID:
+        raise BadRequest(f"id: longer than {MAX_AGENT_ID} characters")
+    body = await read_json(request)
+    pack = validate.required_text(body, "pack")
+    agent_state = validate.choice(body, "state", AGENT_STATES)
+    run_id = validate.text(body, "run_id", required=False) or None
+    answer = ctx.state.heartbeat(
+        agent_id,
+        pack=pack,
+        state=agent_state,
+        run_id=run_id,
+        tool_calls_per_min=validate.number(body, "tool_calls_per_min"),
+        tokens_per_min=validate.number(body, "tokens_per_min"),
+    )
+    return JSONResponse(answer)
+
+
+async def ingest_alertmanager(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``POST /api/ingest/alertmanager``: a webhook body, version 4, unchanged."""
+    body = await read_json(request)
+    return JSONResponse(ctx.state.ingest_alertmanager(body))

@@ -1,0 +1,112 @@
+"""HTTP endpoints for incidents: list, detail, open, ack, severity, status, notes, breach,
+status updates sent, resolve."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from services.domain.models import ALL_CATEGORIES, INCIDENT_STATUSES, SEVERITIES
+from services.hub.errors import Invalid
+from services.hub.http import validate
+from services.hub.http.auth import Principal
+from services.hub.http.context import Handler, HubContext, mutate
+from services.hub.state.common import Actor
+from services.hub.state.incidents import STATUS_UPDATE_LABELS
+
+Answer = dict[str, Any]
+
+
+async def list_incidents(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``GET /api/incidents``: open first."""
+    return JSONResponse({"incidents": [i.to_dict() for i in ctx.state.incidents.all()]})
+
+
+async def get_incident(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``GET /api/incidents/{id}``: the incident and its whole timeline."""
+    return JSONResponse(ctx.state.incident_detail(request.path_params["id"]))
+
+
+async def open_incident(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``POST /api/incidents``: open one by hand."""
+
+    def apply(body: dict[str, Any], actor: Actor) -> tuple[int, Answer]:
+        answer = ctx.state.open_incident(
+            title=validate.required_text(body, "title"),
+            severity=validate.choice(body, "severity", SEVERITIES),
+            category=validate.choice(body, "category", ALL_CATEGORIES),
+            packs=validate.text_list(body, "packs"),
+            alert_fingerprint=validate.text(body, "alert_fingerprint", required=False) or None,
+            actor=actor,
+        )
+        return 200, answer
+
+    return await mutate(request, ctx, principal, apply)
+
+
+Action = Callable[[HubContext, str, dict[str, Any], Actor], Answer]
+
+
+def _action(action: Action) -> Handler:
+    """A ``POST /api/incidents/{id}/…`` endpoint applying ``action``."""
+
+    async def handler(request: Request, ctx: HubContext, principal: Principal) -> Response:
+        incident_id = request.path_params["id"]
+        ctx.state.incidents.get(incident_id)  # 404 before reading the body
+
+        def apply(body: dict[str, Any], actor: Actor) -> tuple[int, Answer]:
+            return 200, action(ctx, incident_id, body, actor)
+
+        return await mutate(request, ctx, principal, apply)
+
+    handler.__name__ = action.__name__
+    return handler
+
+
+def _ack(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
+    return ctx.state.incidents.ack(incident_id, actor)
+
+
+def _severity(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
+    severity = validate.choice(body, "severity", SEVERITIES)
+    return ctx.state.incidents.set_severity(incident_id, severity, actor)
+
+
+def _status(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
+    status = validate.choice(body, "status", INCIDENT_STATUSES)
+    if status == "resolved":
+        raise Invalid("status: use POST /api/incidents/{id}/resolve, which needs a root cause")
+    return ctx.state.incidents.set_status(incident_id, status, actor)
+
+
+def _note(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
+    return ctx.state.incidents.add_note(incident_id, validate.required_text(body, "text"), actor)
+
+
+def _breach(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
+    if not validate.boolean(body, "confirmed"):
+        raise Invalid("confirmed: must be true; a confirmed breach is not withdrawn (add a note)")
+    return ctx.state.incidents.confirm_breach(incident_id, actor)
+
+
+def _status_update(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
+    kind = validate.choice(body, "kind", tuple(STATUS_UPDATE_LABELS))
+    text = validate.required_text(body, "text")
+    return ctx.state.incidents.record_status_update(incident_id, kind, text, actor)
+
+
+def _resolve(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
+    root_cause = validate.required_text(body, "root_cause")
+    return ctx.state.incidents.resolve(incident_id, root_cause, actor)
+
+
+ack = _action(_ack)
+severity = _action(_severity)
+status = _action(_status)
+note = _action(_note)
+resolve = _action(_resolve)
+breach = _action(_breach)
+status_update = _action(_status_update)

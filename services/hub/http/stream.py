@@ -1,0 +1,146 @@
+"""The websocket stream ``/api/stream``: hello, replay or snapshot, then live frames.
+
+Two tasks per connection: a writer that drains the connection's bounded queue,
+and a reader that notices the client leaving (and ignores anything else it says).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from services.domain.timeutil import to_rfc3339
+from services.hub.errors import HubError
+from services.hub.http.context import HubContext
+from services.hub.state.events import PROTOCOL_VERSION, Close, Subscription, encode
+
+log = logging.getLogger("warroom.hub")
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_POLICY = 1008  # no hello, or a hello that does not parse
+
+
+class BadHello(Exception):
+    """The client's hello was not ``{"type": "hello", "resume_from": int|null}``."""
+
+
+async def stream(websocket: WebSocket) -> None:
+    """The ``/api/stream`` endpoint."""
+    ctx: HubContext = websocket.app.state.ctx
+    try:
+        ctx.authority.require(websocket.headers.get("authorization"), "read")
+    except HubError as error:
+        # Accept, then close with a code the client can act on: a handshake
+        # refusal would only show it an HTTP status it may not surface.
+        ctx.counters.add(f"stream_{error.code}")
+        await websocket.accept()
+        code = CLOSE_UNAUTHENTICATED if error.status == 401 else CLOSE_FORBIDDEN
+        await websocket.close(code=code, reason=error.message[:120])
+        return
+    await websocket.accept()
+    try:
+        resume_from = await asyncio.wait_for(_hello(websocket), ctx.config.hello_timeout_s)
+    except TimeoutError:
+        ctx.counters.add("stream_no_hello")
+        await websocket.close(code=CLOSE_POLICY, reason="expected a hello message")
+        return
+    except BadHello as error:
+        ctx.counters.add("stream_bad_hello")
+        await websocket.close(code=CLOSE_POLICY, reason=str(error)[:120])
+        return
+    except WebSocketDisconnect:
+        return
+    # No await between choosing the opening frames and subscribing: nothing
+    # appended in between can be missed or sent twice.
+    opening = _opening(ctx, resume_from)
+    subscription = ctx.events.subscribe(ctx.config.stream_queue_size)
+    try:
+        reader = asyncio.create_task(_drain(websocket))
+        writer = asyncio.create_task(_write(ctx, websocket, opening, subscription))
+        done, pending = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                log.debug("stream connection ended: %r", task.exception())
+    finally:
+        ctx.events.unsubscribe(subscription)
+
+
+async def _hello(websocket: WebSocket) -> int | None:
+    """Wait for the hello; other client messages are ignored."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        text = message.get("text")
+        if text is None:
+            continue
+        try:
+            data: Any = json.loads(text)
+        except ValueError:
+            raise BadHello("hello: not valid JSON") from None
+        if not isinstance(data, dict) or data.get("type") != "hello":
+            continue
+        resume_from = data.get("resume_from")
+        if resume_from is not None and (
+            not isinstance(resume_from, int) or isinstance(resume_from, bool)
+        ):
+            raise BadHello("hello: resume_from must be an integer or null")
+        return resume_from
+
+
+def _opening(ctx: HubContext, resume_from: int | None) -> list[str]:
+    """The replay after ``resume_from``, or one snapshot saying why not."""
+    if resume_from is None:
+        reason = "initial"
+    else:
+        events = ctx.events.since(resume_from)
+        if events is not None:
+            ctx.counters.add("stream_resumed")
+            return [encode(event) for event in events]
+        reason = "unknown_seq" if resume_from > ctx.events.latest_seq else "resume_too_old"
+    ctx.counters.add(f"stream_snapshot_{reason}")
+    now = to_rfc3339(ctx.clock())
+    frame = {
+        "v": PROTOCOL_VERSION,
+        "seq": ctx.events.latest_seq,
+        "ts": now,
+        "type": "snapshot",
+        "data": ctx.state.snapshot(reason),
+    }
+    return [encode(frame)]
+
+
+async def _drain(websocket: WebSocket) -> None:
+    """Read until the client goes away; what it says after hello is ignored."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+
+
+async def _write(
+    ctx: HubContext, websocket: WebSocket, opening: list[str], subscription: Subscription
+) -> None:
+    try:
+        for frame in opening:
+            await websocket.send_text(frame)
+        while True:
+            item = await subscription.queue.get()
+            if isinstance(item, Close):
+                if item.code == 1013:
+                    ctx.counters.add("stream_slow_consumer")
+                    log.warning("stream client %s too slow: closed", websocket.client)
+                await websocket.close(code=item.code, reason=item.reason)
+                return
+            await websocket.send_text(item)
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        # The client went away mid-send; the reader notices too.
+        return

@@ -1,0 +1,182 @@
+"""The hub's event log: seq numbering, a replay ring, and fan-out to streams.
+
+The HTTP and websocket layers talk only to :class:`EventLog`. Today
+:class:`MemoryEventLog` implements it with an in-memory ring; replicas sharing
+one log (Redis Streams, NATS JetStream) would implement the same protocol.
+
+Everything here runs on the server's event loop: ``append`` fans out with
+``put_nowait`` and never awaits, so an event is either in every subscriber's
+queue or in none, and a subscriber registered in the same loop step as a
+``since()`` call misses nothing and sees nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from services.domain.timeutil import Clock, to_rfc3339
+from storage.hub_store import HubStore
+
+PROTOCOL_VERSION = 1
+SEQ_BLOCK = 1000
+
+
+@dataclass(frozen=True)
+class Close:
+    """Put in a subscriber's queue: close the websocket with this code."""
+
+    code: int
+    reason: str
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One stream connection's bounded queue of JSON frames (or a final :class:`Close`)."""
+
+    queue: asyncio.Queue[str | Close] = field(default_factory=asyncio.Queue)
+    max_queued: int = 10000
+    closed: bool = False
+
+    def offer(self, frame: str) -> bool:
+        """Queue ``frame``; False (and the subscription closed with 1013) when full."""
+        if self.closed:
+            return True
+        if self.queue.qsize() >= self.max_queued:
+            self.close(1013, "too slow: resume from your last seq")
+            return False
+        self.queue.put_nowait(frame)
+        return True
+
+    def close(self, code: int, reason: str) -> None:
+        """Drop what is queued and ask the connection to close with ``code``."""
+        if self.closed:
+            return
+        self.closed = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(Close(code, reason))
+
+
+def encode(frame: dict[str, Any]) -> str:
+    """One frame as compact JSON text (untrusted text kept as-is, unescaped UTF-8)."""
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+
+
+class EventLog(Protocol):
+    """What the hub needs from its event log."""
+
+    @property
+    def latest_seq(self) -> int:
+        """The seq of the last event appended (or the base below the first one)."""
+        ...
+
+    def append(self, type: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Number an event, keep it for replay, send it to every subscriber; return it."""
+        ...
+
+    def since(self, seq: int) -> list[dict[str, Any]] | None:
+        """Every event after ``seq``, or None when they are no longer all held."""
+        ...
+
+    def subscribe(self, max_queued: int) -> Subscription:
+        """A new subscriber that receives every event appended from now on."""
+        ...
+
+    def unsubscribe(self, subscription: Subscription) -> None: ...
+
+    def broadcast(self, frame: dict[str, Any]) -> None:
+        """Send a frame that is not an event (a heartbeat) to every subscriber."""
+        ...
+
+    def close_all(self, code: int, reason: str) -> None:
+        """Close every subscription (at shutdown)."""
+        ...
+
+
+class MemoryEventLog:
+    """:class:`EventLog` on an in-memory ring of the last ``ring_size`` events.
+
+    ``seq`` is reserved from the store in blocks of ``block_size``: one disk
+    write per block, not per event, and a restarted hub continues above every
+    number it may have handed out.
+    """
+
+    def __init__(
+        self, store: HubStore, clock: Clock, ring_size: int = 10000, block_size: int = SEQ_BLOCK
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._block_size = block_size
+        self._next = store.reserve_seq_block(block_size)
+        self._block_end = self._next + block_size  # first seq not reserved
+        self._latest = self._next - 1
+        self._ring: deque[tuple[dict[str, Any], str]] = deque(maxlen=ring_size)
+        self._subscribers: set[Subscription] = set()
+        self.dropped_subscribers = 0
+
+    @property
+    def latest_seq(self) -> int:
+        return self._latest
+
+    @property
+    def subscriber_count(self) -> int:
+        """How many stream connections are subscribed."""
+        return len(self._subscribers)
+
+    def _take_seq(self) -> int:
+        if self._next >= self._block_end:
+            self._next = self._store.reserve_seq_block(self._block_size)
+            self._block_end = self._next + self._block_size
+        seq = self._next
+        self._next += 1
+        return seq
+
+    def append(self, type: str, data: dict[str, Any]) -> dict[str, Any]:
+        seq = self._take_seq()
+        envelope = {
+            "v": PROTOCOL_VERSION,
+            "seq": seq,
+            "ts": to_rfc3339(self._clock()),
+            "type": type,
+            "data": data,
+        }
+        text = encode(envelope)
+        self._ring.append((envelope, text))
+        self._latest = seq
+        self._fan_out(text)
+        return envelope
+
+    def since(self, seq: int) -> list[dict[str, Any]] | None:
+        if seq == self._latest:
+            return []
+        if seq > self._latest or not self._ring or self._ring[0][0]["seq"] > seq + 1:
+            return None
+        return [envelope for envelope, _ in self._ring if envelope["seq"] > seq]
+
+    def subscribe(self, max_queued: int) -> Subscription:
+        subscription = Subscription(max_queued=max_queued)
+        self._subscribers.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        self._subscribers.discard(subscription)
+
+    def broadcast(self, frame: dict[str, Any]) -> None:
+        self._fan_out(encode(frame))
+
+    def close_all(self, code: int, reason: str) -> None:
+        for subscription in list(self._subscribers):
+            subscription.close(code, reason)
+        self._subscribers.clear()
+
+    def _fan_out(self, text: str) -> None:
+        for subscription in list(self._subscribers):
+            if not subscription.offer(text):
+                # A slow consumer is dropped, not waited for: one stuck console
+                # must not hold back every other one (it resumes by seq).
+                self._subscribers.discard(subscription)
+                self.dropped_subscribers += 1

@@ -1,0 +1,259 @@
+"""``HubState``: the hub's domain — packs, agents, alerts, incidents, kill switches.
+
+Agents and alerts are telemetry, kept in memory; incidents, timelines, switches
+and audit are durable in the :class:`~storage.hub_store.HubStore`. Every change
+goes out as events on the :class:`~services.hub.state.events.EventLog`. Methods are
+called on the server's event loop, one at a time, and never await, so each
+change is applied and announced as one step.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.domain.models import AGENT_STATES, Agent
+from services.domain.policy import Policy
+from services.domain.timeutil import Clock, to_rfc3339
+from services.hub.errors import NotFound
+from services.hub.state.alertmanager import parse_webhook
+from services.hub.state.alerts import MAX_ALERTS, AlertBook
+from services.hub.state.common import Actor
+from services.hub.state.escalations import Deliver, EscalationEngine
+from services.hub.state.events import EventLog
+from services.hub.state.incidents import Answer, IncidentDesk, describe_new
+from services.hub.state.switch_actions import Containment
+from services.hub.state.switches import SwitchBoard
+from storage.hub_store import HubStore
+
+log = logging.getLogger("warroom.hub")
+
+# An agent's rates alone are re-announced at most this often.
+RATE_EVENT_INTERVAL = timedelta(seconds=5)
+
+
+@dataclass
+class _Tracked:
+    agent: Agent
+    seen: datetime  # hub time of the last heartbeat
+    announced: datetime  # hub time of the last agent.status
+
+
+class HubState:
+    """The hub's state and rules; the HTTP layer calls these methods."""
+
+    def __init__(
+        self,
+        *,
+        packs: list[str],
+        store: HubStore,
+        events: EventLog,
+        clock: Clock,
+        policy: Policy,
+        agent_timeout_s: float = 15.0,
+        max_alerts: int = MAX_ALERTS,
+        two_person_global: bool = False,
+        two_person_window_s: float = 300.0,
+        stop_deadline_s: float = 30.0,
+        deliver: Deliver | None = None,
+    ) -> None:
+        self.events = events
+        self.policy = policy
+        self._store = store
+        self._clock = clock
+        self._agent_timeout = timedelta(seconds=agent_timeout_s)
+        self._agents: dict[str, _Tracked] = {}
+        # The ``now`` of the last tick that ran to the end (tests wait on it).
+        self.last_tick: datetime | None = None
+        self.switches = SwitchBoard(store, events, clock, packs)
+        self.incidents = IncidentDesk(store, events, clock)
+        self.alerts = AlertBook(events, max_alerts)
+        self.escalations = EscalationEngine(self.incidents, policy, clock, deliver)
+        self.incidents.after_change = self.escalations.run_for
+        self.containment = Containment(
+            switches=self.switches,
+            desk=self.incidents,
+            store=store,
+            events=events,
+            clock=clock,
+            agents=self.agents,
+            two_person_global=two_person_global,
+            two_person_window_s=two_person_window_s,
+            stop_deadline_s=stop_deadline_s,
+        )
+
+    @property
+    def packs(self) -> list[str]:
+        return self.switches.packs
+
+    # -- reading ----------------------------------------------------------------
+    def snapshot(self, reason: str) -> dict[str, Any]:
+        """The ``data`` of a ``snapshot`` message."""
+        return {
+            "reason": reason,
+            "hub_time": to_rfc3339(self._clock()),
+            "packs": self.packs,
+            "switches": [s.to_dict() for s in self.switches.all()],
+            "agents": [t.agent.to_dict() for t in self._agents.values()],
+            "alerts": self.alerts.snapshot(),
+            "incidents": [i.to_dict() for i in self.incidents.all()],
+            "timeline": [e.to_dict() for e in self.incidents.open_timelines()],
+            "pending_global": self.containment.two_person.pending,
+        }
+
+    def packs_status(self) -> dict[str, Any]:
+        """``GET /api/packs/status``: switches and agent counts per pack (AgentOS's shape)."""
+        packs = []
+        for pack in self.packs:
+            counts = dict.fromkeys(AGENT_STATES, 0)
+            for tracked in self._agents.values():
+                if tracked.agent.pack == pack:
+                    counts[tracked.agent.state] += 1
+            switch = self.switches.get(pack).to_dict()
+            del switch["scope"]
+            switch["name"] = switch.pop("pack")
+            packs.append({**switch, "agents": {"total": sum(counts.values()), **counts}})
+        return {
+            "global": self.switches.get(None).to_dict(),
+            "packs": packs,
+            "pending_global": self.containment.two_person.pending,
+        }
+
+    def agents(self) -> list[Agent]:
+        """Every agent ever heard from, as last reported."""
+        return [t.agent for t in self._agents.values()]
+
+    def incident_detail(self, incident_id: str) -> dict[str, Any]:
+        """``GET /api/incidents/{id}``."""
+        incident = self.incidents.get(incident_id)
+        timeline = self.incidents.timeline(incident_id)
+        return {"incident": incident.to_dict(), "timeline": [e.to_dict() for e in timeline]}
+
+    # -- agents ---------------------------------------------------------------------
+    def heartbeat(
+        self,
+        agent_id: str,
+        *,
+        pack: str,
+        state: str,
+        run_id: str | None,
+        tool_calls_per_min: float,
+        tokens_per_min: float,
+    ) -> dict[str, Any]:
+        """Record a heartbeat and answer whether the agent may run."""
+        if pack not in self.packs:
+            raise NotFound(f"unknown pack {pack!r}")
+        now = self._clock()
+        agent = Agent(
+            id=agent_id,
+            pack=pack,
+            state=state,
+            last_heartbeat=to_rfc3339(now),
+            run_id=run_id,
+            tool_calls_per_min=float(tool_calls_per_min),
+            tokens_per_min=float(tokens_per_min),
+        )
+        tracked = self._agents.get(agent_id)
+        if tracked is None:
+            announce = True
+        else:
+            old = tracked.agent
+            changed = (old.state, old.run_id, old.pack) != (state, run_id, pack)
+            rates = (old.tool_calls_per_min, old.tokens_per_min) != (
+                agent.tool_calls_per_min,
+                agent.tokens_per_min,
+            )
+            # State changes go out at once; rate changes alone at most every 5 s.
+            announce = changed or (rates and now - tracked.announced >= RATE_EVENT_INTERVAL)
+        if announce:
+            self._agents[agent_id] = _Tracked(agent, seen=now, announced=now)
+            self.events.append("agent.status", {"agent": agent.to_dict()})
+            with self._store.transaction():
+                self.containment.agents_changed(now)
+        else:
+            assert tracked is not None
+            # The stored agent stays current (snapshots show the latest rates);
+            # only the event is held back.
+            tracked.agent.last_heartbeat = agent.last_heartbeat
+            tracked.agent.tool_calls_per_min = agent.tool_calls_per_min
+            tracked.agent.tokens_per_min = agent.tokens_per_min
+            tracked.seen = now
+        allowed, reason = self.switches.allowed(pack)
+        return {"allowed": allowed, "reason": reason, "hub_time": to_rfc3339(now)}
+
+    def tick(self, now: datetime) -> None:
+        """Called about once a second: agent liveness, the two-person window, stop
+        verification and the escalation engine; their writes reach the disk once."""
+        with self._store.transaction():
+            for tracked in self._agents.values():
+                agent = tracked.agent
+                if agent.state != "error" and now - tracked.seen > self._agent_timeout:
+                    agent.state = "error"
+                    tracked.announced = now
+                    silent = (now - tracked.seen).total_seconds()
+                    log.warning(
+                        "agent %s (%s): no heartbeat for %.0f s", agent.id, agent.pack, silent
+                    )
+                    self.events.append("agent.status", {"agent": agent.to_dict()})
+            self.incidents.flush_alert_entries(now)
+            self.containment.tick(now)
+            self.escalations.run(now)
+        self.last_tick = now
+
+    # -- kill switches ------------------------------------------------------------------
+    def set_switch(
+        self,
+        pack: str | None,
+        *,
+        enabled: bool,
+        reason: str,
+        incident_id: str | None,
+        actor: Actor,
+    ) -> dict[str, Any]:
+        """Set the global switch (``pack`` None) or a pack's at once; the protocol's answer.
+
+        ``POST /api/killswitch/global`` goes through ``containment.set_global`` instead,
+        which applies the two-person rule.
+        """
+        return self.containment.set_switch(
+            pack, enabled=enabled, reason=reason, incident_id=incident_id, actor=actor
+        )
+
+    # -- alerts ----------------------------------------------------------------------
+    def ingest_alertmanager(self, payload: Any) -> dict[str, Any]:
+        """Apply an Alertmanager webhook (version 4); raises BadRequest before applying anything."""
+        incoming = parse_webhook(payload, self.policy, self._clock())
+        # One file write per webhook at most, and none when only repeats came in.
+        with self._store.transaction():
+            counts = self.alerts.ingest(incoming, self.incidents)
+        return {"status": "ok", **counts}
+
+    # -- incidents -------------------------------------------------------------------
+    def open_incident(
+        self,
+        *,
+        title: str,
+        severity: str,
+        category: str,
+        packs: list[str] | None,
+        alert_fingerprint: str | None,
+        actor: Actor,
+    ) -> Answer:
+        """Open an incident by hand, linking the alert it was opened from (if any)."""
+        alert = self.alerts.get(alert_fingerprint) if alert_fingerprint else None
+        if packs is None:
+            packs = [alert.pack] if alert is not None and alert.pack else []
+        answer = self.incidents.open(
+            title=title,
+            severity=severity,
+            category=category,
+            packs=packs,
+            fingerprints=[alert_fingerprint] if alert_fingerprint else [],
+            author=actor.user,
+            text=describe_new(title, severity, category, actor.user),
+        )
+        if alert_fingerprint:
+            self.alerts.link(alert_fingerprint, answer["incident"]["id"])
+        return answer

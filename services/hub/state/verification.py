@@ -1,0 +1,142 @@
+"""Stop verification: are the agents of a stopped pack (or of all packs) really stopped?
+
+AgentOS's runbook gives agents 30 s to stop. After each stop the hub watches the
+target's agents as they report: once every one is seen ``stopped`` it emits
+``killswitch.confirmed``; if any still reports another state (``running``, or
+``error`` for one gone silent before it was seen stopped) when the deadline
+passes, it emits ``killswitch.violation`` once for that stop. Both go on the linked incident's
+timeline. Watches are in memory: a restarted hub does not resume them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.domain.models import GLOBAL, Agent, SwitchState
+from services.domain.timeutil import to_rfc3339
+from services.hub.state.events import EventLog
+from services.hub.state.incidents import IncidentDesk
+
+log = logging.getLogger("warroom.hub")
+
+# A violation entry on the timeline names this many agents, then how many more.
+MAX_NAMED = 10
+
+
+@dataclass
+class _Watch:
+    target: str
+    pack: str | None  # None: every pack (the global switch)
+    stopped_at: datetime
+    incident_id: str | None
+    violated: bool = False
+    # Agents seen stopped since the stop: one that then goes silent (its process
+    # ended) stays stopped; one that reports running again does not.
+    seen: set[str] = field(default_factory=set)
+
+    def stopped(self, agent: Agent) -> bool:
+        if agent.state == "stopped":
+            self.seen.add(agent.id)
+            return True
+        return agent.state == "error" and agent.id in self.seen
+
+    @property
+    def what(self) -> str:
+        return "global kill switch" if self.pack is None else f"pack {self.pack}"
+
+
+def agent_counts(agents: Iterable[Agent], pack: str | None) -> dict[str, int]:
+    """``{"total", "running", "stopped"}`` for one pack's agents (all agents for None)."""
+    members = [a for a in agents if pack is None or a.pack == pack]
+    return {
+        "total": len(members),
+        "running": sum(a.state == "running" for a in members),
+        "stopped": sum(a.state == "stopped" for a in members),
+    }
+
+
+class StopVerifier:
+    """One watch per stopped target, from its stop until confirmed or re-enabled."""
+
+    def __init__(self, events: EventLog, desk: IncidentDesk, deadline_s: float) -> None:
+        self._events = events
+        self._desk = desk
+        self.deadline_s = deadline_s
+        self._deadline = timedelta(seconds=deadline_s)
+        self._watches: dict[str, _Watch] = {}
+
+    def watching(self) -> list[str]:
+        """The targets still being verified."""
+        return list(self._watches)
+
+    def watch(self, switch: SwitchState, now: datetime) -> None:
+        """Start verifying a stop that was just applied."""
+        pack = None if switch.scope == GLOBAL else switch.pack
+        self._watches[switch.target] = _Watch(switch.target, pack, now, switch.incident_id)
+
+    def drop(self, target: str) -> None:
+        """Stop verifying ``target`` (it was re-enabled)."""
+        self._watches.pop(target, None)
+
+    def check(self, agents: Iterable[Agent], now: datetime) -> None:
+        """Confirm or flag every watched stop against the agents as last reported."""
+        if not self._watches:
+            return
+        known = list(agents)
+        for watch in list(self._watches.values()):
+            members = [a for a in known if watch.pack is None or a.pack == watch.pack]
+            not_stopped = sorted(a.id for a in members if not watch.stopped(a))
+            if not not_stopped:
+                del self._watches[watch.target]
+                self._confirmed(watch, len(members), now)
+            elif not watch.violated and now - watch.stopped_at >= self._deadline:
+                watch.violated = True
+                self._violated(watch, not_stopped)
+
+    def _confirmed(self, watch: _Watch, count: int, now: datetime) -> None:
+        elapsed = (now - watch.stopped_at).total_seconds()
+        data: dict[str, Any] = {
+            "target": watch.target,
+            "stopped_at": to_rfc3339(watch.stopped_at),
+            "confirmed_at": to_rfc3339(now),
+            "agents": count,
+            "elapsed_s": round(elapsed, 3),
+            "incident_id": watch.incident_id,
+        }
+        self._events.append("killswitch.confirmed", data)
+        late = " (past the deadline)" if watch.violated else ""
+        if count:
+            seen = f"all {count} agents seen stopped {elapsed:.1f} s after the stop"
+            text = f"{watch.what}: {seen}{late}"
+        else:
+            # Nothing to watch is not the same as having watched it stop: say which.
+            text = f"{watch.what}: no agents known to the hub, so none left running"
+        log.info("%s", text)
+        self._entry(watch, "stop_confirmed", text)
+
+    def _violated(self, watch: _Watch, not_stopped: list[str]) -> None:
+        data: dict[str, Any] = {
+            "target": watch.target,
+            "agents": not_stopped,
+            "stopped_at": to_rfc3339(watch.stopped_at),
+            "deadline_s": self.deadline_s,
+            "incident_id": watch.incident_id,
+        }
+        self._events.append("killswitch.violation", data)
+        named = ", ".join(not_stopped[:MAX_NAMED])
+        if len(not_stopped) > MAX_NAMED:
+            named += f" and {len(not_stopped) - MAX_NAMED} more"
+        text = (
+            f"{watch.what}: {len(not_stopped)} agents not stopped "
+            f"{self.deadline_s:g} s after the stop: {named}"
+        )
+        log.error("%s", text)
+        self._entry(watch, "stop_violation", text)
+
+    def _entry(self, watch: _Watch, kind: str, text: str) -> None:
+        if watch.incident_id is not None and self._desk.exists(watch.incident_id):
+            self._desk.add_hub_entry(watch.incident_id, kind, text)
