@@ -33,11 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from services.containment import Action, Phase
+from services.console.containment import Action, Phase
+from services.console.settings import ConsoleSettings
 from services.hub.config import AGENTOS_PACKS, HubConfig, TokenEntry
 from services.hub.server import HubServer
-from services.settings import ConsoleSettings
-from services.simulator import Simulator
+from services.simulator.simulator import Simulator
 from tui.app import WarroomApp
 from tui.screens.confirm_stop import ConfirmStop
 from tui.screens.killswitch import KillswitchScreen

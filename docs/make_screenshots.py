@@ -17,10 +17,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from services.console.settings import ConsoleSettings  # noqa: E402
 from services.hub.config import HubConfig, TokenEntry  # noqa: E402
 from services.hub.server import HubServer  # noqa: E402
-from services.settings import ConsoleSettings  # noqa: E402
-from services.simulator import PACKS, Simulator  # noqa: E402
+from services.simulator.simulator import PACKS, Simulator  # noqa: E402
 from tui.app import WarroomApp  # noqa: E402
 
 STORY_SECONDS = 24.0

@@ -15,10 +15,10 @@ from typing import Any
 
 import httpx
 
-from services.hub.auth import ROLES
+from services.domain.timeutil import Clock, utcnow
 from services.hub.config import AGENTOS_PACKS, HubConfig, TokenEntry
+from services.hub.http.auth import ROLES
 from services.hub.server import Background, HubServer
-from services.timeutil import Clock, utcnow
 
 
 def token_for(role: str) -> str:

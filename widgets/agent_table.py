@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from rich.style import Style
 from rich.text import Text
 
-from services.console_state import PackSummary
-from services.models import Agent
+from services.console.state import PackSummary
+from services.domain.models import Agent
 from widgets.keyed_table import Cells, ColumnSpec, KeyedTable
 from widgets.safe_text import safe_text
 

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from rich.style import Style
 from rich.text import Text
 
-from services.models import Alert
-from services.timeutil import parse_optional
+from services.domain.models import Alert
+from services.domain.timeutil import parse_optional
 from widgets.keyed_table import Cells, ColumnSpec, KeyedTable
 from widgets.safe_text import safe_text
 from widgets.severity_badge import severity_badge, severity_class

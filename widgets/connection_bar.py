@@ -15,7 +15,7 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from services.console_state import ConnectionView
+from services.console.state import ConnectionView
 from widgets.safe_text import safe_text
 
 __all__ = ["ConnectionBar"]

@@ -14,11 +14,11 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from services.escalation import escalated_roles, escalation_countdowns, role_label
-from services.models import Incident
-from services.policy import Policy
-from services.timers import next_status_update
-from services.timeutil import format_duration, parse_optional
+from services.domain.escalation import escalated_roles, escalation_countdowns, role_label
+from services.domain.models import Incident
+from services.domain.policy import Policy
+from services.domain.timers import next_status_update
+from services.domain.timeutil import format_duration, parse_optional
 from widgets.safe_text import safe_text
 
 __all__ = ["EscalationCountdown", "escalation_summary"]

@@ -13,8 +13,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from services.models import SwitchState
-from services.timeutil import parse_optional
+from services.domain.models import SwitchState
+from services.domain.timeutil import parse_optional
 from widgets.safe_text import safe_text
 
 __all__ = ["GlobalBanner", "banner_text"]

@@ -17,10 +17,10 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 
-from services.models import Incident, category_label
-from services.policy import Policy
-from services.timers import response_timer
-from services.timeutil import format_duration, parse_optional
+from services.domain.models import Incident, category_label
+from services.domain.policy import Policy
+from services.domain.timers import response_timer
+from services.domain.timeutil import format_duration, parse_optional
 from widgets.escalation_countdown import escalation_summary
 from widgets.keyed_table import Cells, ColumnSpec, KeyedTable
 from widgets.response_timer import compact_label, default_policy, timer_state

@@ -15,10 +15,10 @@ from datetime import datetime
 from rich.style import Style
 from rich.text import Text
 
-from services.console_state import PackSummary
-from services.containment import STOPPED_STATES, Action, Phase
-from services.models import GLOBAL, SwitchState
-from services.timeutil import parse_optional
+from services.console.containment import STOPPED_STATES, Action, Phase
+from services.console.state import PackSummary
+from services.domain.models import GLOBAL, SwitchState
+from services.domain.timeutil import parse_optional
 from widgets.keyed_table import Cells, ColumnSpec, KeyedTable
 from widgets.safe_text import safe_text
 

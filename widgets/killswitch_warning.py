@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from services.containment import Violation
+from services.console.containment import Violation
 from widgets.safe_text import safe_text
 
 __all__ = ["KillswitchWarning"]

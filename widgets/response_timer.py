@@ -3,7 +3,7 @@
 ``timer_state`` names the state as a CSS class (``-running``, ``-urgent``,
 ``-overdue``, ``-met``, ``-breached``) so the dashboard's table cells and the
 incident screen's widget style it the same way; the words of
-:meth:`services.timers.ResponseTimer.label` say it without colour. Everything
+:meth:`services.domain.timers.ResponseTimer.label` say it without colour. Everything
 is computed from the hub's clock on each repaint, never by counting ticks.
 """
 
@@ -15,11 +15,11 @@ from functools import lru_cache
 from rich.text import Text
 from textual.widgets import Static
 
-from services.models import Incident
-from services.policy import Policy, load_policy
-from services.timers import ResponseTimer as Timer
-from services.timers import response_timer
-from services.timeutil import format_duration
+from services.domain.models import Incident
+from services.domain.policy import Policy, load_policy
+from services.domain.timers import ResponseTimer as Timer
+from services.domain.timers import response_timer
+from services.domain.timeutil import format_duration
 
 __all__ = ["TIMER_STATES", "ResponseTimer", "compact_label", "default_policy", "timer_state"]
 
@@ -30,7 +30,7 @@ URGENT_S = 180
 
 @lru_cache(maxsize=1)
 def default_policy() -> Policy:
-    """The policy shipped with warroom (``services/policy.toml``), read once."""
+    """The policy shipped with warroom (``services/domain/policy.toml``), read once."""
     return load_policy()
 
 

@@ -3,7 +3,7 @@
 Alert titles, agent and pack names, notes, users and reasons come from other
 machines and people. ``safe_text`` returns a ``rich.text.Text`` built from the
 plain string (so ``[bold red]x[/]`` shows literally) after making every
-control character visible with :func:`services.textsafe.make_visible`
+control character visible with :func:`services.domain.textsafe.make_visible`
 (``\\x1b`` → ``␛``, a bidi override → ``\\u202e``). Escaping markup alone
 would still let ``\\x1b]52;…`` reach the terminal.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 
-from services.textsafe import make_visible
+from services.domain.textsafe import make_visible
 
 __all__ = ["make_visible", "safe_text"]
 

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from services.models import SEVERITIES
+from services.domain.models import SEVERITIES
 
 __all__ = ["SeverityBadge", "severity_badge", "severity_class"]
 

@@ -13,10 +13,10 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from services.models import Incident
-from services.policy import Policy
-from services.timers import StepState, current_step
-from services.timeutil import format_duration
+from services.domain.models import Incident
+from services.domain.policy import Policy
+from services.domain.timers import StepState, current_step
+from services.domain.timeutil import format_duration
 
 __all__ = ["StepTracker", "step_line"]
 

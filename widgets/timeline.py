@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from rich.style import Style
 from rich.text import Text
 
-from services.models import TimelineEntry
-from services.timeutil import parse_optional
+from services.domain.models import TimelineEntry
+from services.domain.timeutil import parse_optional
 from widgets.keyed_table import Cells, ColumnSpec, KeyedTable
 from widgets.safe_text import safe_text
 

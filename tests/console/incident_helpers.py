@@ -8,7 +8,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from services.settings import ConsoleSettings
+from services.console.settings import ConsoleSettings
 from tests.console.live import until
 from tests.hubtools import RunningHub
 from tui.app import WarroomApp

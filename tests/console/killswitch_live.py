@@ -8,9 +8,9 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Button, Input
 
-from services.containment import Action
-from services.settings import ConsoleSettings
-from services.simulator import Simulator
+from services.console.containment import Action
+from services.console.settings import ConsoleSettings
+from services.simulator.simulator import Simulator
 from tests.console.live import until
 from tests.hubtools import RunningHub, start_hub, token_for
 from tui.app import WarroomApp

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from services.api_client import HubClient, HubRefused, HubUnreachable
+from services.console.hub_client import HubClient, HubRefused, HubUnreachable
 from tests.hubtools import RunningHub
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from services.settings import ConsoleSettings
+from services.console.settings import ConsoleSettings
 from storage.console_store import ConsoleStore
 from tests.console.live import until
 from tests.hubtools import RunningHub

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.console_state import (
+from services.console.state import (
     ConsoleState,
     StreamCounters,
     StreamStatus,

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from textual.command import CommandList, CommandPalette
 
-from services.console_state import StreamStatus
-from services.settings import ConsoleSettings
+from services.console.settings import ConsoleSettings
+from services.console.state import StreamStatus
 from tests.console.live import until
 from tests.console.sample import FROZEN_NOW, alert, envelope, snapshot
 from tui.app import WarroomApp

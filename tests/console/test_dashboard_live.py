@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from services.settings import ConsoleSettings
+from services.console.settings import ConsoleSettings
 from tests.console.live import HubDriver, am_alert, am_payload, fixture, until
 from tests.hubtools import RunningHub
 from tui.app import WarroomApp

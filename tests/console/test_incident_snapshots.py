@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from services.console_state import StreamStatus
+from services.console.state import StreamStatus
 from tests.console.sample import envelope, incident, snapshot
 from tests.console.test_snapshots import make_app
 from tui.messages import IdentityKnown

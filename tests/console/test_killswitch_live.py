@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from services.containment import Phase
+from services.console.containment import Phase
 from tests.console.killswitch_live import (
     confirm_modal,
     console,

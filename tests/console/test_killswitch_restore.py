@@ -6,8 +6,8 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from services.containment import Phase
-from services.simulator import FLEET
+from services.console.containment import Phase
+from services.simulator.simulator import FLEET
 from tests.console.killswitch_live import (
     confirm_modal,
     console,

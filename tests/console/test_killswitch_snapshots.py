@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from services.console_state import StreamStatus
-from services.settings import ConsoleSettings
+from services.console.settings import ConsoleSettings
+from services.console.state import StreamStatus
 from tests.console.sample import FROZEN_NOW, heartbeat, snapshot
 from tui.app import WarroomApp
 from tui.messages import IdentityKnown

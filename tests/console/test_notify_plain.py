@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.settings import ConsoleSettings
+from services.console.settings import ConsoleSettings
 from tui.app import WarroomApp
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from services.api_client import HubClient
-from services.outbox import Outbox
+from services.console.hub_client import HubClient
+from services.console.outbox import Outbox
 from storage.console_store import ConsoleStore
 from tests.hubtools import RunningHub
 

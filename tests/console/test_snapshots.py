@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from services.console_state import StreamCounters, StreamStatus
-from services.settings import ConsoleSettings
+from services.console.settings import ConsoleSettings
+from services.console.state import StreamCounters, StreamStatus
 from tests.console.sample import FROZEN_NOW, envelope, heartbeat, snapshot
 from tui.app import WarroomApp
 

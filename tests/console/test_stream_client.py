@@ -19,15 +19,15 @@ from typing import Any
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
-from services.console_state import StreamStatus
-from services.models import Envelope
-from services.stream_client import (
+from services.console.state import StreamStatus
+from services.console.stream_client import (
     FrameError,
     StreamClient,
     backoff_delay,
     classify,
     parse_frame,
 )
+from services.domain.models import Envelope
 from tests.console.sample import envelope, heartbeat, snapshot
 
 

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from services.console_state import ConsoleState, StreamStatus
-from services.models import Envelope
-from services.stream_client import StreamClient
-from services.timeutil import utcnow
+from services.console.state import ConsoleState, StreamStatus
+from services.console.stream_client import StreamClient
+from services.domain.models import Envelope
+from services.domain.timeutil import utcnow
 from tests.console.live import HubDriver, am_alert, am_payload, until
 from tests.hubtools import RunningHub
 

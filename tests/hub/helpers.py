@@ -13,7 +13,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from services.hub.httpio import HubContext
+from services.hub.http.context import HubContext
 from tests.hubtools import RunningHub
 
 # shared/ lies beside the repository, for developers and CI alike.

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from services.hub.alertmanager import parse_webhook
+from services.domain.policy import load_policy
 from services.hub.errors import BadRequest
-from services.policy import load_policy
+from services.hub.state.alertmanager import parse_webhook
 from tests.hub.helpers import (
     FakeClock,
     fixture,

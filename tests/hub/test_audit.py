@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from services.api_client import HubClient, HubRefused
+from services.console.hub_client import HubClient, HubRefused
 from tests.hub.helpers import FakeClock
 from tests.hubtools import HubFactory, RunningHub
 

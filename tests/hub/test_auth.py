@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from services.hub.app import ENDPOINTS
-from services.hub.auth import DEFAULT_PERMISSIONS, ROLES, Authority
+from services.hub.http.app import ENDPOINTS
+from services.hub.http.auth import DEFAULT_PERMISSIONS, ROLES, Authority
 from tests.hub.helpers import hello, recv, stream
 from tests.hubtools import RunningHub, start_hub, user_for
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from services.hub.auth import DEFAULT_PERMISSIONS
 from services.hub.config import AGENTOS_PACKS, HubConfigError, TokenEntry, load_hub_config
+from services.hub.http.auth import DEFAULT_PERMISSIONS
 
 EXAMPLE = """
 [hub]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.hub.events import Close, MemoryEventLog
-from services.timeutil import utcnow
+from services.domain.timeutil import utcnow
+from services.hub.state.events import Close, MemoryEventLog
 from storage.hub_store import TinyHubStore
 
 

@@ -10,9 +10,9 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Match
 
-from services.hub.app import ENDPOINTS, STREAM_PATH, create_app
-from services.hub.auth import DEFAULT_PERMISSIONS
 from services.hub.config import HubConfig
+from services.hub.http.app import ENDPOINTS, STREAM_PATH, create_app
+from services.hub.http.auth import DEFAULT_PERMISSIONS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 TEXT = DOC.read_text(encoding="utf-8")

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from services.hub.alertmanager import IncomingAlert
-from services.hub.events import MemoryEventLog
-from services.hub.state import HubState
-from services.hub.state_incidents import IncidentDesk
-from services.models import Alert
-from services.policy import load_policy
+from services.domain.models import Alert
+from services.domain.policy import load_policy
+from services.hub.state.alertmanager import IncomingAlert
+from services.hub.state.events import MemoryEventLog
+from services.hub.state.hub import HubState
+from services.hub.state.incidents import IncidentDesk
 from storage.hub_store import TinyHubStore
 
 
@@ -134,7 +134,7 @@ def test_alerts_are_bounded_evicting_resolved_first(state: HubState) -> None:
 
 
 def test_a_refiring_alert_opens_a_new_incident_once_the_old_is_resolved(state: HubState) -> None:
-    from services.hub.common import Actor
+    from services.hub.state.common import Actor
 
     state.alerts.ingest([_alert("a")], state.incidents)
     first = state.alerts.get("a")
@@ -190,7 +190,7 @@ def test_incident_fingerprints_are_bounded_and_counted(tmp_path: Path, clock: Cl
 
 
 def test_the_engine_escalates_on_tick_only_once(state: HubState, clock: Clock) -> None:
-    from services.hub.common import Actor
+    from services.hub.state.common import Actor
 
     state.incidents.open(
         title="t",
@@ -218,7 +218,7 @@ def test_the_engine_escalates_on_tick_only_once(state: HubState, clock: Clock) -
 
 
 def test_model_dict_is_to_dict(state: HubState) -> None:
-    from services.hub.common import model_dict
+    from services.hub.state.common import model_dict
 
     state.alerts.ingest([_alert("a"), _alert("b")], state.incidents)
     incident = state.incidents.get("INC-1")

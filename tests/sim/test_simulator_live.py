@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services.simulator import FLEET, Simulator
+from services.simulator.simulator import FLEET, Simulator
 from tests.hubtools import RunningHub, start_hub
 
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.containment import ContainmentTracker, Phase, late_agents
-from services.restore_plan import RestorePlan
+from services.console.containment import ContainmentTracker, Phase, late_agents
+from services.console.restore_plan import RestorePlan
 
 T0 = datetime(2026, 11, 25, 18, 12, 0, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.escalation import (
+from services.domain.escalation import (
     KeyedEscalation,
     due_escalations,
     escalated_roles,
@@ -13,9 +13,9 @@ from services.escalation import (
     escalation_key,
     role_label,
 )
-from services.models import Escalation, Incident
-from services.policy import load_policy
-from services.timeutil import to_rfc3339
+from services.domain.models import Escalation, Incident
+from services.domain.policy import load_policy
+from services.domain.timeutil import to_rfc3339
 
 POLICY = load_policy()
 OPENED = datetime(2026, 11, 25, 17, 48, 12, tzinfo=UTC)

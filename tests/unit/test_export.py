@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from services.export import export_json, export_markdown
-from services.models import AuditRecord, Incident, TimelineEntry
-from services.policy import load_policy
-from services.timeutil import to_rfc3339
+from services.domain.export import export_json, export_markdown
+from services.domain.models import AuditRecord, Incident, TimelineEntry
+from services.domain.policy import load_policy
+from services.domain.timeutil import to_rfc3339
 
 GOLDEN = Path(__file__).parent / "golden" / "export_inc.md"
 POLICY = load_policy()

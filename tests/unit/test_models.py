@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.models import (
+from services.domain.models import (
     Agent,
     Alert,
     Envelope,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from services.policy import PolicyError, load_policy
+from services.domain.policy import PolicyError, load_policy
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.redaction import Redactor, redact
+from services.domain.redaction import Redactor, redact
 
 FIXTURES = Path("/work/shared/fixtures/alertmanager")
 AB = Redactor()

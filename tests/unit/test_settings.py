@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from services.settings import DEFAULT_HUB, SettingsError, load_settings
+from services.console.settings import DEFAULT_HUB, SettingsError, load_settings
 
 
 def test_defaults(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from services.simulator import (
+from services.simulator.simulator import (
     FLEET,
     SCENARIOS,
     ScenarioError,

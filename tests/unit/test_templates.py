@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.models import Incident, TimelineEntry
-from services.policy import load_policy
-from services.templates import one_line, recent_actions, render_template
-from services.timeutil import to_rfc3339
+from services.domain.models import Incident, TimelineEntry
+from services.domain.policy import load_policy
+from services.domain.templates import one_line, recent_actions, render_template
+from services.domain.timeutil import to_rfc3339
 
 POLICY = load_policy()
 OPENED = datetime(2026, 11, 25, 17, 48, 12, tzinfo=UTC)

@@ -5,15 +5,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.models import Incident
-from services.policy import load_policy
-from services.timers import (
+from services.domain.models import Incident
+from services.domain.policy import load_policy
+from services.domain.timers import (
     current_step,
     human_duration,
     next_status_update,
     response_timer,
 )
-from services.timeutil import to_rfc3339
+from services.domain.timeutil import to_rfc3339
 
 POLICY = load_policy()
 OPENED = datetime(2026, 11, 25, 17, 48, 12, tzinfo=UTC)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.timeutil import (
+from services.domain.timeutil import (
     format_duration,
     format_mmss,
     parse_optional,
