@@ -1,10 +1,10 @@
 """Stop verification: are the agents of a stopped pack (or of all packs) really stopped?
 
 AgentOS's runbook gives agents 30 s to stop. After each stop the hub watches the
-target's agents as they report: once every one is seen ``stopped`` it emits
-``killswitch.confirmed``; if any still reports another state (``running``, or
-``error`` for one gone silent before it was seen stopped) when the deadline
-passes, it emits ``killswitch.violation`` once for that stop. Both go on the linked incident's
+target's agents as they report: once every one counts as stopped under the one
+rule of :mod:`services.domain.stop_rule` it emits ``killswitch.confirmed``; if
+any does not when the deadline passes, it emits ``killswitch.violation`` once
+for that stop. Both go on the linked incident's
 timeline. Watches are in memory: a restarted hub does not resume them.
 """
 
@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.domain.models import GLOBAL, Agent, SwitchState
+from services.domain.stop_rule import StopProgress
 from services.domain.timeutil import to_rfc3339
 from services.hub.state.events import EventLog
 from services.hub.state.incidents import IncidentDesk
@@ -34,15 +35,8 @@ class _Watch:
     stopped_at: datetime
     incident_id: str | None
     violated: bool = False
-    # Agents seen stopped since the stop: one that then goes silent (its process
-    # ended) stays stopped; one that reports running again does not.
-    seen: set[str] = field(default_factory=set)
-
-    def stopped(self, agent: Agent) -> bool:
-        if agent.state == "stopped":
-            self.seen.add(agent.id)
-            return True
-        return agent.state == "error" and agent.id in self.seen
+    # The one stop rule (services.domain.stop_rule), shared with every console.
+    progress: StopProgress = field(default_factory=StopProgress)
 
     @property
     def what(self) -> str:
@@ -89,7 +83,7 @@ class StopVerifier:
         known = list(agents)
         for watch in list(self._watches.values()):
             members = [a for a in known if watch.pack is None or a.pack == watch.pack]
-            not_stopped = sorted(a.id for a in members if not watch.stopped(a))
+            not_stopped = list(watch.progress.running((a.id, a.state) for a in members))
             if not not_stopped:
                 del self._watches[watch.target]
                 self._confirmed(watch, len(members), now)
