@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -224,3 +225,21 @@ async def test_agent_status_and_liveness(hub_factory: Any) -> None:
         )
     states = [f["data"]["agent"]["state"] for f in frames if f["type"] == "agent.status"]
     assert states == ["running", "stopped", "error"]
+
+
+async def test_snapshot_carries_the_hubs_effective_policy(
+    hub_factory: Any, tmp_path: Path
+) -> None:
+    # A hub run with its own policy: consoles must count down to its escalations, not
+    # to the shipped 30 minutes.
+    override = tmp_path / "policy.toml"
+    override.write_text("[escalation]\nno_progress_minutes = 2\n", encoding="utf-8")
+    running = hub_factory(policy_path=override)
+    async with stream(running) as ws:
+        await hello(ws, None)
+        frame = await recv(ws)
+    assert frame["type"] == "snapshot"
+    policy = frame["data"]["policy"]
+    assert policy["escalation"]["no_progress_minutes"] == 2
+    # What the override does not name keeps the shipped defaults.
+    assert policy["response_minutes"]["SEV1"] == 15

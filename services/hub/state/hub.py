@@ -101,6 +101,8 @@ class HubState:
             "incidents": [i.to_dict() for i in self.incidents.all()],
             "timeline": [e.to_dict() for e in self.incidents.open_timelines()],
             "pending_global": self.containment.two_person.pending,
+            # The effective policy, so every console's countdowns are the hub's own.
+            "policy": self.policy.raw,
         }
 
     def packs_status(self) -> dict[str, Any]:
