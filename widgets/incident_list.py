@@ -2,7 +2,7 @@
 
 One row per incident, keyed by its id: severity badge (``SEV1``…, text not
 only colour), id, what it is (category · packs · title), the response timer
-(``14:32 to respond``, ``+03:12 overdue``), escalations (done and the next
+(``14:32 to respond``, ``+3:12 overdue``), escalations (done and the next
 countdown); from 120 columns also the response step and the age. Below that
 the step and age columns are dropped, never the timer. Timers come from the
 hub's clock each second (the table diffs, so only changed cells redraw).

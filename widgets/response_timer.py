@@ -45,7 +45,7 @@ def timer_state(timer: Timer) -> str:
 
 def compact_label(timer: Timer) -> str:
     """The label in 16 columns: running and overdue as they are, a response shortened
-    (``met in 00:28``, ``breached 1:02:03``)."""
+    (``met in 0:28``, ``breached 1:02:03``)."""
     if timer.took_s is None:
         return timer.label()
     verdict = "met in" if timer.met else "breached"

@@ -1,7 +1,7 @@
 """The runbook's response steps as one line, the current one marked and timed.
 
-``triage ✓ > contain ● 03:12 left > investigate > remediate > recover > post-incident``.
-Past the current step's window the line says ``overrun +02:05`` and the widget
+``triage ✓ > contain ● 3:12 left > investigate > remediate > recover > post-incident``.
+Past the current step's window the line says ``overrun +2:05`` and the widget
 takes the ``-overrun`` class. Done steps carry a check, the current one a dot:
 the marks say it without colour.
 """

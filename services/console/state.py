@@ -30,7 +30,7 @@ from services.domain.models import (
     SwitchState,
     TimelineEntry,
 )
-from services.domain.timeutil import parse_optional
+from services.domain.timeutil import format_duration, parse_optional
 
 ConnState = Literal["connecting", "live", "reconnecting", "unauthorized"]
 
@@ -107,18 +107,6 @@ def _moment(text: str | None) -> datetime:
         return parse_optional(text) or _EPOCH
     except ValueError:
         return _EPOCH
-
-
-def format_age(seconds: float) -> str:
-    """``48`` → ``48 s``; ``300`` → ``5 min``; ``7300`` → ``2 h``: short, for tight columns."""
-    total = max(0, int(seconds))
-    if total < 120:
-        return f"{total} s"
-    if total < 7200:
-        return f"{total // 60} min"
-    if total < 172800:
-        return f"{total // 3600} h"
-    return f"{total // 86400} d"
 
 
 class ConsoleState:
@@ -314,7 +302,7 @@ class ConsoleState:
             return ConnectionView("unauthorized", label, detail)
         if self.is_stale(now):
             age = self.data_age(now) or 0.0
-            return ConnectionView("stale", f"STALE {format_age(age)}", detail)
+            return ConnectionView("stale", f"STALE {format_duration(age, 'short')}", detail)
         if status.state == "live":
             recent = self.resynced_at is not None and (
                 (now - self.resynced_at).total_seconds() < RESYNC_SHOWN_S

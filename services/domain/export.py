@@ -32,8 +32,7 @@ from services.domain.models import AuditRecord, Incident, TimelineEntry, categor
 from services.domain.policy import Policy
 from services.domain.redaction import redact as redact_text
 from services.domain.templates import one_line, retrospective_line, stamp
-from services.domain.timers import human_duration
-from services.domain.timeutil import parse_optional, parse_rfc3339, to_rfc3339
+from services.domain.timeutil import format_duration, parse_optional, parse_rfc3339, to_rfc3339
 
 ACTION_KINDS = ("status", "severity")
 _REENABLE = re.compile(r"\b(?:re-?enabled?|enabled?|restored?|resumed?)\b", re.IGNORECASE)
@@ -134,7 +133,7 @@ def export_json(
     actions.sort(key=lambda a: a["at"])
     due = policy.retrospective_due(incident.severity, resolved)
     state = "resolved" if resolved else f"open ({incident.status})"
-    length = human_duration((resolved or now).timestamp() - opened.timestamp())
+    length = format_duration((resolved or now).timestamp() - opened.timestamp(), "words")
     summary = (
         f"{incident.severity} {category_label(incident.category)} incident"
         f"{' in ' + ', '.join(incident.packs) if incident.packs else ''}, "
@@ -205,7 +204,7 @@ def _time(at: str) -> str:
 
 
 def _duration(seconds: float | None) -> str:
-    return "—" if seconds is None else human_duration(seconds)
+    return "—" if seconds is None else format_duration(seconds, "words")
 
 
 def _items(rows: list[dict[str, Any]], who: str, what: str, text: str) -> list[str]:

@@ -18,8 +18,7 @@ from typing import Literal
 from services.domain.models import Incident, TimelineEntry
 from services.domain.policy import Policy
 from services.domain.redaction import redact as redact_text
-from services.domain.timers import human_duration
-from services.domain.timeutil import parse_optional, parse_rfc3339
+from services.domain.timeutil import format_duration, parse_optional, parse_rfc3339
 
 TemplateKind = Literal["initial", "status", "resolution"]
 
@@ -141,7 +140,7 @@ def render_template(
             else [free(a) for a in recent_actions(timeline)]
         )
         opened = parse_rfc3339(incident.opened_at)
-        state = f"{title}; open {human_duration((now - opened).total_seconds())}; impact: {impact}"
+        state = f"{title}; open {format_duration((now - opened).total_seconds(), 'words')}; impact: {impact}"
         return "\n".join(
             [
                 f"UPDATE {hhmm(now)} UTC: {status}",
@@ -157,7 +156,7 @@ def render_template(
         return "\n".join(
             [
                 f"RESOLVED: {title}",
-                f"DURATION: {human_duration((end - opened).total_seconds())}",
+                f"DURATION: {format_duration((end - opened).total_seconds(), 'words')}",
                 f"ROOT CAUSE: {free(incident.root_cause) or 'TBD'}",
                 f"FOLLOW-UP: {incident.id}: {follow_up[0].upper()}{follow_up[1:]}",
             ]

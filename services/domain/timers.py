@@ -5,8 +5,8 @@ Pure functions of an :class:`~services.domain.models.Incident`, the policy and `
 call them again on every repaint and they give the right answer.
 
 Durations on screen use one format everywhere, :func:`services.domain.timeutil.format_duration`:
-``mm:ss`` under an hour, ``h:mm:ss`` above (``14:32 to respond``, ``+03:12 overdue``,
-``responded in 00:28 — met``). Documents (templates, export) use :func:`human_duration`.
+``m:ss`` under an hour, ``h:mm:ss`` above (``14:32 to respond``, ``+3:12 overdue``,
+``responded in 0:28 — met``). Everything uses :func:`services.domain.timeutil.format_duration`.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class ResponseTimer:
         return not self.responded and self.remaining_s < 0
 
     def label(self) -> str:
-        """``14:32 to respond``, ``+03:12 overdue``, ``responded in 00:28 — met``."""
+        """``14:32 to respond``, ``+3:12 overdue``, ``responded in 0:28 — met``."""
         if self.took_s is not None:
             verdict = "met" if self.met else "breached"
             return f"responded in {format_duration(self.took_s)} — {verdict}"
@@ -103,21 +103,6 @@ class Countdown:
     overdue: bool
     active: bool = True
     key: str = ""
-
-
-def human_duration(seconds: float) -> str:
-    """For documents: ``28 s``, ``12 min 5 s``, ``1 h 2 min``, ``3 d 4 h``. Never negative."""
-    total = max(0, int(seconds))
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    if minutes:
-        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
-    return f"{secs} s"
 
 
 def response_timer(incident: Incident, policy: Policy, now: datetime) -> ResponseTimer:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Literal
 
 Clock = Callable[[], datetime]
 
@@ -66,18 +67,50 @@ def parse_optional(text: str | None) -> datetime | None:
     return parse_rfc3339(text)
 
 
-def format_duration(seconds: float) -> str:
-    """``75`` → ``01:15``; ``3725`` → ``1:02:05``; ``90000`` → ``25:00:00``. Never negative."""
-    total = max(0, int(seconds))
+DurationStyle = Literal["clock", "words", "short"]
+
+
+def format_duration(
+    seconds: float, style: DurationStyle = "clock", *, round_up: bool = False
+) -> str:
+    """Every duration warroom shows, in one of three styles. Never negative.
+
+    * ``clock`` (timers, countdowns): ``0:28``, ``14:32``, ``1:02:05``, ``25:00:00``.
+    * ``words`` (documents, templates): ``28 s``, ``12 min 5 s``, ``1 h 2 min``, ``3 d 4 h``.
+    * ``short`` (a data age in a tight column): ``48 s``, ``5 min``, ``2 h``, ``3 d``.
+
+    ``round_up`` is for countdowns, which must not show ``0:00`` while time remains.
+    """
+    total = max(0, int(seconds + 0.999) if round_up else int(seconds))
+    if style == "words":
+        return _words(total)
+    if style == "short":
+        return _short(total)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
         return f"{hours}:{minutes:02d}:{secs:02d}"
-    return f"{minutes:02d}:{secs:02d}"
+    return f"{minutes}:{secs:02d}"
 
 
-def format_mmss(seconds: float, *, round_up: bool = False) -> str:
-    """``75`` → ``1:15`` (minutes unpadded). ``round_up`` for countdowns, which must not
-    show ``0:00`` while time remains. Never negative."""
-    total = max(0, int(seconds + 0.999) if round_up else int(seconds))
-    return f"{total // 60}:{total % 60:02d}"
+def _words(total: int) -> str:
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    return f"{secs} s"
+
+
+def _short(total: int) -> str:
+    if total < 120:
+        return f"{total} s"
+    if total < 7200:
+        return f"{total // 60} min"
+    if total < 172800:
+        return f"{total // 3600} h"
+    return f"{total // 86400} d"

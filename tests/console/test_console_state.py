@@ -10,8 +10,8 @@ from services.console.state import (
     ConsoleState,
     StreamCounters,
     StreamStatus,
-    format_age,
 )
+from services.domain.timeutil import format_duration
 from tests.console.sample import (
     FROZEN_NOW,
     agent,
@@ -196,7 +196,7 @@ def test_connection_view_words(state: ConsoleState) -> None:
     [(0, "0 s"), (48, "48 s"), (119, "119 s"), (300, "5 min"), (7300, "2 h"), (200000, "2 d")],
 )
 def test_format_age(seconds: float, text: str) -> None:
-    assert format_age(seconds) == text
+    assert format_duration(seconds, "short") == text
 
 
 def test_protocol_events_not_shown_here_are_kept_not_counted(state: ConsoleState) -> None:

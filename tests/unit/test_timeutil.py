@@ -1,6 +1,7 @@
 """Timestamps on the wire and durations on screen."""
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -8,7 +9,6 @@ from hypothesis import strategies as st
 
 from services.domain.timeutil import (
     format_duration,
-    format_mmss,
     parse_optional,
     parse_rfc3339,
     to_rfc3339,
@@ -55,7 +55,7 @@ def test_to_rfc3339_converts_offsets() -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(0, "00:00"), (75, "01:15"), (3725, "1:02:05"), (90000, "25:00:00"), (-5, "00:00")],
+    [(0, "0:00"), (75, "1:15"), (3725, "1:02:05"), (90000, "25:00:00"), (-5, "0:00")],
 )
 def test_format_duration(seconds: float, text: str) -> None:
     assert format_duration(seconds) == text
@@ -71,5 +71,21 @@ def test_format_duration(seconds: float, text: str) -> None:
         (-3, True, "0:00"),
     ],
 )
-def test_format_mmss(seconds: float, up: bool, text: str) -> None:
-    assert format_mmss(seconds, round_up=up) == text
+def test_format_duration_countdown(seconds: float, up: bool, text: str) -> None:
+    assert format_duration(seconds, round_up=up) == text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "style", "text"),
+    [
+        (28, "clock", "0:28"),
+        (28, "words", "28 s"),
+        (28, "short", "28 s"),
+        (3725, "clock", "1:02:05"),
+        (3725, "words", "1 h 2 min"),
+        (3725, "short", "62 min"),
+        (-1, "words", "0 s"),
+    ],
+)
+def test_one_formatter_three_styles(seconds: float, style: Any, text: str) -> None:
+    assert format_duration(seconds, style) == text

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from services.domain.models import GLOBAL
-from services.domain.timeutil import format_mmss, parse_optional
+from services.domain.timeutil import format_duration, parse_optional
 from tui.screens.confirm_stop import ConfirmStop
 from tui.screens.incident_keys import write_note
 from widgets.killswitch_panel import KillswitchPanel
@@ -134,13 +134,13 @@ class KillswitchScreen(Screen[None]):
             text.append("\n")
             if mine:
                 text.append("global stop: waiting for a second operator ")
-                text.append(f"(expires in {format_mmss(left)})")
+                text.append(f"(expires in {format_duration(left)})")
             else:
                 text.append("PENDING global stop requested by ", style="bold")
                 text.append_text(safe_text(pending.get("requested_by"), max_length=40))
                 text.append(": ")
                 text.append_text(safe_text(pending.get("reason"), max_length=120))
-                text.append(f" (expires in {format_mmss(left)}) — c to confirm")
+                text.append(f" (expires in {format_duration(left)}) — c to confirm")
         return text
 
     def _detail_text(self) -> Text:

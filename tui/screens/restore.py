@@ -22,7 +22,7 @@ from textual.widgets import Footer, Static
 
 from services.console.containment import STOPPED_STATES
 from services.console.restore_plan import RestorePlan, RestoreStep
-from services.domain.timeutil import format_mmss, parse_optional, to_rfc3339
+from services.domain.timeutil import format_duration, parse_optional, to_rfc3339
 from tui.screens.confirm_stop import ConfirmStop
 from widgets.killswitch_warning import KillswitchWarning
 from widgets.safe_text import safe_text
@@ -87,7 +87,7 @@ class RestoreScreen(Screen[None]):
         self._kept = set(incident.packs) if incident else set()
         self.plan = RestorePlan(list(state.packs), set(self._kept), watch_s=self.watch_s)
         self.query_one("#restore-how", Static).update(
-            Text(HOW.format(watch=format_mmss(self.watch_s, round_up=True)), end="")
+            Text(HOW.format(watch=format_duration(self.watch_s, round_up=True)), end="")
         )
         self.refresh_state(self.warroom.clock())
 
@@ -137,7 +137,7 @@ class RestoreScreen(Screen[None]):
 
     def _next_text(self, step: RestoreStep) -> Text:
         packs = ", ".join(step.packs)
-        left = format_mmss(step.seconds_left, round_up=True)
+        left = format_duration(step.seconds_left, round_up=True)
         words = {
             "hold": f"Next (n): hold — switch off {packs}",
             "release": "Next (n): release the global switch"
@@ -200,7 +200,7 @@ class RestoreScreen(Screen[None]):
                 if control.set_switch(pack, True, reason, incident) and self.plan:
                     self.plan.note_enabled(pack, self.warroom.state.hub_now(self.warroom.clock()))
 
-            watch = format_mmss(self.watch_s, round_up=True)
+            watch = format_duration(self.watch_s, round_up=True)
             title = f"Re-enable {pack}; it is watched for {watch}"
             self.app.push_screen(ConfirmStop(title, pack, f"restore: re-enable {pack}", enable))
 
