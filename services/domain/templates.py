@@ -140,7 +140,8 @@ def render_template(
             else [free(a) for a in recent_actions(timeline)]
         )
         opened = parse_rfc3339(incident.opened_at)
-        state = f"{title}; open {format_duration((now - opened).total_seconds(), 'words')}; impact: {impact}"
+        open_for = format_duration((now - opened).total_seconds(), "words")
+        state = f"{title}; open {open_for}; impact: {impact}"
         return "\n".join(
             [
                 f"UPDATE {hhmm(now)} UTC: {status}",
