@@ -3,7 +3,7 @@
 ``timer_state`` names the state as a CSS class (``-running``, ``-urgent``,
 ``-overdue``, ``-met``, ``-breached``) so the dashboard's table cells and the
 incident screen's widget style it the same way; the words of
-:meth:`services.domain.timers.ResponseTimer.label` say it without colour. Everything
+:meth:`services.domain.timers.ResponseReading.label` say it without colour. Everything
 is computed from the hub's clock on each repaint, never by counting ticks.
 """
 
@@ -17,8 +17,7 @@ from textual.widgets import Static
 
 from services.domain.models import Incident
 from services.domain.policy import Policy, load_policy
-from services.domain.timers import ResponseTimer as Timer
-from services.domain.timers import response_timer
+from services.domain.timers import ResponseReading, response_timer
 from services.domain.timeutil import format_duration
 
 __all__ = ["TIMER_STATES", "ResponseTimer", "compact_label", "default_policy", "timer_state"]
@@ -34,7 +33,7 @@ def default_policy() -> Policy:
     return load_policy()
 
 
-def timer_state(timer: Timer) -> str:
+def timer_state(timer: ResponseReading) -> str:
     """The CSS class for a timer's state."""
     if timer.responded:
         return "-met" if timer.met else "-breached"
@@ -43,7 +42,7 @@ def timer_state(timer: Timer) -> str:
     return "-urgent" if timer.remaining_s < URGENT_S else "-running"
 
 
-def compact_label(timer: Timer) -> str:
+def compact_label(timer: ResponseReading) -> str:
     """The label in 16 columns: running and overdue as they are, a response shortened
     (``met in 0:28``, ``breached 1:02:03``)."""
     if timer.took_s is None:

@@ -23,7 +23,7 @@ StepMark = Literal["done", "current", "todo"]
 
 
 @dataclass(frozen=True)
-class ResponseTimer:
+class ResponseReading:
     """Time to respond to an incident, per its severity (runbook: Severity Levels).
 
     ``responded`` is true once the incident is acknowledged, or resolved without an
@@ -105,7 +105,7 @@ class Countdown:
     key: str = ""
 
 
-def response_timer(incident: Incident, policy: Policy, now: datetime) -> ResponseTimer:
+def response_timer(incident: Incident, policy: Policy, now: datetime) -> ResponseReading:
     """The response timer of ``incident`` at ``now``.
 
     The deadline is ``opened_at`` plus the response time of the incident's *current*
@@ -117,7 +117,7 @@ def response_timer(incident: Incident, policy: Policy, now: datetime) -> Respons
     acked = parse_optional(incident.acknowledged_at)
     responded_at = acked or parse_optional(incident.resolved_at)
     if responded_at is None:
-        return ResponseTimer(
+        return ResponseReading(
             deadline=deadline,
             remaining_s=(deadline - now).total_seconds(),
             acknowledged=False,
@@ -126,7 +126,7 @@ def response_timer(incident: Incident, policy: Policy, now: datetime) -> Respons
         )
     # A responder's clock a little behind the opener's must not give a negative time.
     took = max(0.0, (responded_at - opened).total_seconds())
-    return ResponseTimer(
+    return ResponseReading(
         deadline=deadline,
         remaining_s=(deadline - responded_at).total_seconds(),
         acknowledged=acked is not None,
