@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from services.hub.http.auth import DEFAULT_PERMISSIONS, PERMISSIONS, ROLES
+from services.domain.permissions import DEFAULT_PERMISSIONS, PERMISSIONS, ROLES
 
 AGENTOS_PACKS: tuple[str, ...] = (
     "marketing",

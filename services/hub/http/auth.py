@@ -1,7 +1,7 @@
 """Bearer tokens → (user, role), and who may do what.
 
-The permission table is data: :data:`DEFAULT_PERMISSIONS` is AgentOS's, and a
-hub config's ``[permissions]`` replaces the roles of any row.
+The permission table is data (:mod:`services.domain.permissions`, AgentOS's), and
+a hub config's ``[permissions]`` replaces the roles of any row.
 """
 
 from __future__ import annotations
@@ -9,30 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from services.domain.permissions import DEFAULT_PERMISSIONS, PERMISSIONS, ROLES
 from services.hub.errors import Forbidden, Unauthenticated
 
-ROLES: tuple[str, ...] = (
-    "viewer",
-    "on-call",
-    "team-lead",
-    "incident-commander",
-    "security-lead",
-    "cto",
-    "agent",
-    "ingest",
-)
-
-# docs/protocol.md, "Authentication and roles". `agent` and `ingest` are service
-# roles: they may only heartbeat and ingest, and cannot read the state.
-DEFAULT_PERMISSIONS: dict[str, list[str]] = {
-    "read": ["viewer", "on-call", "team-lead", "incident-commander", "security-lead", "cto"],
-    "incident.write": ["on-call", "team-lead", "incident-commander", "security-lead", "cto"],
-    "killswitch.pack": ["team-lead", "on-call", "incident-commander"],
-    "killswitch.global": ["incident-commander", "security-lead", "cto"],
-    "agent.heartbeat": ["agent"],
-    "ingest": ["ingest"],
-}
-PERMISSIONS: tuple[str, ...] = tuple(DEFAULT_PERMISSIONS)
+__all__ = ["DEFAULT_PERMISSIONS", "PERMISSIONS", "ROLES", "Authority", "Principal"]
 
 
 @dataclass(frozen=True)

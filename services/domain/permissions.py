@@ -1,0 +1,31 @@
+"""Roles and who may do what: AgentOS's table, as data (docs/protocol.md).
+
+The hub enforces it (a config's ``[permissions]`` replaces the roles of any row);
+consoles read what their token holds from ``GET /api/whoami`` and offer only
+the keys it allows.
+"""
+
+from __future__ import annotations
+
+ROLES: tuple[str, ...] = (
+    "viewer",
+    "on-call",
+    "team-lead",
+    "incident-commander",
+    "security-lead",
+    "cto",
+    "agent",
+    "ingest",
+)
+
+# `agent` and `ingest` are service roles: they may only heartbeat and ingest, and
+# cannot read the state.
+DEFAULT_PERMISSIONS: dict[str, list[str]] = {
+    "read": ["viewer", "on-call", "team-lead", "incident-commander", "security-lead", "cto"],
+    "incident.write": ["on-call", "team-lead", "incident-commander", "security-lead", "cto"],
+    "killswitch.pack": ["team-lead", "on-call", "incident-commander"],
+    "killswitch.global": ["incident-commander", "security-lead", "cto"],
+    "agent.heartbeat": ["agent"],
+    "ingest": ["ingest"],
+}
+PERMISSIONS: tuple[str, ...] = tuple(DEFAULT_PERMISSIONS)
