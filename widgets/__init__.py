@@ -1,0 +1,1 @@
+"""Reusable widgets: timers, countdowns, tables, the timeline (no network, no storage)."""

@@ -1,0 +1,1 @@
+"""The console's non-UI half: settings, clients, stream state, outbox, containment."""

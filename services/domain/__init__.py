@@ -1,0 +1,1 @@
+"""Pure rules shared by hub and console: models, schemas, policy, timers, redaction…"""

@@ -1,0 +1,1 @@
+"""Simulated AgentOS packs that heartbeat to a hub and really stop: warroom demo."""

@@ -1,0 +1,1 @@
+"""The warroom command's subcommands, run as a person runs them, against a real hub."""

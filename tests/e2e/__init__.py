@@ -1,0 +1,1 @@
+"""End to end: the real warroom command in a real terminal (tmux)."""

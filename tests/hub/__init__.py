@@ -1,0 +1,1 @@
+"""The hub over real HTTP and websockets on an ephemeral loopback port."""

@@ -227,9 +227,7 @@ async def test_agent_status_and_liveness(hub_factory: Any) -> None:
     assert states == ["running", "stopped", "error"]
 
 
-async def test_snapshot_carries_the_hubs_effective_policy(
-    hub_factory: Any, tmp_path: Path
-) -> None:
+async def test_snapshot_carries_the_hubs_effective_policy(hub_factory: Any, tmp_path: Path) -> None:
     # A hub run with its own policy: consoles must count down to its escalations, not
     # to the shipped 30 minutes.
     override = tmp_path / "policy.toml"

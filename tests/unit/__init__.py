@@ -1,0 +1,1 @@
+"""Pure unit tests: the domain rules, storage, settings, and the import contracts."""

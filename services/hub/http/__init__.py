@@ -1,0 +1,1 @@
+"""The hub's HTTP and websocket layer: routes, auth, bodies, idempotency, stream."""

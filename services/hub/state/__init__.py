@@ -1,0 +1,1 @@
+"""What the hub knows and decides: alerts, incidents, switches, escalations, events."""
