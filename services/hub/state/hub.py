@@ -24,7 +24,7 @@ from services.hub.state.common import Actor
 from services.hub.state.escalations import Deliver, EscalationEngine
 from services.hub.state.events import EventLog
 from services.hub.state.incidents import Answer, IncidentDesk, describe_new
-from services.hub.state.switch_actions import Containment
+from services.hub.state.switch_actions import SwitchActions
 from services.hub.state.switches import SwitchBoard
 from storage.hub_store import HubStore
 
@@ -72,7 +72,7 @@ class HubState:
         self.alerts = AlertBook(events, max_alerts)
         self.escalations = EscalationEngine(self.incidents, policy, clock, deliver)
         self.incidents.after_change = self.escalations.run_for
-        self.containment = Containment(
+        self.containment = SwitchActions(
             switches=self.switches,
             desk=self.incidents,
             store=store,

@@ -1,6 +1,6 @@
-"""Containment: setting kill switches, the two-person global stop, and verifying stops.
+"""Switch actions: setting kill switches, the two-person global stop, and verifying stops.
 
-:class:`Containment` is what the HTTP layer calls to change a switch. It keeps the
+:class:`SwitchActions` is what the HTTP layer calls to change a switch. It keeps the
 switch board, the incident timeline and the stop verifier in step, and — when the
 hub config asks for it (``[killswitch] two_person_global``) — turns a global stop
 into a pending request that a *different* operator must confirm in time.
@@ -95,7 +95,7 @@ class TwoPersonRule:
         return pending
 
 
-class Containment:
+class SwitchActions:
     """Kill-switch changes with their timeline entries, two-person rule and verification."""
 
     def __init__(
