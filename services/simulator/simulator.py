@@ -14,7 +14,6 @@ gives the same agents, rates and alerts, in the same order.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import random
 from collections.abc import Callable
@@ -23,199 +22,29 @@ from typing import Any
 
 import httpx
 
-from services.domain.timeutil import ZERO_TIME, to_rfc3339, utcnow
+from services.domain.timeutil import to_rfc3339, utcnow
+from services.simulator.fleet import FLEET, PACKS, RUNAWAY_THRESHOLD, SimAgent, build_fleet
+from services.simulator.scenarios import (
+    SCENARIOS,
+    ScenarioError,
+    SimAlert,
+    alertmanager_payload,
+    scenario_steps,
+)
 
 log = logging.getLogger("warroom.simulator")
 
-# AgentOS-like packs and their agents.
-FLEET: dict[str, tuple[str, ...]] = {
-    "marketing": ("campaign-writer", "seo-auditor", "social-scheduler", "ad-optimizer"),
-    "finance": ("invoice-reconciler", "payments-sync", "expense-classifier", "forecast-builder"),
-    "engineering": ("code-reviewer", "test-triager", "dependency-bumper", "release-noter"),
-    "devops": ("deploy-watcher", "log-summarizer", "capacity-planner"),
-    "legal": ("contract-reviewer", "policy-checker", "nda-drafter"),
-    "research": ("web-researcher", "paper-digester", "citation-checker"),
-    "support": (
-        "support-bot",
-        "ticket-summarizer",
-        "triage-router",
-        "refund-agent",
-        "kb-writer",
-        "sentiment-tagger",
-    ),
-}
-PACKS: tuple[str, ...] = tuple(FLEET)
-SCENARIOS: tuple[str, ...] = ("calm", "runaway", "pii-leak", "storm", "demo")
-
-# Tool calls per minute above which the simulated monitor fires RunawayAgent.
-RUNAWAY_THRESHOLD = 150.0
-
-
-class ScenarioError(ValueError):
-    """An unknown scenario name."""
-
-
-@dataclass
-class SimAgent:
-    """One simulated agent and what it will report next."""
-
-    id: str
-    pack: str
-    base_rate: float
-    state: str = "running"
-    run_id: str | None = None
-    tool_calls_per_min: float = 0.0
-    tokens_per_min: float = 0.0
-    # Extra calls/min added each tick while looping (0 when behaving).
-    loop_gain: float = 0.0
-    run_counter: int = 0
-
-    def start_run(self, rng: random.Random) -> None:
-        self.run_counter += 1
-        self.run_id = f"run-{self.id[:8]}-{self.run_counter:04d}-{rng.randrange(16**4):04x}"
-        self.state = "running"
-
-    def stop(self) -> None:
-        self.state = "stopped"
-        self.run_id = None
-        self.tool_calls_per_min = 0.0
-        self.tokens_per_min = 0.0
-        self.loop_gain = 0.0
-
-    def body(self) -> dict[str, Any]:
-        return {
-            "pack": self.pack,
-            "state": self.state,
-            "run_id": self.run_id,
-            "tool_calls_per_min": round(self.tool_calls_per_min, 1),
-            "tokens_per_min": round(self.tokens_per_min, 1),
-        }
-
-
-@dataclass
-class SimAlert:
-    """An alert the simulated monitor fires, as Alertmanager would send it."""
-
-    alertname: str
-    pack: str
-    agent: str
-    severity: str
-    summary: str
-    description: str
-    starts_at: str = ""
-    firing: bool = True
-
-    @property
-    def labels(self) -> dict[str, str]:
-        return {
-            "agent": self.agent,
-            "alertname": self.alertname,
-            "pack": self.pack,
-            "severity": self.severity,
-        }
-
-    @property
-    def fingerprint(self) -> str:
-        """Stable for the labels, as Alertmanager's is."""
-        text = ",".join(f"{k}={v}" for k, v in sorted(self.labels.items()))
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def alertmanager_payload(alerts: list[SimAlert], ends_at: str | None = None) -> dict[str, Any]:
-    """A webhook body in Alertmanager's payload version 4, grouped by pack."""
-    pack = alerts[0].pack
-    items = []
-    for alert in alerts:
-        items.append(
-            {
-                "status": "firing" if alert.firing else "resolved",
-                "labels": alert.labels,
-                "annotations": {"description": alert.description, "summary": alert.summary},
-                "startsAt": alert.starts_at,
-                "endsAt": ZERO_TIME if alert.firing else (ends_at or to_rfc3339(utcnow())),
-                "generatorURL": f"http://127.0.0.1/agent-monitor/{alert.pack}/{alert.agent}",
-                "fingerprint": alert.fingerprint,
-            }
-        )
-    firing = any(alert.firing for alert in alerts)
-    return {
-        "receiver": "warroom",
-        "status": "firing" if firing else "resolved",
-        "alerts": items,
-        "groupLabels": {"pack": pack},
-        "commonLabels": {"pack": pack},
-        "commonAnnotations": {},
-        "externalURL": "http://127.0.0.1:9093",
-        "version": "4",
-        "groupKey": f'{{}}:{{pack="{pack}"}}',
-        "truncatedAlerts": 0,
-    }
-
-
-def build_fleet(rng: random.Random, packs: tuple[str, ...] = PACKS) -> dict[str, SimAgent]:
-    """Every agent of ``packs`` with a seeded base rate and a first run."""
-    agents: dict[str, SimAgent] = {}
-    for pack in packs:
-        for name in FLEET.get(pack, ()):
-            agent = SimAgent(id=name, pack=pack, base_rate=rng.uniform(4.0, 30.0))
-            agent.start_run(rng)
-            agents[name] = agent
-    return agents
-
-
-Step = tuple[float, str, dict[str, Any]]
-
-
-def scenario_steps(name: str) -> list[Step]:
-    """The timed steps of scenario ``name``: (seconds from start, action, arguments)."""
-    pii = {
-        "alertname": "PIIExposure",
-        "pack": "support",
-        "agent": "ticket-summarizer",
-        "severity": "critical",
-        "summary": "Possible PII in ticket-summarizer output",
-        "description": (
-            "ticket-summarizer emitted text matching the e-mail and card-number detectors "
-            "in a customer-visible reply (ticket #48213): "
-            "jane.doe@example.com, 4111 1111 1111 1111."
-        ),
-    }
-    rate_limit = {
-        "alertname": "RateLimitBreach",
-        "pack": "finance",
-        "agent": "payments-sync",
-        "severity": "warning",
-        "summary": "payments-sync exceeded its API rate limit",
-        "description": "payments-sync hit 429 Too Many Requests 37 times in the last minute.",
-    }
-    tool_errors = {
-        "alertname": "ToolErrorRateHigh",
-        "pack": "research",
-        "agent": "web-researcher",
-        "severity": "warning",
-        "summary": "web-researcher tool error rate above 30%",
-        "description": "34% of web-researcher's fetch tool calls failed in the last 5 minutes.",
-    }
-    if name == "calm":
-        return []
-    if name == "runaway":
-        return [(5.0, "runaway", {"agent": "campaign-writer"})]
-    if name == "pii-leak":
-        return [(3.0, "fire", pii)]
-    if name == "storm":
-        return [(1.0, "storm", {})]
-    if name == "demo":
-        return [
-            (4.0, "fire", pii),
-            (15.0, "runaway", {"agent": "campaign-writer"}),
-            (30.0, "fire", rate_limit),
-            (45.0, "degrade", {"agent": "web-researcher"}),
-            (50.0, "fire", tool_errors),
-            (110.0, "resolve", tool_errors),
-            (115.0, "recover", {"agent": "web-researcher"}),
-            (140.0, "fire", {**rate_limit, "summary": "payments-sync exceeded its API rate limit"}),
-        ]
-    raise ScenarioError(f"unknown scenario {name!r}; choose one of: {', '.join(SCENARIOS)}")
+__all__ = [
+    "FLEET",
+    "PACKS",
+    "SCENARIOS",
+    "ScenarioError",
+    "SimAgent",
+    "SimAlert",
+    "Simulator",
+    "alertmanager_payload",
+    "scenario_steps",
+]
 
 
 @dataclass
