@@ -30,6 +30,19 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "security": ("pii_exposure", "unauthorized_access", "credential_compromise"),
 }
 ALL_CATEGORIES: tuple[str, ...] = tuple(c for group in CATEGORIES.values() for c in group)
+Category = Literal[
+    "runaway_agent",
+    "incorrect_output",
+    "rate_limit_breach",
+    "authorization_failure",
+    "service_outage",
+    "data_corruption",
+    "integration_failure",
+    "pii_exposure",
+    "unauthorized_access",
+    "credential_compromise",
+]
+assert get_args(Category) == ALL_CATEGORIES  # one list, two spellings
 
 GLOBAL = "global"
 

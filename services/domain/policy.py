@@ -8,13 +8,16 @@ where time matters, ``now``.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from services.domain.models import ALL_CATEGORIES, INCIDENT_STATUSES, SEVERITIES
+import msgspec
+
+from services.domain.models import ALL_CATEGORIES, INCIDENT_STATUSES, Category, Severity
+from services.domain.schema import SchemaError, convert
 
 DEFAULT_CATEGORY = "incorrect_output"
 POST_INCIDENT = "post-incident"
@@ -24,37 +27,73 @@ REQUIRED_STEPS: tuple[str, ...] = (
     POST_INCIDENT,
 )
 
+PositiveInt = Annotated[int, msgspec.Meta(gt=0)]
+Minutes = Annotated[int, msgspec.Meta(ge=0)]
+Name = Annotated[str, msgspec.Meta(min_length=1)]
+
 
 class PolicyError(ValueError):
     """A policy file that cannot be used; the message names the file and key."""
 
 
-@dataclass(frozen=True)
-class EscalationPolicy:
-    """The runbook's Escalation Contacts (``[escalation]``); defaults are the runbook's."""
+class _Table(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A policy table: a misspelt key would silently keep a default, so it is an error."""
 
-    no_progress_minutes: int = 30
-    no_progress_severities: tuple[str, ...] = ("SEV1", "SEV2")
-    no_progress_role: str = "engineering-manager"
-    security_categories: tuple[str, ...] = (
-        "pii_exposure",
-        "unauthorized_access",
-        "credential_compromise",
-        "authorization_failure",
-    )
-    security_role: str = "security-lead"
-    breach_role: str = "legal"
-    page_severities: tuple[str, ...] = ("SEV1", "SEV2")
-    page_roles: tuple[str, ...] = ("on-call", "engineering-manager")
-    ticket_role: str = "on-call"
+
+class EscalationPolicy(_Table, frozen=True):
+    """The runbook's Escalation Contacts (``[escalation]`` in ``policy.toml``)."""
+
+    no_progress_minutes: PositiveInt
+    no_progress_severities: tuple[Severity, ...]
+    no_progress_role: Name
+    security_categories: tuple[Category, ...]
+    security_role: Name
+    breach_role: Name
+    page_severities: tuple[Severity, ...]
+    page_roles: tuple[Name, ...]
+    ticket_role: Name
 
     @property
     def no_progress_seconds(self) -> int:
         return self.no_progress_minutes * 60
 
 
-@dataclass(frozen=True)
-class Step:
+class _PerSeverity(_Table, frozen=True):
+    SEV1: PositiveInt
+    SEV2: PositiveInt
+    SEV3: PositiveInt
+    SEV4: PositiveInt
+
+
+class _StepTable(_Table, frozen=True):
+    status: Name
+    start: Minutes | None = None
+    end: Minutes | None = None
+
+    def __post_init__(self) -> None:
+        # msgspec reports this with the step's path (``steps[2]``).
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValueError("end must be after start")
+
+
+class _Retrospective(_Table, frozen=True):
+    hours: PositiveInt
+    severities: tuple[Severity, ...]
+
+
+class _PolicyFile(_Table, frozen=True):
+    """The whole merged policy, as ``policy.toml`` spells it."""
+
+    response_minutes: _PerSeverity
+    category_severity: dict[Category, Severity]
+    alertname_category: dict[str, Category]
+    steps: list[_StepTable]
+    escalation: EscalationPolicy
+    status_update_minutes: _PerSeverity
+    retrospective: _Retrospective
+
+
+class Step(msgspec.Struct, frozen=True):
     """One runbook response step; its window is in seconds from the incident's opening."""
 
     name: str
@@ -62,29 +101,19 @@ class Step:
     end_s: int | None = None
 
 
-DEFAULT_STEPS: tuple[Step, ...] = (
-    Step("triage", 0, 300),
-    Step("contain", 300, 900),
-    Step("investigate", 900, 3600),
-    Step("remediate", 3600),
-    Step("recover"),
-    Step(POST_INCIDENT),
-)
-
-
 @dataclass(frozen=True)
 class Policy:
-    """The parsed policy. Build it with :func:`load_policy`."""
+    """The parsed policy. Build it with :func:`load_policy` or :func:`policy_from_dict`."""
 
     raw: dict[str, Any]
-    response_minutes: dict[str, int] = field(default_factory=dict)
-    category_severity: dict[str, str] = field(default_factory=dict)
-    alertname_category: dict[str, str] = field(default_factory=dict)
-    escalation: EscalationPolicy = field(default_factory=EscalationPolicy)
-    steps: tuple[Step, ...] = DEFAULT_STEPS
-    status_update_minutes: dict[str, int] = field(default_factory=dict)
-    retrospective_hours: int = 72
-    retrospective_severities: tuple[str, ...] = ("SEV1", "SEV2")
+    response_minutes: dict[str, int]
+    category_severity: dict[str, str]
+    alertname_category: dict[str, str]
+    escalation: EscalationPolicy
+    steps: tuple[Step, ...]
+    status_update_minutes: dict[str, int]
+    retrospective_hours: int
+    retrospective_severities: tuple[str, ...]
 
     def severity_for(self, category: str) -> str:
         """The severity an incident of ``category`` opens at (SEV3 when unlisted)."""
@@ -131,6 +160,7 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 
 def default_policy_text() -> str:
+    """The shipped ``policy.toml``: the runbook's defaults."""
     return resources.files("services.domain").joinpath("policy.toml").read_text(encoding="utf-8")
 
 
@@ -147,112 +177,41 @@ def load_policy(path: str | Path | None = None) -> Policy:
         except tomllib.TOMLDecodeError as error:
             raise PolicyError(f"{source}: not valid TOML: {error}") from None
         raw = _merge(raw, override)
-    return _validate(raw, source)
+    return policy_from_dict(raw, source)
 
 
-def _validate(raw: dict[str, Any], source: str) -> Policy:
-    response = raw.get("response_minutes", {})
-    for sev in SEVERITIES:
-        value = response.get(sev)
-        if not isinstance(value, int) or value <= 0:
-            raise PolicyError(f"{source}: response_minutes.{sev} must be a positive integer")
-    cat_sev = raw.get("category_severity", {})
-    for cat, sev in cat_sev.items():
-        if sev not in SEVERITIES:
-            raise PolicyError(f"{source}: category_severity.{cat} must be one of {SEVERITIES}")
-    names = raw.get("alertname_category", {})
-    for name, cat in names.items():
-        if cat not in ALL_CATEGORIES:
-            raise PolicyError(f"{source}: alertname_category.{name}: unknown category {cat!r}")
-    updates = raw.get("status_update_minutes", {})
-    for sev in SEVERITIES:
-        value = updates.get(sev)
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            raise PolicyError(f"{source}: status_update_minutes.{sev} must be a positive integer")
-    retro = raw.get("retrospective", {})
-    hours = retro.get("hours")
-    if not isinstance(hours, int) or isinstance(hours, bool) or hours <= 0:
-        raise PolicyError(f"{source}: retrospective.hours must be a positive integer")
-    retro_sevs = _str_list(retro, "severities", f"{source}: retrospective", SEVERITIES)
+def policy_from_dict(raw: dict[str, Any], source: str) -> Policy:
+    """The policy a merged TOML dict describes (a file's, or a hub's snapshot ``policy``).
+
+    Raises :class:`PolicyError` naming ``source`` and the key path.
+    """
+    try:
+        parsed = convert(raw, _PolicyFile)
+    except SchemaError as error:
+        raise PolicyError(f"{source}: {error}") from None
+    steps = _steps(parsed.steps, source)
     return Policy(
         raw=raw,
-        response_minutes=dict(response),
-        category_severity=dict(cat_sev),
-        alertname_category=dict(names),
-        escalation=_escalation(raw.get("escalation", {}), source),
-        steps=_steps(raw.get("steps", []), source),
-        status_update_minutes=dict(updates),
-        retrospective_hours=hours,
-        retrospective_severities=retro_sevs,
+        response_minutes=msgspec.structs.asdict(parsed.response_minutes),
+        category_severity={cat: sev for cat, sev in parsed.category_severity.items()},
+        alertname_category={name: cat for name, cat in parsed.alertname_category.items()},
+        escalation=parsed.escalation,
+        steps=steps,
+        status_update_minutes=msgspec.structs.asdict(parsed.status_update_minutes),
+        retrospective_hours=parsed.retrospective.hours,
+        retrospective_severities=parsed.retrospective.severities,
     )
 
 
-def _str_list(
-    table: dict[str, Any], key: str, where: str, allowed: tuple[str, ...] | None = None
-) -> tuple[str, ...]:
-    value = table.get(key)
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise PolicyError(f"{where}.{key} must be a list of strings")
-    for item in value:
-        if allowed is not None and item not in allowed:
-            raise PolicyError(f"{where}.{key}: {item!r} is not one of {allowed}")
-    return tuple(value)
-
-
-def _escalation(table: Any, source: str) -> EscalationPolicy:
-    where = f"{source}: escalation"
-    if not isinstance(table, dict):
-        raise PolicyError(f"{where} must be a table")
-    # A misspelt key would silently keep a default and page the wrong people.
-    known = set(EscalationPolicy.__dataclass_fields__)
-    for key in table:
-        if key not in known:
-            raise PolicyError(f"{where}.{key}: unknown key")
-    minutes = table.get("no_progress_minutes")
-    if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
-        raise PolicyError(f"{where}.no_progress_minutes must be a positive integer")
-    roles: dict[str, str] = {}
-    for key in ("no_progress_role", "security_role", "breach_role", "ticket_role"):
-        value = table.get(key)
-        if not isinstance(value, str) or not value:
-            raise PolicyError(f"{where}.{key} must be a non-empty string")
-        roles[key] = value
-    return EscalationPolicy(
-        no_progress_minutes=minutes,
-        no_progress_severities=_str_list(table, "no_progress_severities", where, SEVERITIES),
-        security_categories=_str_list(table, "security_categories", where, ALL_CATEGORIES),
-        page_severities=_str_list(table, "page_severities", where, SEVERITIES),
-        page_roles=_str_list(table, "page_roles", where),
-        **roles,
-    )
-
-
-def _minutes(item: dict[str, Any], key: str, where: str) -> int | None:
-    value = item.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise PolicyError(f"{where}.{key} must be a non-negative integer (minutes)")
-    return value * 60
-
-
-def _steps(items: Any, source: str) -> tuple[Step, ...]:
-    if not isinstance(items, list):
-        raise PolicyError(f"{source}: steps must be an array of tables ([[steps]])")
+def _steps(tables: list[_StepTable], source: str) -> tuple[Step, ...]:
+    """The steps in order; the rules that span steps (each once, all present, last) here."""
     steps: list[Step] = []
-    for index, item in enumerate(items):
-        where = f"{source}: steps[{index}]"
-        if not isinstance(item, dict):
-            raise PolicyError(f"{where} must be a table")
-        name = item.get("status")
-        if not isinstance(name, str) or not name:
-            raise PolicyError(f"{where}.status must be a non-empty string")
-        start, end = _minutes(item, "start", where), _minutes(item, "end", where)
-        if start is not None and end is not None and end <= start:
-            raise PolicyError(f"{where}.end must be after start")
-        if any(step.name == name for step in steps):
-            raise PolicyError(f"{where}.status: {name!r} is listed twice")
-        steps.append(Step(name, start, end))
+    for index, item in enumerate(tables):
+        if any(step.name == item.status for step in steps):
+            raise PolicyError(f"{source}: steps[{index}].status: {item.status!r} is listed twice")
+        start = None if item.start is None else item.start * 60
+        end = None if item.end is None else item.end * 60
+        steps.append(Step(item.status, start, end))
     names = [step.name for step in steps]
     missing = [name for name in REQUIRED_STEPS if name not in names]
     if missing:

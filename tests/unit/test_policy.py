@@ -1,10 +1,12 @@
 """The runbook's rules as data."""
 
+import copy
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from services.domain.policy import PolicyError, load_policy
+from services.domain.policy import PolicyError, load_policy, policy_from_dict
 
 
 @pytest.mark.parametrize(
@@ -52,6 +54,7 @@ def test_override_keeps_what_it_does_not_name(tmp_path: Path) -> None:
     ("text", "key"),
     [
         ("[response_minutes]\nSEV1 = -1\n", "response_minutes.SEV1"),
+        ("[response_minutes]\nSEV5 = 1\n", "response_minutes.SEV5: unknown field"),
         ('[category_severity]\npii_exposure = "SEV9"\n', "category_severity.pii_exposure"),
         ('[alertname_category]\nX = "nope"\n', "alertname_category.X"),
         ("not toml [", "not valid TOML"),
@@ -131,8 +134,14 @@ def test_escalation_override_keeps_the_rest(tmp_path: Path) -> None:
         ("[retrospective]\nhours = -1\n", "retrospective.hours"),
         ('[retrospective]\nseverities = ["SEV0"]\n', "retrospective.severities"),
         ('[[steps]]\nstatus = "triage"\n', "steps: missing contain"),
-        ("[[steps]]\nstart = 1\n", r"steps\[0\].status"),
-        ('[[steps]]\nstatus = "triage"\nstart = 5\nend = 1\n', r"steps\[0\].end"),
+        ("[[steps]]\nstart = 1\n", r"steps\[0\].status: required field missing"),
+        ('[category_severity]\npii = "SEV1"\n', r"category_severity: key: 'pii' is not one of"),
+        ("[retrospective]\nhours = true\n", r"retrospective.hours: Expected `int`, got `bool`"),
+        ('[escalaton]\nbreach_role = "dpo"\n', r"escalaton: unknown field \(expected one of: "),
+        (
+            '[[steps]]\nstatus = "triage"\nstart = 5\nend = 1\n',
+            r"steps\[0\]: end must be after start",
+        ),
         ('[[steps]]\nstatus = "triage"\nend = -1\n', r"steps\[0\].end"),
     ],
 )
@@ -156,3 +165,34 @@ def test_steps_are_replaced_whole_and_checked(tmp_path: Path) -> None:
     path.write_text(steps + '[[steps]]\nstatus = "triage"\n')
     with pytest.raises(PolicyError, match="listed twice"):
         load_policy(path)
+
+
+def test_policy_from_dict_reads_a_hubs_raw_policy() -> None:
+    """What a hub sends in its snapshot (``policy.raw``) is a policy again on the console."""
+    raw = copy.deepcopy(load_policy().raw)
+    raw["escalation"]["no_progress_minutes"] = 2
+    policy = policy_from_dict(raw, "hub snapshot")
+    assert policy.escalation.no_progress_seconds == 120
+    assert policy.raw is raw
+    assert policy.response_seconds("SEV1") == 900
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda raw: raw["steps"][1].update(end="5"),
+            r"hub snapshot: steps\[1\].end: Expected `int",
+        ),
+        (lambda raw: raw.pop("retrospective"), "hub snapshot: retrospective: required field"),
+        (
+            lambda raw: raw["escalation"].update(page_roles=["on-call", 3]),
+            r"hub snapshot: escalation.page_roles\[1\]: Expected `str`, got `int`",
+        ),
+    ],
+)
+def test_policy_from_dict_names_source_and_key(change: Any, message: str) -> None:
+    raw = copy.deepcopy(load_policy().raw)
+    change(raw)
+    with pytest.raises(PolicyError, match=message):
+        policy_from_dict(raw, "hub snapshot")

@@ -1,0 +1,172 @@
+"""Decoding untrusted data with msgspec, and errors that name the bad field.
+
+Every boundary (stream frames, request bodies, TOML configs, the policy) decodes
+with :func:`convert` and turns :class:`SchemaError` into its own error class.
+msgspec's messages name the path (``$.packs[0]``) but not a dict's key
+(``$.labels[...]``) nor a closed set's choices; :func:`explain` fills both in, so
+a person reads ``category_severity.pii_exposure: 'SEV9' is not one of ...``.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
+
+import msgspec
+
+T = TypeVar("T")
+
+_AT = re.compile(r"^(?P<msg>.*?)(?: - at `(?:(?P<key>key)` in `)?\$(?P<path>[^`]*)`)?$", re.S)
+_SEGMENT = re.compile(r"\.([^.\[]+)|\[(\d+|\.\.\.)\]")
+_FIELD = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]+)`$")
+
+
+class SchemaError(ValueError):
+    """Data that does not fit its schema: ``path`` is the dotted key path ('' for the root)."""
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+def convert(data: Any, kind: type[T], *, strict: bool = True) -> T:
+    """``data`` (JSON or TOML builtins) as ``kind``, or :class:`SchemaError` naming the field."""
+    try:
+        return msgspec.convert(data, kind, strict=strict)
+    except msgspec.ValidationError as error:
+        raise explain(error, data, kind) from None
+
+
+def decode_json(raw: bytes | str, kind: type[T]) -> T:
+    """JSON text as ``kind``; bad JSON or a bad field raises :class:`SchemaError`."""
+    try:
+        return msgspec.json.decode(raw, type=kind)
+    except msgspec.ValidationError as error:
+        try:
+            data = msgspec.json.decode(raw)
+        except msgspec.DecodeError:  # pragma: no cover - validated JSON is JSON
+            data = None
+        raise explain(error, data, kind) from None
+    except msgspec.DecodeError as error:
+        raise SchemaError("", f"not valid JSON: {error}") from None
+
+
+def explain(error: msgspec.ValidationError, data: Any, kind: Any) -> SchemaError:
+    """msgspec's ``error`` for ``data`` as ``kind``, with dict keys and choices spelt out."""
+    match = _AT.match(str(error))
+    assert match is not None  # the pattern matches any text
+    message, path = match["msg"], match["path"] or ""
+    segments = _resolve(_SEGMENT.findall(path), data, kind)
+    field = _FIELD.match(message)
+    if match["key"]:
+        where = _type_at(kind, segments)
+        key_type = get_args(_unwrap(where))[0] if get_args(_unwrap(where)) else str
+        message = f"key: {_choices_message(message, key_type)}"
+    elif field is not None:
+        # Name the field itself, so "escalation.no_progres_minutes" is the path.
+        owner = _unwrap(_type_at(kind, segments))
+        segments.append(field["name"])
+        if "unknown" in message:
+            known = (
+                ", ".join(f.encode_name for f in msgspec.structs.fields(owner))
+                if _is_struct(owner)
+                else ""
+            )
+            message = f"unknown field (expected one of: {known})" if known else "unknown field"
+        else:
+            message = "required field missing"
+    else:
+        message = _choices_message(message, _type_at(kind, segments))
+    return SchemaError(_format(segments), message)
+
+
+def _choices_message(message: str, where: Any) -> str:
+    """msgspec's "Invalid enum value 'x'" as "'x' is not one of 'a', 'b'"."""
+    values = _literal_values(where)
+    found = re.match(r"^Invalid enum value (?P<value>.*)$", message)
+    if found is None or not values:
+        return message
+    return f"{found['value']} is not one of {', '.join(repr(v) for v in values)}"
+
+
+def _resolve(found: list[tuple[str, str]], data: Any, kind: Any) -> list[str | int]:
+    """Path segments, with each ``[...]`` (a dict's value) replaced by the failing key."""
+    segments: list[str | int] = []
+    for name, index in found:
+        if name:
+            segments.append(name)
+        elif index.isdigit():
+            segments.append(int(index))
+        else:
+            segments.append(_failing_key(_at(data, segments), _type_at(kind, segments)))
+    return segments
+
+
+def _failing_key(mapping: Any, dict_type: Any) -> str:
+    """The first key of ``mapping`` whose value does not fit ``dict_type``'s value type."""
+    args = get_args(_unwrap(dict_type))
+    if not isinstance(mapping, dict) or len(args) != 2:
+        return "..."
+    for key, value in mapping.items():
+        try:
+            msgspec.convert(value, args[1])
+        except msgspec.ValidationError:
+            return str(key)
+    return "..."
+
+
+def _at(data: Any, segments: list[str | int]) -> Any:
+    for segment in segments:
+        try:
+            data = data[segment]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _type_at(kind: Any, segments: list[str | int]) -> Any:
+    """The declared type at ``segments`` inside ``kind`` (``Any`` when it cannot be told)."""
+    for segment in segments:
+        kind = _unwrap(kind)
+        if _is_struct(kind):
+            fields = {f.encode_name: f.type for f in msgspec.structs.fields(kind)}
+            kind = fields.get(str(segment), Any)
+        elif get_origin(kind) in (list, tuple, set, frozenset):
+            kind = get_args(kind)[0] if get_args(kind) else Any
+        elif get_origin(kind) is dict:
+            kind = get_args(kind)[1] if get_args(kind) else Any
+        else:
+            return Any
+    return kind
+
+
+def _unwrap(kind: Any) -> Any:
+    """``Annotated[X, ...]`` → X; ``X | None`` → X (the one non-None arm)."""
+    while True:
+        if get_origin(kind) is Annotated:
+            kind = get_args(kind)[0]
+        elif get_origin(kind) in (Union, types.UnionType):
+            arms = [a for a in get_args(kind) if a is not type(None)]
+            if len(arms) != 1:
+                return kind
+            kind = arms[0]
+        else:
+            return kind
+
+
+def _literal_values(kind: Any) -> tuple[Any, ...]:
+    kind = _unwrap(kind)
+    return get_args(kind) if get_origin(kind) is Literal else ()
+
+
+def _is_struct(kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, msgspec.Struct)
+
+
+def _format(segments: list[str | int]) -> str:
+    text = ""
+    for segment in segments:
+        text += f"[{segment}]" if isinstance(segment, int) else f".{segment}"
+    return text.lstrip(".")
