@@ -1,32 +1,39 @@
 """What a command-line call did: an exit code, a message for a person, data for --json.
 
-Exit codes shared by every ``warroom`` subcommand that talks to the hub:
-0 done, 2 refused (auth, validation, not found), 3 hub unreachable.
+:class:`ExitCode` is the one definition of the ``warroom`` command's exit codes;
+every subcommand, and the README's section on the CLI fallback, uses these.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any
 
-EXIT_APPLIED = 0
-EXIT_REFUSED = 2
-EXIT_UNREACHABLE = 3
+
+class ExitCode(IntEnum):
+    """The ``warroom`` command's exit codes, the same for every subcommand."""
+
+    OK = 0  # applied, written, healthy; the console closed normally
+    ERROR = 1  # the hub answered but is not healthy (`warroom health`)
+    REFUSED = 2  # the hub refused (auth, validation, not found), or a bad flag or config
+    UNREACHABLE = 3  # no answer from the hub: nothing is known to have changed
 
 
 @dataclass
 class Outcome:
     """The result of one CLI call."""
 
-    exit_code: int
+    exit_code: ExitCode
     message: str
     data: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> str:
+        """The outcome for ``--json``: ``ok``, ``exit_code``, ``message`` and the data."""
         body: dict[str, Any] = {
-            "ok": self.exit_code == EXIT_APPLIED,
-            "exit_code": self.exit_code,
+            "ok": self.exit_code == ExitCode.OK,
+            "exit_code": int(self.exit_code),
             "message": self.message,
             **self.data,
         }

@@ -5,7 +5,8 @@
 hub. A stop is sent under one idempotency key and retried with that same key
 when no answer came back, so a flaky link can never apply it twice.
 
-Exit codes: 0 applied, 2 refused (auth or validation), 3 hub unreachable.
+Exit codes (:class:`~services.ops.outcome.ExitCode`): 0 applied, 2 refused (no
+reason, auth or validation), 3 hub unreachable.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Any
 
 from services.console.hub_client import HubClient, HubRefused, HubUnreachable, new_idempotency_key
 from services.domain.textsafe import make_visible
-from services.ops.outcome import EXIT_APPLIED, EXIT_REFUSED, EXIT_UNREACHABLE, Outcome
+from services.ops.outcome import ExitCode, Outcome
 
 RETRY_DELAYS_S = (0.5, 1.0, 2.0)
+ENABLE_REASON = "re-enabled with warroom enable"
 
 
 async def set_switch(
@@ -30,7 +32,14 @@ async def set_switch(
     incident_id: str | None = None,
     retry_delays: tuple[float, ...] = RETRY_DELAYS_S,
 ) -> Outcome:
-    """Stop (``enabled=False``) or re-enable a pack, or everything when ``pack`` is None."""
+    """Stop (``enabled=False``) or re-enable a pack, or everything when ``pack`` is None.
+
+    A stop needs a reason, because it goes in the audit: a blank one is refused
+    before the hub is asked. A re-enable without one is audited as ``ENABLE_REASON``.
+    """
+    reason = reason.strip() or (ENABLE_REASON if enabled else "")
+    if not reason:
+        return Outcome(ExitCode.REFUSED, "a stop needs --reason TEXT (it goes in the audit)")
     key = new_idempotency_key()
     target = f"pack {pack}" if pack else "the global switch"
     last_error = ""
@@ -49,7 +58,7 @@ async def set_switch(
                     )
             except HubRefused as error:
                 return Outcome(
-                    EXIT_REFUSED,
+                    ExitCode.REFUSED,
                     f"refused: {make_visible(error.message)} (HTTP {error.status} {error.code})",
                     {"status": error.status, "code": error.code, "idempotency_key": key},
                 )
@@ -62,12 +71,12 @@ async def set_switch(
             note = "" if changed else " (it already was; nothing changed)"
             by = make_visible(applied.get("changed_by") if isinstance(applied, dict) else None)
             return Outcome(
-                EXIT_APPLIED,
+                ExitCode.OK,
                 f"{target} {verb}{note}; by {by}, attempt {attempt + 1}",
                 {"answer": answer, "idempotency_key": key, "attempts": attempt + 1},
             )
     return Outcome(
-        EXIT_UNREACHABLE,
+        ExitCode.UNREACHABLE,
         f"the hub at {hub_url} did not answer after {len(retry_delays) + 1} tries ({last_error}). "
         "Nothing is known to have changed. Check `warroom stop --status`, then run the "
         "command again: it is safe, a switch already in that state is left as it is "
@@ -83,13 +92,13 @@ async def status(hub_url: str, token: str) -> Outcome:
             data = await client.packs_status()
     except HubRefused as error:
         message = make_visible(error.message)
-        return Outcome(EXIT_REFUSED, f"refused: {message} (HTTP {error.status})")
+        return Outcome(ExitCode.REFUSED, f"refused: {message} (HTTP {error.status})")
     except HubUnreachable as error:
         return Outcome(
-            EXIT_UNREACHABLE,
+            ExitCode.UNREACHABLE,
             f"the hub at {hub_url} did not answer ({error}); check --hub / WARROOM_HUB",
         )
-    return Outcome(EXIT_APPLIED, format_status(data), {"status": data})
+    return Outcome(ExitCode.OK, format_status(data), {"status": data})
 
 
 def _switch_words(switch: dict[str, Any]) -> str:
