@@ -45,6 +45,10 @@ def test_stop_status_enable_round_trip(hub: RunningHub, capsys) -> None:
     status = hub.client("viewer").get("/api/packs/status").json()
     support = next(p for p in status["packs"] if p["name"] == "support")
     assert support["enabled"] is True
+    # A re-enable without --reason is audited with a reason that says where it came from.
+    records = hub.client("viewer").get("/api/audit", params={"target": "pack:support"}).json()
+    newest = records["records"][0]
+    assert (newest["action"], newest["reason"]) == ("enable", "re-enabled with warroom enable")
 
 
 @pytest.mark.parametrize(
@@ -61,6 +65,16 @@ def test_refusals_exit_2(hub: RunningHub, capsys, role: str, args: tuple, needle
     code, _, err = _run(capsys, "stop", "--hub", hub.url, "--token", hub.tokens[role], *args)
     assert code == 2
     assert needle in err
+
+
+async def test_a_stop_without_reason_is_refused_before_the_hub_is_asked() -> None:
+    """No hub listens at this URL: a refusal (not 'unreachable') proves nothing was sent."""
+    from services.ops.stop import set_switch
+
+    outcome = await set_switch(
+        "http://127.0.0.1:9", "t", pack="support", enabled=False, reason="  ", retry_delays=()
+    )
+    assert outcome.exit_code == 2 and "--reason" in outcome.message
 
 
 def test_bad_token_exits_2_as_json(hub: RunningHub, capsys) -> None:
@@ -115,7 +129,7 @@ def test_status_shows_escapes_as_visible_text(hub: RunningHub, capsys) -> None:
 def test_hub_log_lines_show_escapes_as_visible_text() -> None:
     import logging
 
-    from tui.cli import SafeFormatter
+    from tui.cli.hub import SafeFormatter
 
     record = logging.LogRecord(
         "warroom.hub", logging.WARNING, __file__, 1, "stop: %s", ("x\x1b[2Jy",), None
@@ -126,7 +140,7 @@ def test_hub_log_lines_show_escapes_as_visible_text() -> None:
 
 def test_a_hub_without_config_keeps_its_generated_token(tmp_path: Path) -> None:
     """Restarting `warroom hub` must not lock out the consoles it already served."""
-    from tui.cli import generated_token
+    from tui.cli.hub import generated_token
 
     first, path = generated_token(tmp_path / "data")
     again, _ = generated_token(tmp_path / "data")

@@ -1,0 +1,40 @@
+"""The ``warroom`` command: the parser and one module per subcommand group."""
+
+# ``warroom`` runs the console (console.py); ``warroom hub`` and ``warroom demo``
+# a hub (hub.py); ``warroom stop|enable|health|export`` are the fallbacks for
+# when the console cannot start (ops.py, over services/ops). Textual is imported
+# only by the commands that draw a screen, so the others keep working on a box
+# where the console cannot start.
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from services.console.settings import SettingsError
+from services.ops.outcome import ExitCode
+from tui.cli import console, hub, ops
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """``warroom``'s parser: the console's flags, then a subparser per command."""
+    parser = argparse.ArgumentParser(
+        prog="warroom",
+        description="Incident-response console for AgentOS, and its ops hub.",
+    )
+    console.add_arguments(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    hub.add_parsers(sub)
+    ops.add_parsers(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``warroom`` with ``argv`` (the process's arguments when None); the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        run = hub.RUNNERS.get(args.command) or ops.RUNNERS.get(args.command) or console.run
+        return run(args)
+    except SettingsError as error:
+        print(f"warroom: {error}", file=sys.stderr)
+        return ExitCode.REFUSED

@@ -1,0 +1,41 @@
+"""``warroom`` with no command: the console, and the flags that say which hub it uses.
+
+Textual is imported inside :func:`run_console` only, so that the commands that
+share these flags (``stop``, ``export``) work where the console cannot start.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from services.console.settings import ConsoleSettings, load_settings
+from services.ops.outcome import ExitCode
+
+
+def add_hub_flags(parser: argparse.ArgumentParser) -> None:
+    """``--hub``, ``--token`` and ``--config``: how a command finds and signs in to the hub."""
+    parser.add_argument("--hub", metavar="URL", help="the hub's URL (env WARROOM_HUB)")
+    parser.add_argument("--token", metavar="TOKEN", help="bearer token (env WARROOM_TOKEN)")
+    parser.add_argument("--config", metavar="FILE", type=Path, help="console config file")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The console's own flags, on the top-level ``warroom`` parser."""
+    add_hub_flags(parser)
+    parser.add_argument("--redact", action="store_true", default=None, help="redact PII on screen")
+
+
+def run(args: argparse.Namespace) -> int:
+    """``warroom [--hub URL] [--token T] [--config FILE] [--redact]``."""
+    settings = load_settings(args.config, hub_url=args.hub, token=args.token, redact=args.redact)
+    return run_console(settings)
+
+
+def run_console(settings: ConsoleSettings) -> int:
+    """Draw the console until it quits; its exit code."""
+    from tui.app import WarroomApp  # Textual loads only for the console
+
+    app = WarroomApp(settings)
+    app.run()
+    return app.return_code or ExitCode.OK

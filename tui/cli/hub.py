@@ -1,0 +1,207 @@
+"""``warroom hub`` (the ops hub in the foreground) and ``warroom demo`` (a hub with its
+simulator, and the console against it); the hub's log and its generated token.
+
+Nothing here imports Textual: ``warroom hub`` runs on servers with no terminal
+to draw on. ``warroom demo`` loads it through :func:`tui.cli.console.run_console`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from services.console.settings import SettingsError, load_settings
+from services.domain.textsafe import make_visible
+from services.ops.outcome import ExitCode
+from tui.cli.console import run_console
+
+if TYPE_CHECKING:
+    from services.hub.config import HubConfig
+
+
+class SafeFormatter(logging.Formatter):
+    """Log lines quote reasons, names and notes people sent: never let one be an escape."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return make_visible(super().format(record), keep_newlines=True)
+
+
+def setup_logging(filename: Path | None = None) -> None:
+    """The hub's log, to stderr or a file, escapes made visible."""
+    handler: logging.Handler = (
+        logging.FileHandler(filename) if filename else logging.StreamHandler(sys.stderr)
+    )
+    handler.setFormatter(SafeFormatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    # httpx logs every request at INFO: one line a heartbeat would bury the hub's own log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``demo`` and ``hub`` on ``warroom``'s subparsers."""
+    demo = sub.add_parser("demo", help="a hub with its simulator, and the console against it")
+    demo.add_argument("--scenario", default="demo", help="calm, runaway, pii-leak, storm, demo")
+    demo.add_argument("--seed", type=int, default=0, help="makes the scenario repeatable")
+    demo.add_argument("--redact", action="store_true", default=None, help="redact PII on screen")
+
+    hub = sub.add_parser("hub", help="run the ops hub in the foreground")
+    hub.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    hub.add_argument("--port", type=int, default=None, help="port (default 8080)")
+    hub.add_argument("--data", type=Path, default=None, help="folder for the hub's files")
+    hub.add_argument("--config", type=Path, default=None, help="hub config (TOML)")
+    hub.add_argument("--simulate", metavar="SCENARIO", default=None, help="run the simulator")
+    hub.add_argument("--seed", type=int, default=0, help="simulator seed")
+
+
+def _simulator_factory(config: HubConfig, scenario: str, seed: int) -> Any:
+    from services.simulator.simulator import Simulator
+
+    agent = _token_for(config, "agent")
+    ingest = _token_for(config, "ingest")
+
+    async def run(base_url: str) -> None:
+        await Simulator(base_url, agent, ingest, scenario=scenario, seed=seed).run()
+
+    # Build one now so that an unknown scenario is refused before the hub starts.
+    Simulator("http://127.0.0.1", agent, ingest, scenario=scenario, seed=seed)
+    return run
+
+
+def _token_for(config: HubConfig, role: str) -> str:
+    for entry in config.tokens:
+        if entry.role == role:
+            return entry.token
+    raise SettingsError(f"the hub config has no token with role {role!r}")
+
+
+def _with_service_tokens(config: HubConfig) -> HubConfig:
+    """Add generated agent and ingest tokens for an in-process simulator when missing."""
+    from services.hub.config import TokenEntry
+
+    tokens = list(config.tokens)
+    roles = {entry.role for entry in tokens}
+    for role, user in (("agent", "simulated-agents"), ("ingest", "simulated-alertmanager")):
+        if role not in roles:
+            tokens.append(TokenEntry(token=secrets.token_urlsafe(24), user=user, role=role))
+    return replace(config, tokens=tokens)
+
+
+def generated_token(data_dir: Path) -> tuple[str, Path]:
+    """The token a hub without a config makes for its user, kept in its data folder.
+
+    A restarted hub must accept the consoles it already served: a new token on
+    every start would lock them out, with their journalled notes undelivered.
+    """
+    from storage.files import write_text_atomic
+
+    path = Path(data_dir) / "console-token"
+    if path.exists():
+        token = path.read_text(encoding="utf-8").strip()
+        if token:
+            return token, path
+    token = secrets.token_urlsafe(24)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, token + "\n")
+    path.chmod(0o600)
+    return token, path
+
+
+def run_hub(args: argparse.Namespace) -> int:
+    """``warroom hub``: serve until interrupted."""
+    from services.hub.config import HubConfig, HubConfigError, TokenEntry, load_hub_config
+    from services.hub.server import run_foreground
+    from services.simulator.simulator import PACKS, ScenarioError
+
+    setup_logging()
+    try:
+        config = load_hub_config(args.config) if args.config else HubConfig(packs=list(PACKS))
+    except HubConfigError as error:
+        print(f"warroom hub: {error}", file=sys.stderr)
+        return ExitCode.REFUSED
+    overrides: dict[str, Any] = {}
+    if args.host:
+        overrides["host"] = args.host
+    if args.port is not None:
+        overrides["port"] = args.port
+    if args.data:
+        overrides["data_dir"] = args.data
+    config = replace(config, **overrides)
+    if not any(entry.role not in ("agent", "ingest") for entry in config.tokens):
+        # A hub with no person's token is of no use: make one (kept across restarts) and say it.
+        user = getpass.getuser()
+        token, path = generated_token(config.data_dir)
+        config = replace(
+            config,
+            tokens=[*config.tokens, TokenEntry(token=token, user=user, role="incident-commander")],
+        )
+        print(
+            f"warroom hub: console token for {user} (incident-commander): {token} (kept in {path})",
+            file=sys.stderr,
+        )
+    background = None
+    if args.simulate:
+        config = _with_service_tokens(config)
+        try:
+            background = _simulator_factory(config, args.simulate, args.seed)
+        except ScenarioError as error:
+            print(f"warroom hub: {error}", file=sys.stderr)
+            return ExitCode.REFUSED
+    print(f"warroom hub: listening on http://{config.host}:{config.port}", file=sys.stderr)
+    run_foreground(config, background=background)
+    return ExitCode.OK
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """``warroom demo``: a hub with its simulator on a free loopback port, and the console."""
+    from services.hub.config import HubConfig, TokenEntry
+    from services.hub.server import HubServer
+    from services.simulator.simulator import PACKS, ScenarioError
+
+    folder = Path(tempfile.mkdtemp(prefix="warroom-demo-"))
+    # The hub shares the terminal with the console: its logs go to a file, not the screen.
+    setup_logging(folder / "hub.log")
+    token = secrets.token_urlsafe(24)
+    user = os.environ.get("USER") or getpass.getuser()
+    config = HubConfig(
+        host="127.0.0.1",
+        port=0,
+        data_dir=folder / "hub",
+        packs=list(PACKS),
+        tokens=[TokenEntry(token=token, user=user, role="incident-commander")],
+    )
+    config = _with_service_tokens(config)
+    try:
+        background = _simulator_factory(config, args.scenario, args.seed)
+    except ScenarioError as error:
+        print(f"warroom demo: {error}", file=sys.stderr)
+        shutil.rmtree(folder, ignore_errors=True)
+        return ExitCode.REFUSED
+    server = HubServer(config, background=background)
+    try:
+        url = server.start()
+        settings = load_settings(
+            None,
+            env={},
+            hub_url=url,
+            token=token,
+            redact=args.redact,
+            data_dir=folder / "console",
+        )
+        return run_console(settings)
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+RUNNERS: dict[str, Callable[[argparse.Namespace], int]] = {"hub": run_hub, "demo": run_demo}
