@@ -7,15 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures import alertmanager_webhook
 from tests.hubtools import RunningHub
 from tui.cli import main
-
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "alertmanager"
 
 
 def _incident_through_its_life(hub: RunningHub) -> str:
     ingest = hub.client("ingest")
-    body = json.loads((FIXTURES / "webhook-firing-support.json").read_text())
+    body = alertmanager_webhook("webhook-firing-support.json")
     assert ingest.post("/api/ingest/alertmanager", json=body).status_code == 200
     ic = hub.client("incident-commander")
     incident = ic.get("/api/incidents").json()["incidents"][0]

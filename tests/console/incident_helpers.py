@@ -10,12 +10,13 @@ from textual.pilot import Pilot
 
 from services.console.settings import ConsoleSettings
 from tests.console.live import until
+from tests.fixtures import ALERTMANAGER
 from tests.hubtools import RunningHub
 from tui.app import WarroomApp
 from tui.screens.incident import IncidentScreen
 from widgets.incident_list import IncidentList
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "alertmanager"
+FIXTURES = ALERTMANAGER
 
 
 def open_incident_on_hub(hub: RunningHub) -> str:

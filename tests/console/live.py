@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
 
+from tests.fixtures import ALERTMANAGER
 from tests.hubtools import RunningHub
 
-# shared/ lies beside the repository (as for the hub's tests).
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "alertmanager"
+FIXTURES = ALERTMANAGER
 ZERO = "0001-01-01T00:00:00Z"
 
 

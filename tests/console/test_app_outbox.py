@@ -8,10 +8,11 @@ from pathlib import Path
 from services.console.settings import ConsoleSettings
 from storage.console_store import ConsoleStore
 from tests.console.live import until
+from tests.fixtures import ALERTMANAGER
 from tests.hubtools import RunningHub
 from tui.app import WarroomApp
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "alertmanager"
+FIXTURES = ALERTMANAGER
 
 
 def _incident(hub: RunningHub) -> str:

@@ -10,9 +10,10 @@ import pytest
 from services.console.hub_client import HubClient
 from services.console.outbox import Outbox
 from storage.console_store import ConsoleStore
+from tests.fixtures import ALERTMANAGER
 from tests.hubtools import RunningHub
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "alertmanager"
+FIXTURES = ALERTMANAGER
 
 
 def _open_incident(hub: RunningHub) -> str:

@@ -8,35 +8,21 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
 from services.hub.http.context import HubContext
+from tests.fixtures import alertmanager_webhook, alertmanager_webhooks, load_json
 from tests.hubtools import RunningHub
-
-# shared/ lies beside the repository, for developers and CI alike.
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "alertmanager"
 
 Frame = dict[str, Any]
 
 
-def fixture(name: str) -> dict[str, Any]:
-    """One webhook body from the captured Alertmanager fixtures."""
-    data: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-    return data
-
-
-def fixture_any(name: str) -> Any:
-    """Any JSON file of the captured fixtures (some are lists)."""
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def fixture_lines() -> list[dict[str, Any]]:
-    """The 5 webhook bodies of one Alertmanager run, in arrival order."""
-    text = (FIXTURES / "webhook-payloads.jsonl").read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+# The captured Alertmanager payloads live in tests/fixtures/ (see its README).
+fixture = alertmanager_webhook
+fixture_any = load_json
+fixture_lines = alertmanager_webhooks
 
 
 def audit(hub: RunningHub) -> list[dict[str, Any]]:

@@ -3,15 +3,14 @@
 import json
 import random
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.domain.redaction import Redactor, redact
+from tests.fixtures import ALERTMANAGER
 
-FIXTURES = Path("/work/shared/fixtures/alertmanager")
 AB = Redactor()
 ABC = Redactor(frozenset({"A", "B", "C"}))
 
@@ -169,7 +168,7 @@ def test_category_a_is_always_on() -> None:
 
 def _alert_texts() -> list[str]:
     texts: list[str] = []
-    for path in sorted(FIXTURES.glob("*.json")):
+    for path in sorted(ALERTMANAGER.glob("*.json")):
         data = json.loads(path.read_text())
         groups = data if isinstance(data, list) else [data]
         for group in groups:

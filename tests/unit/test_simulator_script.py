@@ -1,8 +1,6 @@
 """The simulator's pure parts: fleet, scripts, payloads."""
 
-import json
 import random
-from pathlib import Path
 
 import pytest
 
@@ -16,8 +14,7 @@ from services.simulator.simulator import (
     build_fleet,
     scenario_steps,
 )
-
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "alertmanager"
+from tests.fixtures import alertmanager_webhook
 
 
 def test_fleet_is_deterministic_for_a_seed() -> None:
@@ -44,7 +41,7 @@ def test_unknown_scenario_is_refused_before_start() -> None:
 
 
 def test_payload_has_alertmanagers_shape() -> None:
-    real = json.loads((FIXTURES / "webhook-firing-support.json").read_text())
+    real = alertmanager_webhook("webhook-firing-support.json")
     alert = SimAlert(
         "PIIExposure",
         "support",
