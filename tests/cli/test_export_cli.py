@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -48,10 +49,29 @@ def test_markdown_document(hub: RunningHub, capsys) -> None:
     assert "PII redacted" in out
     assert "jane.doe@example.com" not in out and "[REDACTED: EMAIL]" in out
     assert "PII in replies" in out  # the kill switch is an action taken
-    assert "Retrospective" in out or "retrospective" in out
-    # A note's pipe does not break the timeline table: every table row has the same cells.
-    rows = [line for line in out.splitlines() if line.startswith("|")]
-    assert rows and len({line.count(" | ") for line in rows if "---" not in line}) >= 1
+    assert "Retrospective due" in out
+    # A note's pipe does not break the timeline table: each row has the header's 4 cells,
+    # and the note's text is one cell, its pipe escaped.
+    header, *rows = _table(out, "## Timeline")
+    assert header == ["Time (UTC)", "Author", "Kind", "Text"]
+    assert len(rows) >= 8 and all(len(row) == 4 for row in rows), rows
+    notes = [row[3] for row in rows if row[2] == "note"]
+    assert notes == [r"customer [REDACTED: EMAIL] saw a card number \| in a reply"]
+
+
+def _table(markdown: str, heading: str) -> list[list[str]]:
+    """The cells of the table under ``heading``: header row then body rows (no separator).
+    Cells are split on unescaped pipes, as a Markdown renderer does."""
+    lines = markdown.splitlines()
+    start = lines.index(heading) + 1
+    rows: list[list[str]] = []
+    for line in lines[start:]:
+        if not line.strip() and rows:
+            break
+        if line.startswith("|") and not set(line) <= set("|-: "):
+            cells = re.split(r"(?<!\\)\|", line.strip())[1:-1]
+            rows.append([cell.strip() for cell in cells])
+    return rows
 
 
 def test_no_redact_says_so(hub: RunningHub, capsys) -> None:
