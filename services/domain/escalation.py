@@ -28,11 +28,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.domain.models import Escalation, Incident, category_label
+from services.domain.models import Escalation, EscalationAction, Incident, category_label
 from services.domain.policy import Policy
 from services.domain.timers import Countdown
 from services.domain.timeutil import format_duration, parse_optional, parse_rfc3339, to_rfc3339
@@ -49,7 +48,6 @@ ROLE_SHORT = {"engineering-manager": "EM", "security-lead": "security lead"}
 _NO_PROGRESS_REASON = re.compile(r"^no progress for \d+ min since (\S+)")
 
 
-@dataclass
 class KeyedEscalation(Escalation):
     """An :class:`Escalation` with its dedupe key (kept by ``to_dict``)."""
 
@@ -113,7 +111,7 @@ def due_escalations(incident: Incident, policy: Policy, now: datetime) -> list[E
     at = to_rfc3339(now)
     due: list[Escalation] = []
 
-    def add(key: str, role: str, reason: str, action: str) -> None:
+    def add(key: str, role: str, reason: str, action: EscalationAction) -> None:
         if key not in done:
             done.add(key)
             due.append(KeyedEscalation(role=role, at=at, reason=reason, action=action, key=key))

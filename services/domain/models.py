@@ -1,16 +1,21 @@
 """Domain models shared by the hub, the console and the storage layer.
 
-They are plain dataclasses that travel as JSON objects (``to_dict`` /
+They are msgspec structs that travel as JSON objects (``to_dict`` /
 ``from_dict``). Timestamps are kept as RFC 3339 strings, exactly as on the wire,
 so a model round-trips unchanged; use :mod:`services.domain.timeutil` to compute with
-them. ``from_dict`` is the one place untrusted JSON becomes a model: it checks
-types and raises :class:`ModelError` with the offending field named.
+them. ``from_dict`` is the one place untrusted JSON becomes a model: every field
+is checked against its type (closed sets are ``Literal``, containers are typed
+to their items) and :class:`ModelError` names the offending field path.
+Unknown fields are ignored, as the protocol asks of clients.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any, ClassVar, Literal, TypeVar, get_args
+from typing import Annotated, Any, Final, Literal, Self, get_args
+
+import msgspec
+
+from services.domain.schema import SchemaError, convert
 
 SEVERITIES: tuple[str, ...] = ("SEV1", "SEV2", "SEV3", "SEV4")
 Severity = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
@@ -22,6 +27,9 @@ IncidentStatus = Literal["triage", "contain", "investigate", "remediate", "recov
 INCIDENT_STATUSES: tuple[str, ...] = get_args(IncidentStatus)
 
 AlertStatus = Literal["firing", "resolved"]
+SwitchScope = Literal["global", "pack"]
+AuditAction = Literal["stop", "enable"]
+EscalationAction = Literal["page", "ticket", "notify"]
 
 # The runbook's categories, grouped as it groups them.
 CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -44,9 +52,7 @@ Category = Literal[
 ]
 assert get_args(Category) == ALL_CATEGORIES  # one list, two spellings
 
-GLOBAL = "global"
-
-T = TypeVar("T", bound="Model")
+GLOBAL: Final = "global"
 
 
 class ModelError(ValueError):
@@ -61,81 +67,46 @@ def category_label(category: str) -> str:
     return category.replace("_", " ").capitalize()
 
 
-@dataclass
-class Model:
-    """Base: JSON round-trip with type checks on the way in."""
-
-    _choices: ClassVar[dict[str, tuple[str, ...]]] = {}
+class Model(msgspec.Struct):
+    """Base: JSON round-trip, with every field checked on the way in."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The model as JSON-ready builtins (fresh containers, safe to keep or change)."""
+        data: dict[str, Any] = msgspec.to_builtins(self)
+        return data
 
     @classmethod
-    def from_dict(cls: type[T], data: Any) -> T:
-        if not isinstance(data, dict):
-            raise ModelError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
-        kwargs: dict[str, Any] = {}
-        for item in fields(cls):
-            if item.name not in data:
-                continue
-            value = data[item.name]
-            _check(cls.__name__, item.name, item.type, value)
-            choices = cls._choices.get(item.name)
-            if choices is not None and value is not None and value not in choices:
-                raise ModelError(f"{cls.__name__}.{item.name}: {value!r} is not one of {choices}")
-            kwargs[item.name] = value
+    def from_dict(cls, data: Any) -> Self:
+        """``data`` as this model; :class:`ModelError` names the field (``Incident.packs[0]``)."""
         try:
-            return cls(**kwargs)
-        except TypeError as error:  # a required field is missing
-            raise ModelError(f"{cls.__name__}: {error}") from None
+            return convert(data, cls)
+        except SchemaError as error:
+            where = f"{cls.__name__}.{error.path}" if error.path else cls.__name__
+            raise ModelError(f"{where}: {error.message}") from None
 
 
-def _check(owner: str, name: str, annotation: Any, value: Any) -> None:
-    """A small runtime check of the JSON types our annotations use."""
-    text = str(annotation)
-    ok: bool
-    if value is None:
-        ok = "None" in text
-    elif text.startswith(("str", "Severity", "AgentState", "IncidentStatus", "AlertStatus")):
-        ok = isinstance(value, str)
-    elif text.startswith("bool"):
-        ok = isinstance(value, bool)
-    elif text.startswith("int"):
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif text.startswith("float"):
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-    elif text.startswith("list"):
-        ok = isinstance(value, list)
-    elif text.startswith("dict"):
-        ok = isinstance(value, dict)
-    else:
-        ok = True
-    if not ok:
-        raise ModelError(f"{owner}.{name}: unexpected {type(value).__name__} {value!r:.60}")
+NonNegative = Annotated[float, msgspec.Meta(ge=0)]
+Count = Annotated[int, msgspec.Meta(ge=0)]
 
 
-@dataclass
 class Agent(Model):
     """One agent as last reported by its heartbeat."""
 
     id: str
     pack: str
-    state: str = "idle"
+    state: AgentState = "idle"
     last_heartbeat: str | None = None
     run_id: str | None = None
-    tool_calls_per_min: float = 0.0
-    tokens_per_min: float = 0.0
-
-    _choices: ClassVar[dict[str, tuple[str, ...]]] = {"state": AGENT_STATES}
+    tool_calls_per_min: NonNegative = 0.0
+    tokens_per_min: NonNegative = 0.0
 
 
-@dataclass
 class Alert(Model):
     """An alert keyed by its fingerprint (Alertmanager's, or the simulator's)."""
 
     fingerprint: str
-    status: str
-    severity: str
+    status: AlertStatus
+    severity: Severity
     category: str
     title: str
     started_at: str
@@ -144,36 +115,30 @@ class Alert(Model):
     description: str = ""
     ended_at: str | None = None
     last_seen_at: str | None = None
-    repeat_count: int = 1
+    repeat_count: Count = 1
     incident_id: str | None = None
     source: str = "alertmanager"
-    labels: dict[str, str] = field(default_factory=dict)
-
-    _choices: ClassVar[dict[str, tuple[str, ...]]] = {
-        "status": ("firing", "resolved"),
-        "severity": SEVERITIES,
-    }
+    labels: dict[str, str] = msgspec.field(default_factory=dict)
 
 
-@dataclass
 class Escalation(Model):
     """A contact role paged, ticketed or notified for an incident."""
 
     role: str
     at: str
     reason: str
-    action: str = "page"  # page | ticket | notify
+    action: EscalationAction = "page"
 
 
-@dataclass
 class Incident(Model):
     """An incident as the hub owns it."""
 
     id: str
     title: str
-    severity: str
+    severity: Severity
+    # Not a Literal: a category a newer hub knows is shown humanised, not refused.
     category: str
-    status: str
+    status: IncidentStatus
     opened_at: str
     last_progress_at: str
     acknowledged_at: str | None = None
@@ -182,30 +147,25 @@ class Incident(Model):
     root_cause: str | None = None
     impact: str = ""
     lead: str | None = None
-    packs: list[str] = field(default_factory=list)
-    alert_fingerprints: list[str] = field(default_factory=list)
-    escalations: list[dict[str, Any]] = field(default_factory=list)
+    packs: list[str] = msgspec.field(default_factory=list)
+    alert_fingerprints: list[str] = msgspec.field(default_factory=list)
+    # Recorded escalations: an Escalation's fields plus its dedupe ``key``, all strings.
+    escalations: list[dict[str, str]] = msgspec.field(default_factory=list)
     breach_confirmed: bool = False
     # When a status update (initial, status, resolution) was last recorded as sent.
     last_status_update_at: str | None = None
     # Alerts ever linked; ``alert_fingerprints`` keeps only the newest ones.
-    alert_count: int = 0
-
-    _choices: ClassVar[dict[str, tuple[str, ...]]] = {
-        "severity": SEVERITIES,
-        "status": INCIDENT_STATUSES,
-    }
+    alert_count: Count = 0
 
     @property
     def is_open(self) -> bool:
         return self.status != "resolved"
 
 
-@dataclass
 class SwitchState(Model):
     """A kill switch: ``enabled`` False means execution is stopped (AgentOS semantics)."""
 
-    scope: str  # "global" or "pack"
+    scope: SwitchScope
     pack: str | None = None
     enabled: bool = True
     changed_by: str | None = None
@@ -213,15 +173,12 @@ class SwitchState(Model):
     reason: str | None = None
     incident_id: str | None = None
 
-    _choices: ClassVar[dict[str, tuple[str, ...]]] = {"scope": ("global", "pack")}
-
     @property
     def target(self) -> str:
         """``global`` or ``pack:NAME``: the key used in audit records."""
         return GLOBAL if self.scope == GLOBAL else f"pack:{self.pack}"
 
 
-@dataclass
 class AuditRecord(Model):
     """One kill-switch change, as recorded by the hub (and by the console that sent it)."""
 
@@ -229,7 +186,7 @@ class AuditRecord(Model):
     at: str
     user: str
     role: str
-    action: str  # "stop" | "enable"
+    action: AuditAction
     target: str  # "global" | "pack:NAME"
     reason: str
     incident_id: str | None = None
@@ -240,7 +197,6 @@ class AuditRecord(Model):
     confirmed_by: str | None = None
 
 
-@dataclass
 class TimelineEntry(Model):
     """One line of an incident's timeline: a note or an automatic entry."""
 
@@ -254,15 +210,14 @@ class TimelineEntry(Model):
     detail: str = ""
 
 
-@dataclass
 class Envelope(Model):
-    """Every server message on the stream."""
+    """Every server message on the stream (:mod:`services.domain.protocol` checks ``data``)."""
 
-    v: int
-    seq: int
+    v: Literal[1]
+    seq: Count
     ts: str
     type: str
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 EVENT_TYPES: tuple[str, ...] = (

@@ -215,15 +215,3 @@ def test_the_engine_escalates_on_tick_only_once(state: HubState, clock: Clock) -
     clock.advance(3600)
     state.tick(clock())
     assert len(state.incidents.get("INC-1").escalations) == 3
-
-
-def test_model_dict_is_to_dict(state: HubState) -> None:
-    from services.hub.state.common import model_dict
-
-    state.alerts.ingest([_alert("a"), _alert("b")], state.incidents)
-    incident = state.incidents.get("INC-1")
-    assert model_dict(incident) == incident.to_dict()
-    copied = model_dict(incident)
-    copied["alert_fingerprints"].append("z")
-    copied["escalations"][0]["role"] = "nobody"
-    assert incident.to_dict() != copied

@@ -1,9 +1,9 @@
 """Escalation contacts as rules: what is due, once, and what is still to come."""
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from msgspec.structs import replace
 
 from services.domain.escalation import (
     KeyedEscalation,
@@ -28,17 +28,20 @@ def at(minutes: float) -> datetime:
 def incident(
     severity: str = "SEV2", category: str = "runaway_agent", **changes: object
 ) -> Incident:
-    base = Incident(
-        id="INC-7",
-        title="campaign-writer is looping",
-        severity=severity,
-        category=category,
-        status="triage",
-        opened_at=to_rfc3339(OPENED),
-        last_progress_at=to_rfc3339(OPENED),
-        packs=["marketing"],
+    # from_dict, not the constructor: a test value of the wrong type fails loudly.
+    return Incident.from_dict(
+        {
+            "id": "INC-7",
+            "title": "campaign-writer is looping",
+            "severity": severity,
+            "category": category,
+            "status": "triage",
+            "opened_at": to_rfc3339(OPENED),
+            "last_progress_at": to_rfc3339(OPENED),
+            "packs": ["marketing"],
+            **changes,
+        }
     )
-    return replace(base, **changes)  # type: ignore[arg-type]
 
 
 def record(inc: Incident, due: list[Escalation]) -> Incident:

@@ -6,11 +6,11 @@ Regenerate the golden file after an intended change with
 
 import json
 import os
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from services.domain.export import export_json, export_markdown
 from services.domain.models import AuditRecord, Incident, TimelineEntry
@@ -57,7 +57,7 @@ def incident(**changes: object) -> Incident:
         ],
         breach_confirmed=True,
     )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return replace(base, **changes)
 
 
 def entry(n: int, minutes: float, author: str, kind: str, text: str) -> TimelineEntry:

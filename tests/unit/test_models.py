@@ -7,6 +7,7 @@ from services.domain.models import (
     Alert,
     Envelope,
     Incident,
+    Model,
     ModelError,
     SwitchState,
     category_label,
@@ -39,7 +40,7 @@ def test_round_trip() -> None:
         (SwitchState, {"scope": "pack", "enabled": "no"}, "enabled"),
     ],
 )
-def test_from_dict_names_the_bad_field(cls: type, data: dict, field: str) -> None:
+def test_from_dict_names_the_bad_field(cls: type[Model], data: dict, field: str) -> None:
     with pytest.raises(ModelError, match=field):
         cls.from_dict(data)
 
@@ -64,3 +65,26 @@ def test_switch_target() -> None:
 def test_category_label() -> None:
     assert category_label("pii_exposure") == "PII exposure"
     assert category_label("runaway_agent") == "Runaway agent"
+
+
+def test_to_dict_is_a_fresh_copy() -> None:
+    """The hub keeps a model and sends its dict: changing one must not change the other."""
+    incident = Incident.from_dict(
+        {
+            "id": "INC-1",
+            "title": "t",
+            "severity": "SEV1",
+            "category": "pii_exposure",
+            "status": "triage",
+            "opened_at": "2026-11-25T17:48:12.000Z",
+            "last_progress_at": "2026-11-25T17:48:12.000Z",
+            "alert_fingerprints": ["a"],
+            "escalations": [{"role": "on-call", "at": "x", "reason": "r", "key": "k"}],
+        }
+    )
+    copied = incident.to_dict()
+    assert copied == Incident.from_dict(copied).to_dict()
+    copied["alert_fingerprints"].append("z")
+    copied["escalations"][0]["role"] = "nobody"
+    assert incident.alert_fingerprints == ["a"]
+    assert incident.escalations[0]["role"] == "on-call"

@@ -1,9 +1,9 @@
 """The runbook's communication templates, filled from an incident."""
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from msgspec.structs import replace
 
 from services.domain.models import Incident, TimelineEntry
 from services.domain.policy import load_policy
@@ -29,7 +29,7 @@ def incident(**changes: object) -> Incident:
         last_progress_at=to_rfc3339(OPENED),
         packs=["support"],
     )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return replace(base, **changes)
 
 
 def entry(n: int, minutes: float, kind: str, text: str, author: str = "alice") -> TimelineEntry:

@@ -1,6 +1,5 @@
 """Response timer, runbook step and status-update countdown, on a frozen clock."""
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,17 +22,20 @@ def at(seconds: float) -> datetime:
 
 
 def incident(severity: str = "SEV1", status: str = "triage", **changes: object) -> Incident:
-    base = Incident(
-        id="INC-3",
-        title="Possible PII in ticket-summarizer output",
-        severity=severity,
-        category="pii_exposure",
-        status=status,
-        opened_at=to_rfc3339(OPENED),
-        last_progress_at=to_rfc3339(OPENED),
-        packs=["support"],
+    # from_dict, not the constructor: a test value of the wrong type fails loudly.
+    return Incident.from_dict(
+        {
+            "id": "INC-3",
+            "title": "Possible PII in ticket-summarizer output",
+            "severity": severity,
+            "category": "pii_exposure",
+            "status": status,
+            "opened_at": to_rfc3339(OPENED),
+            "last_progress_at": to_rfc3339(OPENED),
+            "packs": ["support"],
+            **changes,
+        }
     )
-    return replace(base, **changes)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

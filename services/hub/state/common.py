@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from services.domain.models import SEVERITIES, Model, ModelError
@@ -56,25 +56,6 @@ def number_of(identifier: object, prefix: str) -> int:
         if tail.isdigit():
             return int(tail)
     return 0
-
-
-def plain(value: Any) -> Any:
-    """A copy of JSON-like data: dicts and lists copied, everything else shared."""
-    if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
-
-
-def model_dict(model: Model) -> dict[str, Any]:
-    """``model.to_dict()`` for models of JSON-like fields, several times faster.
-
-    ``dataclasses.asdict`` recurses through every value looking for dataclasses; an
-    incident with 200 fingerprints, committed thousands of times in an alert storm,
-    made it the hub's top cost.
-    """
-    return {item.name: plain(getattr(model, item.name)) for item in fields(model)}
 
 
 def load_models(cls: type[M], rows: list[dict[str, Any]], what: str) -> list[M]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.domain.models import AGENT_STATES, Agent
+from services.domain.models import AGENT_STATES, Agent, AgentState, Severity
 from services.domain.policy import Policy
 from services.domain.timeutil import Clock, to_rfc3339
 from services.hub.errors import NotFound
@@ -139,7 +139,7 @@ class HubState:
         agent_id: str,
         *,
         pack: str,
-        state: str,
+        state: AgentState,
         run_id: str | None,
         tool_calls_per_min: float,
         tokens_per_min: float,
@@ -237,7 +237,7 @@ class HubState:
         self,
         *,
         title: str,
-        severity: str,
+        severity: Severity,
         category: str,
         packs: list[str] | None,
         alert_fingerprint: str | None,

@@ -14,7 +14,7 @@ from typing import Any
 from services.domain.models import Incident, TimelineEntry
 from services.domain.timeutil import Clock, to_rfc3339
 from services.hub.errors import Conflict, NotFound
-from services.hub.state.common import load_models, model_dict, number_of
+from services.hub.state.common import load_models, number_of
 from services.hub.state.events import EventLog
 from storage.hub_store import HubStore
 
@@ -115,7 +115,7 @@ class IncidentRecords:
             incident.last_progress_at = self._now()
         # One dict for the store and the event: an incident with 200 fingerprints is
         # costly to convert, and a storm commits thousands of them. The store copies.
-        data = model_dict(incident) if event is not None else None
+        data = incident.to_dict() if event is not None else None
         if data is not None:
             self._store.save_incident(data)
         rows = self._keep(incident, entries)

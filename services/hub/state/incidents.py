@@ -12,9 +12,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.domain.models import Alert, Incident, TimelineEntry, category_label
+from services.domain.models import (
+    Alert,
+    Incident,
+    IncidentStatus,
+    Severity,
+    TimelineEntry,
+    category_label,
+)
 from services.domain.timeutil import Clock
-from services.hub.state.common import HUB_AUTHOR, Actor, model_dict, severity_rank
+from services.hub.state.common import HUB_AUTHOR, Actor, severity_rank
 from services.hub.state.events import EventLog
 from services.hub.state.incident_records import Answer, IncidentRecords
 from storage.hub_store import HubStore
@@ -73,7 +80,7 @@ class IncidentDesk(IncidentRecords):
         self,
         *,
         title: str,
-        severity: str,
+        severity: Severity,
         category: str,
         packs: list[str],
         fingerprints: list[str],
@@ -156,7 +163,7 @@ class IncidentDesk(IncidentRecords):
         self._commit(incident, [entry])
         return self._answer(incident, entry)
 
-    def set_severity(self, incident_id: str, severity: str, actor: Actor) -> Answer:
+    def set_severity(self, incident_id: str, severity: Severity, actor: Actor) -> Answer:
         """Set the severity by hand (up or down)."""
         incident = self._open_one(incident_id)
         if incident.severity == severity:
@@ -168,7 +175,7 @@ class IncidentDesk(IncidentRecords):
         self._changed(incident)
         return self._answer(incident, entry)
 
-    def set_status(self, incident_id: str, status: str, actor: Actor) -> Answer:
+    def set_status(self, incident_id: str, status: IncidentStatus, actor: Actor) -> Answer:
         """Move to a response step other than ``resolved``."""
         incident = self._open_one(incident_id)
         if incident.status == status:
@@ -271,7 +278,7 @@ class IncidentDesk(IncidentRecords):
             self._entry(incident_id, "escalation", text, HUB_AUTHOR) for _, text in escalations
         ]
         incident.escalations.extend(item for item, _ in escalations)
-        data = model_dict(incident)
+        data = incident.to_dict()
         self._store.save_incident(data)
         rows = self._keep(incident, entries)
         for (item, _), row in zip(escalations, rows, strict=True):
