@@ -22,6 +22,8 @@ from typing import Any
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
+from storage.files import fsync_dir
+
 # Paths of files quarantined in this process, for the owner to report and count.
 QUARANTINED: list[Path] = []
 
@@ -68,7 +70,7 @@ class AtomicJSONStorage(Storage):
                 pass
             raise
         if self.fsync:
-            _fsync_dir(self.path.parent)
+            fsync_dir(self.path.parent)
 
     def close(self) -> None:
         pass
@@ -82,19 +84,6 @@ class AtomicJSONStorage(Storage):
             target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{counter}")
         os.replace(self.path, target)
         QUARANTINED.append(target)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def open_db(path: str | os.PathLike[str], fsync: bool = True) -> TinyDB:

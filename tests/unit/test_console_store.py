@@ -41,7 +41,9 @@ def test_pending_until_answered_in_order(tmp_path: Path) -> None:
 
 
 def test_pending_survives_kill_9(tmp_path: Path) -> None:
-    """A process that enqueues and is killed at once leaves the item pending."""
+    """A process that enqueues and is killed at once leaves the item pending. This proves
+    atomicity against a process crash only (the page cache survives kill -9, so it passes
+    without fsync); tests/unit/test_storage.py proves the journal's fsyncs and their order."""
     code = (
         "import os, signal\n"
         "from storage.console_store import ConsoleStore, OutboxItem\n"
