@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from services.simulator.simulator import FLEET, Simulator
+from services.simulator.simulator import FLEET, SimAlert, Simulator
 from tests.hubtools import RunningHub, start_hub
 
 
@@ -138,6 +141,61 @@ def test_same_seed_same_story(tmp_path: Path) -> None:
     assert one.steps == two.steps
 
 
-def test_storm_sends_alerts_at_its_rate(sim_hub) -> None:
-    hub = sim_hub("storm", storm_rate=100.0)
-    _wait(lambda: len(hub.client("viewer").get("/api/state").json()["alerts"]) >= 100)
+class CountedStorm(Simulator):
+    """The storm scenario, parked after ``ticks`` ticks with every send answered, and the
+    fingerprints it offered recorded: what was offered can then be set against what the hub
+    applied, exactly, with no clock involved."""
+
+    def __init__(self, *args: Any, ticks: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ticks_wanted = ticks
+        self.ticks = 0
+        self.offered: list[str] = []
+        self.parked = asyncio.Event()
+
+    async def _send(self, alerts: list[SimAlert]) -> None:
+        self.offered += [alert.fingerprint for alert in alerts]
+        await super()._send(alerts)
+
+    async def _storm(self) -> None:
+        await super()._storm()
+        self.ticks += 1
+        if self.ticks == self.ticks_wanted:
+            self.parked.set()
+            await asyncio.Event().wait()  # parked between ticks until cancelled
+
+
+async def test_storm_sends_alerts_at_its_rate(hub: RunningHub) -> None:
+    """``storm_rate`` alerts a second is ``storm_rate * tick_s`` a tick, a tenth of them
+    repeats; the hub applies each offered alert once. Counted per tick, not timed."""
+    ticks, per_tick = 12, 20
+    storm = CountedStorm(
+        hub.url,
+        hub.tokens["agent"],
+        hub.tokens["ingest"],
+        scenario="storm",
+        seed=3,
+        tick_s=0.05,
+        storm_rate=per_tick / 0.05,
+        ticks=ticks,
+    )
+    running = asyncio.create_task(storm.run())
+    try:
+        await asyncio.wait_for(storm.parked.wait(), 30)
+        async with httpx.AsyncClient(base_url=hub.url, headers=hub.headers("viewer")) as client:
+            alerts = (await client.get("/api/state")).json()["alerts"]
+    finally:
+        running.cancel()
+    # The rate: alerts per tick, against heartbeat rounds per tick, all answered.
+    assert len(storm.offered) == storm.alerts_sent == ticks * per_tick
+    assert storm.heartbeats_sent == ticks * len(storm.agents)
+    assert storm.heartbeat_errors == 0
+    # A tenth repeats: every tenth number after the tenth is an earlier alert again (or one
+    # never sent, when the draw lands on another such slot).
+    repeats = len(storm.offered) - len(set(storm.offered))
+    assert 0 < repeats <= ticks * per_tick // 10 - 1
+    # Applied as offered: each alert once, each repeat counted on its alert, none lost.
+    applied = {
+        a["fingerprint"]: a["repeat_count"] for a in alerts if a["title"].startswith("storm")
+    }
+    assert applied == Counter(storm.offered)
