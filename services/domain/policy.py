@@ -107,7 +107,7 @@ class Policy:
 
     raw: dict[str, Any]
     response_minutes: dict[str, int]
-    category_severity: dict[str, str]
+    category_severity: dict[str, Severity]
     alertname_category: dict[str, str]
     escalation: EscalationPolicy
     steps: tuple[Step, ...]
@@ -115,7 +115,7 @@ class Policy:
     retrospective_hours: int
     retrospective_severities: tuple[str, ...]
 
-    def severity_for(self, category: str) -> str:
+    def severity_for(self, category: str) -> Severity:
         """The severity an incident of ``category`` opens at (SEV3 when unlisted)."""
         return self.category_severity.get(category, "SEV3")
 

@@ -17,17 +17,32 @@ import msgspec
 
 T = TypeVar("T")
 
+# A string with something in it besides spaces: a reason, a title, a note.
+_NOT_BLANK = r"\S"
+Text = Annotated[str, msgspec.Meta(pattern=_NOT_BLANK)]
+_TEXT_MESSAGE = f"Expected `str` matching regex {_NOT_BLANK!r}"
+_WRONG_TYPE = re.compile(r"^Expected `[^`]+`, got `(?P<got>[^`]+)`$")
+
 _AT = re.compile(r"^(?P<msg>.*?)(?: - at `(?:(?P<key>key)` in `)?\$(?P<path>[^`]*)`)?$", re.S)
 _SEGMENT = re.compile(r"\.([^.\[]+)|\[(\d+|\.\.\.)\]")
 _FIELD = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]+)`$")
 
 
-class SchemaError(ValueError):
-    """Data that does not fit its schema: ``path`` is the dotted key path ('' for the root)."""
+Problem = Literal["type", "missing", "unknown", "value"]
 
-    def __init__(self, path: str, message: str) -> None:
+
+class SchemaError(ValueError):
+    """Data that does not fit its schema: ``path`` is the dotted key path ('' for the root).
+
+    ``problem`` says what kind: a value of the wrong JSON ``type``, a ``missing``
+    (or null) required field, an ``unknown`` field, or a ``value`` of the right type
+    that is not allowed (out of range, not one of a closed set, blank).
+    """
+
+    def __init__(self, path: str, message: str, problem: Problem = "value") -> None:
         self.path = path
         self.message = message
+        self.problem = problem
         super().__init__(f"{path}: {message}" if path else message)
 
 
@@ -39,20 +54,6 @@ def convert(data: Any, kind: type[T], *, strict: bool = True) -> T:
         raise explain(error, data, kind) from None
 
 
-def decode_json(raw: bytes | str, kind: type[T]) -> T:
-    """JSON text as ``kind``; bad JSON or a bad field raises :class:`SchemaError`."""
-    try:
-        return msgspec.json.decode(raw, type=kind)
-    except msgspec.ValidationError as error:
-        try:
-            data = msgspec.json.decode(raw)
-        except msgspec.DecodeError:  # pragma: no cover - validated JSON is JSON
-            data = None
-        raise explain(error, data, kind) from None
-    except msgspec.DecodeError as error:
-        raise SchemaError("", f"not valid JSON: {error}") from None
-
-
 def explain(error: msgspec.ValidationError, data: Any, kind: Any) -> SchemaError:
     """msgspec's ``error`` for ``data`` as ``kind``, with dict keys and choices spelt out."""
     match = _AT.match(str(error))
@@ -60,6 +61,12 @@ def explain(error: msgspec.ValidationError, data: Any, kind: Any) -> SchemaError
     message, path = match["msg"], match["path"] or ""
     segments = _resolve(_SEGMENT.findall(path), data, kind)
     field = _FIELD.match(message)
+    wrong_type = _WRONG_TYPE.match(message)
+    problem: Problem = "value"
+    if wrong_type is not None and wrong_type["got"] == "null":
+        problem, message = "missing", "must not be null"
+    elif wrong_type is not None:
+        problem = "type"
     if match["key"]:
         where = _type_at(kind, segments)
         key_type = get_args(_unwrap(where))[0] if get_args(_unwrap(where)) else str
@@ -68,7 +75,8 @@ def explain(error: msgspec.ValidationError, data: Any, kind: Any) -> SchemaError
         # Name the field itself, so "escalation.no_progres_minutes" is the path.
         owner = _unwrap(_type_at(kind, segments))
         segments.append(field["name"])
-        if "unknown" in message:
+        problem = "unknown" if "unknown" in message else "missing"
+        if problem == "unknown":
             known = (
                 ", ".join(f.encode_name for f in msgspec.structs.fields(owner))
                 if _is_struct(owner)
@@ -77,9 +85,11 @@ def explain(error: msgspec.ValidationError, data: Any, kind: Any) -> SchemaError
             message = f"unknown field (expected one of: {known})" if known else "unknown field"
         else:
             message = "required field missing"
+    elif message == _TEXT_MESSAGE:
+        message = "must not be empty"
     else:
         message = _choices_message(message, _type_at(kind, segments))
-    return SchemaError(_format(segments), message)
+    return SchemaError(_format(segments), message, problem)
 
 
 def _choices_message(message: str, where: Any) -> str:

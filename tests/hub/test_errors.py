@@ -99,3 +99,79 @@ def test_untrusted_text_reaches_the_log_made_visible(
     assert "stop ␛]52;c;ZXZpbA==␇ now" in logged
     assert "/api/incidents/␛[2J" in logged
     assert "\x1b" not in logged
+
+
+def test_an_incident_with_malformed_fields_is_refused(hub: RunningHub) -> None:
+    """The hub refuses at the boundary, naming the field, and opens nothing."""
+    client = hub.client("incident-commander")
+    good = {"title": "t", "severity": "SEV2", "category": "runaway_agent"}
+    cases = [
+        ({**good, "packs": [1, 2]}, 400, "packs[0]: Expected `str`, got `int`"),
+        ({**good, "packs": "support"}, 400, "packs: Expected `array | null`, got `str`"),
+        ({**good, "packs": ["support", " "]}, 422, "packs[1]: must not be empty"),
+        ({**good, "severity": "SEV9"}, 422, "severity: 'SEV9' is not one of 'SEV1'"),
+        ({**good, "category": "gossip"}, 422, "category: 'gossip' is not one of"),
+        ({**good, "title": "  "}, 422, "title: must not be empty"),
+        ({**good, "title": None}, 422, "title: must not be null"),
+        ({"severity": "SEV2", "category": "runaway_agent"}, 422, "title: required field missing"),
+        ({**good, "alert_fingerprint": 7}, 400, "alert_fingerprint: Expected `str | null`"),
+    ]
+    for body, status, message in cases:
+        answer = client.post("/api/incidents", json=body)
+        assert answer.status_code == status, (body, answer.text)
+        error = answer.json()["error"]
+        assert error["code"] == ("bad_request" if status == 400 else "invalid")
+        assert error["message"].startswith(message), (body, error["message"])
+    assert client.get("/api/incidents").json() == {"incidents": []}
+
+
+def test_every_incident_action_names_the_bad_field(hub: RunningHub) -> None:
+    client = hub.client("incident-commander")
+    opened = client.post(
+        "/api/incidents", json={"title": "t", "severity": "SEV3", "category": "runaway_agent"}
+    )
+    base = f"/api/incidents/{opened.json()['incident']['id']}"
+    cases = [
+        ("/severity", {"severity": 1}, 400, "severity: Expected `str`, got `int`"),
+        ("/severity", {"severity": "sev1"}, 422, "severity: 'sev1' is not one of"),
+        ("/status", {"status": "resolved"}, 422, "status: use POST"),
+        ("/status", {}, 422, "status: required field missing"),
+        ("/notes", {"text": ["a"]}, 400, "text: Expected `str`, got `array`"),
+        ("/notes", {"text": ""}, 422, "text: must not be empty"),
+        ("/breach", {"confirmed": "yes"}, 400, "confirmed: Expected `bool`, got `str`"),
+        ("/breach", {"confirmed": False}, 422, "confirmed: must be true"),
+        ("/status-update", {"kind": "gossip", "text": "x"}, 422, "kind: 'gossip' is not one"),
+        ("/status-update", {"kind": "status"}, 422, "text: required field missing"),
+        ("/resolve", {"root_cause": " "}, 422, "root_cause: must not be empty"),
+    ]
+    for path, body, status, message in cases:
+        answer = client.post(base + path, json=body)
+        assert answer.status_code == status, (path, body, answer.text)
+        assert answer.json()["error"]["message"].startswith(message), (path, answer.text)
+    incident = client.get(base).json()["incident"]
+    assert (incident["severity"], incident["status"], incident["breach_confirmed"]) == (
+        "SEV3",
+        "triage",
+        False,
+    )
+
+
+def test_kill_switch_bodies_name_the_bad_field(hub: RunningHub) -> None:
+    client = hub.client("incident-commander")
+    cases = [
+        ({"enabled": "false", "reason": "x"}, 400, "enabled: Expected `bool`, got `str`"),
+        ({"reason": "x"}, 422, "enabled: required field missing"),
+        ({"enabled": False, "reason": ""}, 422, "reason: must not be empty"),
+        ({"enabled": False, "reason": "x", "incident_id": 3}, 400, "incident_id: Expected"),
+    ]
+    for body, status, message in cases:
+        for path in ("/api/killswitch/global", "/api/killswitch/pack/support"):
+            answer = client.post(path, json=body)
+            assert answer.status_code == status, (path, body, answer.text)
+            assert answer.json()["error"]["message"].startswith(message), answer.text
+    confirm = client.post("/api/killswitch/global/confirm", json={"request_id": 5})
+    assert confirm.status_code == 400
+    assert confirm.json()["error"]["message"].startswith("request_id: Expected `str`")
+    status = client.get("/api/packs/status").json()
+    assert status["global"]["enabled"] is True
+    assert all(pack["enabled"] for pack in status["packs"])

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from services.domain.models import AGENT_STATES
+from services.domain.api import ConfirmGlobalBody, HeartbeatBody, SwitchBody
 from services.domain.timeutil import to_rfc3339
 from services.hub.errors import BadRequest
 from services.hub.http import validate
@@ -68,20 +68,16 @@ async def packs_status(request: Request, ctx: HubContext, principal: Principal) 
     return JSONResponse(ctx.state.packs_status())
 
 
-def _switch_body(body: dict[str, Any]) -> tuple[bool, str, str | None]:
-    enabled = validate.boolean(body, "enabled")
-    reason = validate.required_text(body, "reason")
-    incident_id = validate.text(body, "incident_id", required=False) or None
-    return enabled, reason, incident_id
-
-
 async def killswitch_global(request: Request, ctx: HubContext, principal: Principal) -> Response:
     """``POST /api/killswitch/global``: 200 applied, or 202 pending a second operator."""
 
     def apply(body: dict[str, Any], actor: Actor) -> tuple[int, dict[str, Any]]:
-        enabled, reason, incident_id = _switch_body(body)
+        switch = validate.decode(body, SwitchBody)
         return ctx.state.containment.set_global(
-            enabled=enabled, reason=reason, incident_id=incident_id, actor=actor
+            enabled=switch.enabled,
+            reason=switch.reason,
+            incident_id=switch.incident_id or None,
+            actor=actor,
         )
 
     return await mutate(request, ctx, principal, apply)
@@ -91,8 +87,8 @@ async def confirm_global(request: Request, ctx: HubContext, principal: Principal
     """``POST /api/killswitch/global/confirm``: a second operator applies a pending stop."""
 
     def apply(body: dict[str, Any], actor: Actor) -> tuple[int, dict[str, Any]]:
-        request_id = validate.required_text(body, "request_id")
-        return 200, ctx.state.containment.confirm_global(request_id, actor)
+        confirm = validate.decode(body, ConfirmGlobalBody)
+        return 200, ctx.state.containment.confirm_global(confirm.request_id, actor)
 
     return await mutate(request, ctx, principal, apply)
 
@@ -103,9 +99,13 @@ async def killswitch_pack(request: Request, ctx: HubContext, principal: Principa
     ctx.state.switches.get(pack)  # an unknown pack is 404 whatever the body says
 
     def apply(body: dict[str, Any], actor: Actor) -> tuple[int, dict[str, Any]]:
-        enabled, reason, incident_id = _switch_body(body)
+        switch = validate.decode(body, SwitchBody)
         answer = ctx.state.set_switch(
-            pack, enabled=enabled, reason=reason, incident_id=incident_id, actor=actor
+            pack,
+            enabled=switch.enabled,
+            reason=switch.reason,
+            incident_id=switch.incident_id or None,
+            actor=actor,
         )
         return 200, answer
 
@@ -117,17 +117,14 @@ async def heartbeat(request: Request, ctx: HubContext, principal: Principal) -> 
     agent_id = request.path_params["id"]
     if len(agent_id) > MAX_AGENT_ID:
         raise BadRequest(f"id: longer than {MAX_AGENT_ID} characters")
-    body = await read_json(request)
-    pack = validate.required_text(body, "pack")
-    agent_state = validate.choice(body, "state", AGENT_STATES)
-    run_id = validate.text(body, "run_id", required=False) or None
+    beat = validate.decode(await read_json(request), HeartbeatBody)
     answer = ctx.state.heartbeat(
         agent_id,
-        pack=pack,
-        state=agent_state,
-        run_id=run_id,
-        tool_calls_per_min=validate.number(body, "tool_calls_per_min"),
-        tokens_per_min=validate.number(body, "tokens_per_min"),
+        pack=beat.pack,
+        state=beat.state,
+        run_id=beat.run_id or None,
+        tool_calls_per_min=beat.tool_calls_per_min,
+        tokens_per_min=beat.tokens_per_min,
     )
     return JSONResponse(answer)
 

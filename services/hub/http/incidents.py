@@ -9,13 +9,20 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from services.domain.models import ALL_CATEGORIES, INCIDENT_STATUSES, SEVERITIES
+from services.domain.api import (
+    BreachBody,
+    NoteBody,
+    OpenIncidentBody,
+    ResolveBody,
+    SeverityBody,
+    StatusBody,
+    StatusUpdateBody,
+)
 from services.hub.errors import Invalid
 from services.hub.http import validate
 from services.hub.http.auth import Principal
 from services.hub.http.context import Handler, HubContext, mutate
 from services.hub.state.common import Actor
-from services.hub.state.incidents import STATUS_UPDATE_LABELS
 
 Answer = dict[str, Any]
 
@@ -34,12 +41,13 @@ async def open_incident(request: Request, ctx: HubContext, principal: Principal)
     """``POST /api/incidents``: open one by hand."""
 
     def apply(body: dict[str, Any], actor: Actor) -> tuple[int, Answer]:
+        opening = validate.decode(body, OpenIncidentBody)
         answer = ctx.state.open_incident(
-            title=validate.required_text(body, "title"),
-            severity=validate.choice(body, "severity", SEVERITIES),
-            category=validate.choice(body, "category", ALL_CATEGORIES),
-            packs=validate.text_list(body, "packs"),
-            alert_fingerprint=validate.text(body, "alert_fingerprint", required=False) or None,
+            title=opening.title,
+            severity=opening.severity,
+            category=opening.category,
+            packs=opening.packs,
+            alert_fingerprint=opening.alert_fingerprint or None,
             actor=actor,
         )
         return 200, answer
@@ -71,35 +79,35 @@ def _ack(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) 
 
 
 def _severity(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
-    severity = validate.choice(body, "severity", SEVERITIES)
+    severity = validate.decode(body, SeverityBody).severity
     return ctx.state.incidents.set_severity(incident_id, severity, actor)
 
 
 def _status(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
-    status = validate.choice(body, "status", INCIDENT_STATUSES)
+    status = validate.decode(body, StatusBody).status
     if status == "resolved":
         raise Invalid("status: use POST /api/incidents/{id}/resolve, which needs a root cause")
     return ctx.state.incidents.set_status(incident_id, status, actor)
 
 
 def _note(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
-    return ctx.state.incidents.add_note(incident_id, validate.required_text(body, "text"), actor)
+    text = validate.decode(body, NoteBody).text
+    return ctx.state.incidents.add_note(incident_id, text, actor)
 
 
 def _breach(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
-    if not validate.boolean(body, "confirmed"):
+    if not validate.decode(body, BreachBody).confirmed:
         raise Invalid("confirmed: must be true; a confirmed breach is not withdrawn (add a note)")
     return ctx.state.incidents.confirm_breach(incident_id, actor)
 
 
 def _status_update(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
-    kind = validate.choice(body, "kind", tuple(STATUS_UPDATE_LABELS))
-    text = validate.required_text(body, "text")
-    return ctx.state.incidents.record_status_update(incident_id, kind, text, actor)
+    update = validate.decode(body, StatusUpdateBody)
+    return ctx.state.incidents.record_status_update(incident_id, update.kind, update.text, actor)
 
 
 def _resolve(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
-    root_cause = validate.required_text(body, "root_cause")
+    root_cause = validate.decode(body, ResolveBody).root_cause
     return ctx.state.incidents.resolve(incident_id, root_cause, actor)
 
 

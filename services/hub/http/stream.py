@@ -7,12 +7,11 @@ and a reader that notices the client leaving (and ignores anything else it says)
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from services.domain.protocol import FrameError, decode_hello
 from services.domain.timeutil import to_rfc3339
 from services.hub.errors import HubError
 from services.hub.http.context import HubContext
@@ -83,17 +82,11 @@ async def _hello(websocket: WebSocket) -> int | None:
         if text is None:
             continue
         try:
-            data: Any = json.loads(text)
-        except ValueError:
-            raise BadHello("hello: not valid JSON") from None
-        if not isinstance(data, dict) or data.get("type") != "hello":
-            continue
-        resume_from = data.get("resume_from")
-        if resume_from is not None and (
-            not isinstance(resume_from, int) or isinstance(resume_from, bool)
-        ):
-            raise BadHello("hello: resume_from must be an integer or null")
-        return resume_from
+            hello = decode_hello(text)
+        except FrameError as error:
+            raise BadHello(str(error)) from None
+        if hello is not None:
+            return hello.resume_from
 
 
 def _opening(ctx: HubContext, resume_from: int | None) -> list[str]:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from services.domain.models import SEVERITIES, Alert
+from services.domain.api import AlertmanagerAlert, AlertmanagerPayload
+from services.domain.models import SEVERITIES, Alert, Severity
 from services.domain.policy import Policy
+from services.domain.schema import SchemaError, convert
 from services.domain.timeutil import parse_optional, parse_rfc3339, to_rfc3339
 from services.hub.errors import BadRequest
 
@@ -27,64 +29,46 @@ class IncomingAlert:
 
 def parse_webhook(payload: Any, policy: Policy, now: datetime) -> list[IncomingAlert]:
     """Check a webhook body and derive each alert; raises :class:`BadRequest`."""
-    if not isinstance(payload, dict):
-        raise BadRequest("body: expected an Alertmanager webhook object")
-    version = payload.get("version")
-    if version != "4":
-        raise BadRequest(f'version: expected "4", got {version!r:.40}')
-    alerts = payload.get("alerts")
-    if not isinstance(alerts, list):
-        raise BadRequest("alerts: expected a list")
-    return [_parse_alert(item, f"alerts[{i}]", policy, now) for i, item in enumerate(alerts)]
-
-
-def _str_map(value: Any, where: str) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        raise BadRequest(f"{where}: expected an object of strings")
-    return dict(value)
-
-
-def _time(value: Any, where: str, *, optional: bool) -> str | None:
-    if optional and (value is None or value == ""):
-        return None
-    if not isinstance(value, str):
-        raise BadRequest(f"{where}: expected an RFC 3339 timestamp")
     try:
-        moment = parse_optional(value) if optional else parse_rfc3339(value)
+        webhook = convert(payload, AlertmanagerPayload)
+    except SchemaError as error:
+        # Every refusal is 400, so Alertmanager retries and the failure stays visible.
+        raise BadRequest(str(error) if error.path else f"body: {error}") from None
+    return [_parse_alert(item, i, policy, now) for i, item in enumerate(webhook.alerts)]
+
+
+def _time(value: str | None, where: str, *, optional: bool) -> str | None:
+    if optional and not value:
+        return None
+    try:
+        moment = parse_optional(value) if optional else parse_rfc3339(str(value))
     except ValueError:
         raise BadRequest(f"{where}: not an RFC 3339 timestamp: {value!r:.40}") from None
     return None if moment is None else to_rfc3339(moment)
 
 
-def _parse_alert(item: Any, where: str, policy: Policy, now: datetime) -> IncomingAlert:
-    if not isinstance(item, dict):
-        raise BadRequest(f"{where}: expected an object")
-    status = item.get("status")
-    if status not in ("firing", "resolved"):
-        raise BadRequest(f'{where}.status: expected "firing" or "resolved"')
-    fingerprint = item.get("fingerprint")
-    if not isinstance(fingerprint, str) or not fingerprint:
-        raise BadRequest(f"{where}.fingerprint: expected a non-empty string")
-    labels = _str_map(item.get("labels"), f"{where}.labels")
-    annotations = _str_map(item.get("annotations"), f"{where}.annotations")
-    started_at = _time(item.get("startsAt"), f"{where}.startsAt", optional=False)
+def _severity(labels: dict[str, str], category: str, policy: Policy) -> Severity:
+    wanted = labels.get("warroom_severity", "")
+    return cast(Severity, wanted) if wanted in SEVERITIES else policy.severity_for(category)
+
+
+def _parse_alert(
+    item: AlertmanagerAlert, index: int, policy: Policy, now: datetime
+) -> IncomingAlert:
+    where = f"alerts[{index}]"
+    labels = item.labels or {}
+    annotations = item.annotations or {}
+    started_at = _time(item.startsAt, f"{where}.startsAt", optional=False)
     # Firing alerts carry the zero time (or a provisional end) in endsAt: not an end.
-    ends_at = _time(item.get("endsAt"), f"{where}.endsAt", optional=True)
+    ends_at = _time(item.endsAt, f"{where}.endsAt", optional=True)
     category = policy.category_for(labels)
-    severity = labels.get("warroom_severity", "")
-    if severity not in SEVERITIES:
-        severity = policy.severity_for(category)
-    firing = status == "firing"
+    firing = item.status == "firing"
     alert = Alert(
-        fingerprint=fingerprint,
-        status=status,
-        severity=severity,
+        fingerprint=item.fingerprint,
+        status=item.status,
+        severity=_severity(labels, category, policy),
         category=category,
-        title=annotations.get("summary") or labels.get("alertname") or fingerprint,
+        title=annotations.get("summary") or labels.get("alertname") or item.fingerprint,
         started_at=started_at or to_rfc3339(now),
         pack=labels.get("pack") or None,
         agent=labels.get("agent") or None,
