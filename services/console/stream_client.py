@@ -9,6 +9,11 @@ full jitter. A token the hub refuses (close code 4401/4403) is reported as
 such and retried only at the slowest pace, so a wrong token does not hammer
 the hub.
 
+Every frame is decoded with the protocol's schema
+(:func:`services.domain.protocol.decode_frame`): one that does not fit — a bad
+envelope, or an incident whose ``packs`` are not strings — is counted in
+``bad_frames`` and dropped, so nothing invalid reaches the state or a widget.
+
 It is pure asyncio and websockets: envelopes go to ``on_envelope``, status
 changes to ``on_status``. Whether the data is STALE is not decided here but
 in :class:`services.console.state.ConsoleState`, from the time of the last frame.
@@ -28,7 +33,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
 from services.console.state import ConnState, StreamCounters, StreamStatus
-from services.domain.models import Envelope, ModelError
+from services.domain.models import Envelope
+from services.domain.protocol import FrameError, decode_frame
 
 __all__ = [
     "FrameError",
@@ -37,7 +43,7 @@ __all__ = [
     "StreamStatus",
     "backoff_delay",
     "classify",
-    "parse_frame",
+    "decode_frame",
 ]
 
 log = logging.getLogger("warroom.stream")
@@ -49,10 +55,6 @@ MAX_DELAY_S = 10.0
 # Snapshots of a busy hub are large; the default 1 MiB would refuse them.
 MAX_FRAME_BYTES = 64 * 2**20
 REFUSED = {4401: "unauthenticated", 4403: "forbidden", 401: "unauthenticated", 403: "forbidden"}
-
-
-class FrameError(ValueError):
-    """A frame that is not a valid envelope."""
 
 
 def classify(last_seq: int | None, kind: str, seq: int) -> Decision:
@@ -79,22 +81,6 @@ def backoff_delay(
     """Full jitter: a delay drawn uniformly from ``[0, min(cap, base * 2**attempt)]``."""
     ceiling = min(cap, base * 2 ** min(max(attempt, 0), 32))
     return rng.uniform(0.0, ceiling)
-
-
-def parse_frame(raw: str | bytes) -> Envelope:
-    """Parse one text frame into an envelope, or raise :class:`FrameError`."""
-    try:
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        data = json.loads(text)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise FrameError(f"not JSON: {error}") from None
-    try:
-        envelope = Envelope.from_dict(data)
-    except ModelError as error:
-        raise FrameError(str(error)) from None
-    if envelope.v != 1:
-        raise FrameError(f"unsupported protocol version {envelope.v}")
-    return envelope
 
 
 @dataclass(frozen=True)
@@ -267,7 +253,7 @@ class StreamClient:
         """Handle one frame; returns the decision taken (None for a bad frame)."""
         counters = self._count(frames=1)
         try:
-            envelope = parse_frame(raw)
+            envelope = decode_frame(raw)
         except FrameError as error:
             log.warning("bad frame dropped: %s", error)
             self._set(
@@ -288,9 +274,8 @@ class StreamClient:
         if not self._session_live:
             self._go_live(envelope)
         if decision == "heartbeat":
-            interval = envelope.data.get("interval_s")
-            if isinstance(interval, int | float) and interval > 0:
-                self.heartbeat_interval_s = float(interval)
+            # The schema has checked it: a number above zero.
+            self.heartbeat_interval_s = float(envelope.data["interval_s"])
         else:
             self._last_seq = envelope.seq
             self._gap_streak = 0

@@ -1,6 +1,6 @@
 """The stream client's sequencing, backoff and reconnect decisions.
 
-The pure parts (``classify``, ``backoff_delay``, ``parse_frame``, ``feed``) are
+The pure parts (``classify``, ``backoff_delay``, ``decode_frame``, ``feed``) are
 tested directly. The reconnect decisions are driven by a tiny scripted
 websocket server whose every connection plays a script, so each case (clean
 close, gap, a resume that does not fill the gap, a refused token) is exact and
@@ -19,16 +19,11 @@ from typing import Any
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
-from services.console.state import StreamStatus
-from services.console.stream_client import (
-    FrameError,
-    StreamClient,
-    backoff_delay,
-    classify,
-    parse_frame,
-)
+from services.console.state import ConsoleState, StreamStatus
+from services.console.stream_client import StreamClient, backoff_delay, classify
 from services.domain.models import Envelope
-from tests.console.sample import envelope, heartbeat, snapshot
+from services.domain.protocol import FrameError, decode_frame
+from tests.console.sample import FROZEN_NOW, agent, envelope, heartbeat, incident, snapshot
 
 
 @pytest.mark.parametrize(
@@ -74,11 +69,19 @@ def test_backoff_is_full_jitter_and_capped() -> None:
         json.dumps({"v": 1, "seq": "7", "ts": "t", "type": "x", "data": {}}),
         json.dumps({"v": 2, "seq": 7, "ts": "t", "type": "x", "data": {}}),
         json.dumps({"v": 1, "ts": "t", "type": "x"}),
+        json.dumps({"v": 1, "seq": 7, "ts": "t", "type": "x", "data": [1]}),
+        json.dumps({"v": 1, "seq": 7, "ts": "t", "type": "agent.status", "data": {}}),
+        json.dumps({"v": 1, "seq": 7, "ts": "t", "type": "heartbeat", "data": {"hub_time": 1}}),
     ],
 )
-def test_parse_frame_refuses_bad_frames(raw: str | bytes) -> None:
+def test_decode_frame_refuses_bad_frames(raw: str | bytes) -> None:
     with pytest.raises(FrameError):
-        parse_frame(raw)
+        decode_frame(raw)
+
+
+def status(seq: int) -> dict[str, Any]:
+    """A valid ``agent.status`` envelope."""
+    return envelope(seq, "agent.status", {"agent": agent("support-bot", "support")})
 
 
 class Recorder:
@@ -118,11 +121,11 @@ def test_feed_counts_duplicates_bad_frames_and_gaps() -> None:
     client = rec.client("ws://unused")
     assert client.feed(frame(snapshot(seq=5))) == "snapshot"
     assert rec.statuses[-1].state == "live"
-    assert client.feed(frame(envelope(6, "agent.status", {}))) == "apply"
-    assert client.feed(frame(envelope(6, "agent.status", {}))) == "duplicate"
+    assert client.feed(frame(status(6))) == "apply"
+    assert client.feed(frame(status(6))) == "duplicate"
     assert client.feed("{{{") is None
     assert client.feed(frame(heartbeat(6))) == "heartbeat"
-    assert client.feed(frame(envelope(9, "agent.status", {}))) == "gap"
+    assert client.feed(frame(status(9))) == "gap"
     counters = client.status.counters
     assert (counters.frames, counters.duplicates, counters.bad_frames, counters.gaps) == (
         6,
@@ -182,8 +185,8 @@ def send_all(*frames: dict[str, Any], close: bool = True, hold: bool = False) ->
 async def test_reconnects_after_a_clean_close_and_resumes() -> None:
     rec = Recorder()
     scripts = [
-        send_all(snapshot(seq=10), envelope(11, "agent.status", {})),
-        send_all(envelope(12, "agent.status", {}), heartbeat(12), hold=True),
+        send_all(snapshot(seq=10), status(11)),
+        send_all(status(12), heartbeat(12), hold=True),
     ]
     async with scripted_server(scripts) as (url, hellos):
         client = rec.client(url)
@@ -273,3 +276,32 @@ async def test_an_unreachable_hub_backs_off_with_growing_ceilings() -> None:
     reconnecting = [s for s in rec.statuses if s.state == "reconnecting"]
     assert [s.attempt for s in reconnecting[:3]] == [1, 2, 3]
     assert "cannot reach the hub" in (reconnecting[0].last_error or "")
+
+
+def test_an_incident_with_malformed_packs_never_reaches_the_state() -> None:
+    """packs [1, 2] once crashed the console at its next redraw: now the frame is refused."""
+    rec = Recorder()
+    state = ConsoleState()
+
+    def deliver(envelope: Envelope) -> None:
+        rec.envelopes.append(envelope)
+        state.apply(envelope, FROZEN_NOW)
+
+    client = StreamClient(
+        "ws://unused", "token", on_envelope=deliver, on_status=rec.statuses.append
+    )
+    bad = incident("INC-9", packs=[1, 2])
+    spoilt = snapshot(seq=5)
+    spoilt["data"]["incidents"].append(bad)
+    assert client.feed(frame(spoilt)) is None
+    assert client.feed(frame(snapshot(seq=5))) == "snapshot"
+    assert client.feed(frame(envelope(6, "incident.opened", {"incident": bad}))) is None
+    good = incident("INC-9", packs=["support"])
+    assert client.feed(frame(envelope(6, "incident.opened", {"incident": good}))) == "apply"
+    assert client.status.counters.bad_frames == 2
+    assert "incident.opened: data.incident.packs[0]: Expected `str`, got `int`" in (
+        rec.statuses[-1].last_error or ""
+    )
+    assert "INC-9" in state.incidents and state.incidents["INC-9"].packs == ["support"]
+    assert all(isinstance(p, str) for i in state.incidents.values() for p in i.packs)
+    assert [e.type for e in rec.envelopes] == ["snapshot", "incident.opened"]
