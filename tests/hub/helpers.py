@@ -15,6 +15,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from services.hub.http.context import HubContext
 from tests.fixtures import alertmanager_webhook, alertmanager_webhooks, load_json
 from tests.hubtools import RunningHub
+from tests.waiting import wait_until
 
 Frame = dict[str, Any]
 
@@ -76,11 +77,7 @@ def events_only(frames: list[Frame]) -> list[Frame]:
 
 def wait_for(check: Callable[[], bool], timeout: float = 5.0, interval: float = 0.02) -> None:
     """Poll ``check`` until true, or fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(interval)
+    wait_until(check, timeout, interval=interval)
 
 
 class FakeClock:

@@ -29,7 +29,7 @@ def test_background_gets_the_url_and_is_cancelled_at_stop(tmp_path: Path) -> Non
         async with httpx.AsyncClient(base_url=url) as client:
             seen.append((await client.get("/health")).status_code)
         try:
-            await asyncio.sleep(3600)
+            await asyncio.sleep(3600)  # a background task that runs until it is cancelled
         except asyncio.CancelledError:
             seen.append("cancelled")
             raise

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 
 from services.simulator.simulator import FLEET, SimAlert, Simulator
 from tests.hubtools import RunningHub, start_hub
+from tests.waiting import wait_until
 
 
 def _sim_hub(tmp_path: Path, scenario: str, **sim: Any) -> RunningHub:
@@ -52,13 +52,7 @@ def sim_hub(tmp_path: Path) -> Iterator[Callable[..., RunningHub]]:
 
 
 def _wait(predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"condition not met within {timeout} s")
+    return wait_until(predicate, timeout, interval=0.05)
 
 
 def _pack(hub: RunningHub, name: str) -> dict[str, Any]:
