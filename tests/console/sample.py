@@ -1,6 +1,8 @@
 """A fixed, realistic sequence of envelopes for unit and snapshot tests.
 
 Hub time is 2026-11-25T18:20:00Z; the frozen local clock runs 2 s behind it.
+tests/console/test_sample_frames.py checks every envelope here against the schema and
+against the keys and types of frames recorded from a real hub: keep them in step.
 """
 
 from __future__ import annotations
@@ -8,6 +10,8 @@ from __future__ import annotations
 import copy
 from datetime import UTC, datetime
 from typing import Any
+
+from services.console.state import shipped_policy
 
 FROZEN_NOW = datetime(2026, 11, 25, 18, 19, 58, tzinfo=UTC)
 HUB_TIME = "2026-11-25T18:20:00.000Z"
@@ -124,6 +128,8 @@ def incident(incident_id: str, **fields: Any) -> dict[str, Any]:
         "alert_fingerprints": [],
         "escalations": [],
         "breach_confirmed": False,
+        "last_status_update_at": None,
+        "alert_count": 0,
     }
     base.update(fields)
     return base
@@ -219,6 +225,9 @@ def snapshot(seq: int = 40, *, global_enabled: bool = True) -> dict[str, Any]:
         "alerts": ALERTS,
         "incidents": INCIDENTS,
         "timeline": [],
+        "pending_global": None,
+        # The hub's effective policy; the shipped one, as a hub without a policy file sends.
+        "policy": shipped_policy().raw,
     }
     # A copy: tests edit what they get, and must not edit the next test's data.
     return envelope(seq, "snapshot", copy.deepcopy(data))
