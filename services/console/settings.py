@@ -13,18 +13,29 @@ The config file is TOML at ``$XDG_CONFIG_HOME/warroom/config.toml`` (default
     [keys]            # action id -> key(s), applied with App.set_keymap
     "dashboard.quit" = "ctrl+q"
 
-Errors name the file and the key.
+The file is decoded with a schema (msgspec): an unknown key or a bad value is
+refused, naming the file and the key. ``[keys]`` ids are the app's binding ids,
+which only the app knows: it checks them with :func:`unknown_key_ids`.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from services.domain.schema import SchemaError, Text, convert, described
 
 DEFAULT_HUB = "http://127.0.0.1:8080"
+HttpUrl = Annotated[
+    str, msgspec.Meta(pattern=described(r"^https?://", "must be an http:// or https:// URL"))
+]
 
 
 class SettingsError(ValueError):
@@ -59,6 +70,18 @@ class ConsoleSettings:
         elif base.startswith("http://"):
             base = "ws://" + base[len("http://") :]
         return base + "/api/stream"
+
+
+class _SettingsFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The config file's keys; those it does not name stay UNSET (the defaults hold)."""
+
+    hub: HttpUrl | UnsetType = UNSET
+    token: str | UnsetType = UNSET
+    redact: bool | UnsetType = UNSET
+    data_dir: Text | UnsetType = UNSET
+    stale_after_heartbeats: Annotated[int, msgspec.Meta(ge=1)] | UnsetType = UNSET
+    restore_watch_minutes: Annotated[float, msgspec.Meta(gt=0)] | UnsetType = UNSET
+    keys: dict[str, Text] | UnsetType = UNSET
 
 
 def default_config_path() -> Path:
@@ -99,50 +122,7 @@ def load_settings(
     settings = ConsoleSettings()
     config_path = path or default_config_path()
     if config_path.exists():
-        source = str(config_path)
-        try:
-            raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as error:
-            raise SettingsError(f"{source}: not valid TOML: {error}") from None
-        known = {
-            "hub",
-            "token",
-            "redact",
-            "data_dir",
-            "stale_after_heartbeats",
-            "restore_watch_minutes",
-            "keys",
-        }
-        for key in raw:
-            if key not in known:
-                raise SettingsError(f"{source}: unknown key {key!r} (known: {sorted(known)})")
-        updates: dict[str, Any] = {"config_path": config_path}
-        if "hub" in raw:
-            updates["hub_url"] = _url(source, "hub", raw["hub"])
-        if "token" in raw:
-            if not isinstance(raw["token"], str):
-                raise SettingsError(f"{source}: token must be a string")
-            updates["token"] = raw["token"]
-        if "redact" in raw:
-            updates["redact"] = _bool(source, "redact", raw["redact"])
-        if "data_dir" in raw:
-            updates["data_dir"] = Path(str(raw["data_dir"])).expanduser()
-        if "stale_after_heartbeats" in raw:
-            value = raw["stale_after_heartbeats"]
-            if not isinstance(value, int) or value < 1:
-                raise SettingsError(f"{source}: stale_after_heartbeats must be a positive integer")
-            updates["stale_after_heartbeats"] = value
-        if "restore_watch_minutes" in raw:
-            value = raw["restore_watch_minutes"]
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise SettingsError(f"{source}: restore_watch_minutes must be a positive number")
-            updates["restore_watch_s"] = float(value) * 60.0
-        if "keys" in raw:
-            keys = raw["keys"]
-            if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
-                raise SettingsError(f"{source}: [keys] maps action ids to key strings")
-            updates["keymap"] = dict(keys)
-        settings = replace(settings, **updates)
+        settings = _from_file(settings, config_path)
     if env.get("WARROOM_HUB"):
         settings = replace(settings, hub_url=_url("WARROOM_HUB", "value", env["WARROOM_HUB"]))
     if env.get("WARROOM_TOKEN"):
@@ -155,3 +135,49 @@ def load_settings(
     if "hub_url" in overrides:
         overrides["hub_url"] = _url("--hub", "value", overrides["hub_url"])
     return replace(settings, **overrides)
+
+
+def _from_file(settings: ConsoleSettings, path: Path) -> ConsoleSettings:
+    """``settings`` with what the TOML file at ``path`` sets."""
+    source = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise SettingsError(f"{source}: cannot read: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{source}: not valid TOML: {error}") from None
+    try:
+        parsed = convert(raw, _SettingsFile)
+    except SchemaError as error:
+        raise SettingsError(f"{source}: {error}") from None
+    updates: dict[str, Any] = {"config_path": path}
+    if parsed.hub is not UNSET:
+        updates["hub_url"] = parsed.hub.rstrip("/")
+    if parsed.token is not UNSET:
+        updates["token"] = parsed.token
+    if parsed.redact is not UNSET:
+        updates["redact"] = parsed.redact
+    if parsed.data_dir is not UNSET:
+        updates["data_dir"] = Path(parsed.data_dir).expanduser()
+    if parsed.stale_after_heartbeats is not UNSET:
+        updates["stale_after_heartbeats"] = parsed.stale_after_heartbeats
+    if parsed.restore_watch_minutes is not UNSET:
+        updates["restore_watch_s"] = parsed.restore_watch_minutes * 60.0
+    if parsed.keys is not UNSET:
+        updates["keymap"] = dict(parsed.keys)
+    return replace(settings, **updates)
+
+
+def unknown_key_ids(settings: ConsoleSettings, known: Iterable[str]) -> list[str]:
+    """One message per ``[keys]`` id that is not a binding id of the app (``known``).
+
+    Each names the file and the key, e.g. ``config.toml: keys.dashbord.quit: unknown
+    binding id``; the app says them rather than silently ignoring the mapping.
+    """
+    known_ids = set(known)
+    where = str(settings.config_path) if settings.config_path else "config"
+    return [
+        f"{where}: keys.{action}: unknown binding id (known: {', '.join(sorted(known_ids))})"
+        for action in settings.keymap
+        if action not in known_ids
+    ]

@@ -7,7 +7,9 @@ the keys it allows.
 
 from __future__ import annotations
 
-ROLES: tuple[str, ...] = (
+from typing import Literal, get_args
+
+Role = Literal[
     "viewer",
     "on-call",
     "team-lead",
@@ -16,7 +18,11 @@ ROLES: tuple[str, ...] = (
     "cto",
     "agent",
     "ingest",
-)
+]
+ROLES: tuple[str, ...] = get_args(Role)
+Permission = Literal[
+    "read", "incident.write", "killswitch.pack", "killswitch.global", "agent.heartbeat", "ingest"
+]
 
 # `agent` and `ingest` are service roles: they may only heartbeat and ingest, and
 # cannot read the state.
@@ -28,4 +34,5 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
     "agent.heartbeat": ["agent"],
     "ingest": ["ingest"],
 }
-PERMISSIONS: tuple[str, ...] = tuple(DEFAULT_PERMISSIONS)
+PERMISSIONS: tuple[str, ...] = get_args(Permission)
+assert PERMISSIONS == tuple(DEFAULT_PERMISSIONS)  # one list, two spellings

@@ -17,10 +17,18 @@ import msgspec
 
 T = TypeVar("T")
 
+# What a string that misses a pattern means, by its regex: msgspec would quote the regex.
+_PATTERNS: dict[str, str] = {}
+
+
+def described(regex: str, message: str) -> str:
+    """``regex``, for ``msgspec.Meta(pattern=...)``; a mismatch reads ``message``."""
+    _PATTERNS[f"Expected `str` matching regex {regex!r}"] = message
+    return regex
+
+
 # A string with something in it besides spaces: a reason, a title, a note.
-_NOT_BLANK = r"\S"
-Text = Annotated[str, msgspec.Meta(pattern=_NOT_BLANK)]
-_TEXT_MESSAGE = f"Expected `str` matching regex {_NOT_BLANK!r}"
+Text = Annotated[str, msgspec.Meta(pattern=described(r"\S", "must not be empty"))]
 _WRONG_TYPE = re.compile(r"^Expected `[^`]+`, got `(?P<got>[^`]+)`$")
 
 _AT = re.compile(r"^(?P<msg>.*?)(?: - at `(?:(?P<key>key)` in `)?\$(?P<path>[^`]*)`)?$", re.S)
@@ -68,9 +76,13 @@ def explain(error: msgspec.ValidationError, data: Any, kind: Any) -> SchemaError
     elif wrong_type is not None:
         problem = "type"
     if match["key"]:
-        where = _type_at(kind, segments)
-        key_type = get_args(_unwrap(where))[0] if get_args(_unwrap(where)) else str
-        message = f"key: {_choices_message(message, key_type)}"
+        # A dict key not allowed: name it in the path, and list the keys that are.
+        args = get_args(_unwrap(_type_at(kind, segments)))
+        key_type = args[0] if args else str
+        segments.append(_failing_key(_at(data, segments), key_type, keys=True))
+        values = _literal_values(key_type)
+        known = ", ".join(str(v) for v in values)
+        message = f"unknown key (expected one of: {known})" if values else message
     elif field is not None:
         # Name the field itself, so "escalation.no_progres_minutes" is the path.
         owner = _unwrap(_type_at(kind, segments))
@@ -82,11 +94,11 @@ def explain(error: msgspec.ValidationError, data: Any, kind: Any) -> SchemaError
                 if _is_struct(owner)
                 else ""
             )
-            message = f"unknown field (expected one of: {known})" if known else "unknown field"
+            message = f"unknown key (expected one of: {known})" if known else "unknown key"
         else:
             message = "required field missing"
-    elif message == _TEXT_MESSAGE:
-        message = "must not be empty"
+    elif message in _PATTERNS:
+        message = _PATTERNS[message]
     else:
         message = _choices_message(message, _type_at(kind, segments))
     return SchemaError(_format(segments), message, problem)
@@ -114,14 +126,19 @@ def _resolve(found: list[tuple[str, str]], data: Any, kind: Any) -> list[str | i
     return segments
 
 
-def _failing_key(mapping: Any, dict_type: Any) -> str:
-    """The first key of ``mapping`` whose value does not fit ``dict_type``'s value type."""
-    args = get_args(_unwrap(dict_type))
-    if not isinstance(mapping, dict) or len(args) != 2:
+def _failing_key(mapping: Any, kind: Any, *, keys: bool = False) -> str:
+    """The first key of ``mapping`` that (``keys``) or whose value does not fit ``kind``.
+
+    ``kind`` is the key type itself with ``keys``, else the dict's type.
+    """
+    if not keys:
+        args = get_args(_unwrap(kind))
+        kind = args[1] if len(args) == 2 else Any
+    if not isinstance(mapping, dict):
         return "..."
     for key, value in mapping.items():
         try:
-            msgspec.convert(value, args[1])
+            msgspec.convert(key if keys else value, kind)
         except msgspec.ValidationError:
             return str(key)
     return "..."

@@ -1,7 +1,9 @@
 """The hub's configuration: one typed object, loaded from TOML (docs/protocol.md).
 
-Unknown keys and bad values are refused at start, with the file and the key
-named, so a typo never silently leaves a default (or a hole in auth) in place.
+The file is decoded with a schema (msgspec): unknown keys and bad values are
+refused at start, with the file and the key path named, so a typo never silently
+leaves a default (or a hole in auth) in place. What a file does not name keeps
+:class:`HubConfig`'s default.
 """
 
 from __future__ import annotations
@@ -11,9 +13,13 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
-from services.domain.permissions import DEFAULT_PERMISSIONS, PERMISSIONS, ROLES
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from services.domain.permissions import DEFAULT_PERMISSIONS, Permission, Role
+from services.domain.schema import SchemaError, Text, convert, described
 
 AGENTOS_PACKS: tuple[str, ...] = (
     "marketing",
@@ -80,72 +86,65 @@ class HubConfig:
     delivery_timeout_s: float = 5.0
 
 
-# [hub] key -> (HubConfig field, parser)
-def _positive_number(value: Any) -> float | None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-    return float(value) if ok else None
+PositiveInt = Annotated[int, msgspec.Meta(gt=0)]
+PositiveFloat = Annotated[float, msgspec.Meta(gt=0)]
+PackName = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=described(PACK_NAME.pattern, "must be a pack name ([A-Za-z0-9_.-], up to 64)")
+    ),
+]
+HttpUrl = Annotated[
+    str, msgspec.Meta(pattern=described(r"^https?://", "must be an http:// or https:// URL"))
+]
 
 
-def _positive_int(value: Any) -> int | None:
-    ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
-    return int(value) if ok else None
+class _Table(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A config table: each field is named as the HubConfig attribute it sets (its key
+    in the file may differ), and left UNSET when the file does not name it."""
 
 
-def _port(value: Any) -> int | None:
-    ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 65535
-    return int(value) if ok else None
+class _HubTable(_Table):
+    host: Text | UnsetType = UNSET
+    port: Annotated[int, msgspec.Meta(ge=0, le=65535)] | UnsetType = UNSET
+    data_dir: Text | UnsetType = UNSET
+    heartbeat_interval_s: PositiveFloat | UnsetType = UNSET
+    ring_size: PositiveInt | UnsetType = UNSET
+    packs: Annotated[list[PackName], msgspec.Meta(min_length=1)] | UnsetType = UNSET
+    policy_path: Text | UnsetType = msgspec.field(default=UNSET, name="policy")
+    stream_queue_size: PositiveInt | UnsetType = UNSET
+    agent_timeout_s: PositiveFloat | UnsetType = UNSET
+    hello_timeout_s: PositiveFloat | UnsetType = UNSET
+    tick_interval_s: PositiveFloat | UnsetType = UNSET
 
 
-def _nonempty_str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
+class _KillswitchTable(_Table):
+    two_person_global: bool | UnsetType = UNSET
+    two_person_window_s: PositiveFloat | UnsetType = UNSET
+    stop_deadline_s: PositiveFloat | UnsetType = UNSET
 
 
-def _path(value: Any) -> Path | None:
-    return Path(value).expanduser() if isinstance(value, str) and value.strip() else None
+class _DeliveryTable(_Table):
+    delivery_attempts: PositiveInt | UnsetType = msgspec.field(default=UNSET, name="max_attempts")
+    delivery_backoff_s: PositiveFloat | UnsetType = msgspec.field(default=UNSET, name="backoff_s")
+    delivery_timeout_s: PositiveFloat | UnsetType = msgspec.field(default=UNSET, name="timeout_s")
 
 
-def _packs(value: Any) -> list[str] | None:
-    if not isinstance(value, list) or not value:
-        return None
-    if not all(isinstance(p, str) and PACK_NAME.match(p) for p in value):
-        return None
-    return list(value) if len(set(value)) == len(value) else None
+class _TokenTable(_Table):
+    token: Text
+    user: Text
+    role: Role
 
 
-_HUB_KEYS: dict[str, tuple[str, Any, str]] = {
-    "host": ("host", _nonempty_str, "a non-empty string"),
-    "port": ("port", _port, "an integer from 0 to 65535"),
-    "data_dir": ("data_dir", _path, "a non-empty path"),
-    "heartbeat_interval_s": ("heartbeat_interval_s", _positive_number, "a positive number"),
-    "ring_size": ("ring_size", _positive_int, "a positive integer"),
-    "packs": ("packs", _packs, "a non-empty list of distinct pack names ([A-Za-z0-9_.-])"),
-    "policy": ("policy_path", _path, "a non-empty path"),
-    "stream_queue_size": ("stream_queue_size", _positive_int, "a positive integer"),
-    "agent_timeout_s": ("agent_timeout_s", _positive_number, "a positive number"),
-    "hello_timeout_s": ("hello_timeout_s", _positive_number, "a positive number"),
-    "tick_interval_s": ("tick_interval_s", _positive_number, "a positive number"),
-}
+class _HubFile(_Table):
+    """The whole file, as docs/protocol.md's "Hub configuration" spells it."""
 
-
-def _boolean(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
-_KILLSWITCH_KEYS: dict[str, tuple[str, Any, str]] = {
-    "two_person_global": ("two_person_global", _boolean, "true or false"),
-    "two_person_window_s": ("two_person_window_s", _positive_number, "a positive number"),
-    "stop_deadline_s": ("stop_deadline_s", _positive_number, "a positive number"),
-}
-_DELIVERY_KEYS: dict[str, tuple[str, Any, str]] = {
-    "max_attempts": ("delivery_attempts", _positive_int, "a positive integer"),
-    "backoff_s": ("delivery_backoff_s", _positive_number, "a positive number"),
-    "timeout_s": ("delivery_timeout_s", _positive_number, "a positive number"),
-}
-_SECTIONS: dict[str, dict[str, tuple[str, Any, str]]] = {
-    "hub": _HUB_KEYS,
-    "killswitch": _KILLSWITCH_KEYS,
-    "escalation_delivery": _DELIVERY_KEYS,
-}
+    hub: _HubTable = msgspec.field(default_factory=_HubTable)
+    tokens: list[_TokenTable] = []
+    permissions: dict[Permission, list[Role]] = {}
+    killswitch: _KillswitchTable = msgspec.field(default_factory=_KillswitchTable)
+    escalation_webhooks: dict[str, HttpUrl] = {}
+    escalation_delivery: _DeliveryTable = msgspec.field(default_factory=_DeliveryTable)
 
 
 def load_hub_config(path: str | os.PathLike[str]) -> HubConfig:
@@ -162,77 +161,33 @@ def load_hub_config(path: str | os.PathLike[str]) -> HubConfig:
 
 def hub_config_from_dict(raw: dict[str, Any], source: str = "<config>") -> HubConfig:
     """Build a :class:`HubConfig` from parsed TOML, checking every key."""
+    try:
+        parsed = convert(raw, _HubFile)
+    except SchemaError as error:
+        raise HubConfigError(f"{source}: {error}") from None
     config = HubConfig()
-    for key in raw:
-        if key not in (*_SECTIONS, "tokens", "permissions", "escalation_webhooks"):
-            raise HubConfigError(f"{source}: {key}: unknown key")
-    for section, keys in _SECTIONS.items():
-        table = raw.get(section, {})
-        if not isinstance(table, dict):
-            raise HubConfigError(f"{source}: {section}: must be a table")
-        for key, value in table.items():
-            if key not in keys:
-                raise HubConfigError(f"{source}: {section}.{key}: unknown key")
-            attr, parse, expected = keys[key]
-            parsed = parse(value)
-            if parsed is None:
-                raise HubConfigError(f"{source}: {section}.{key}: must be {expected}")
-            setattr(config, attr, parsed)
-    config.tokens = _tokens(raw.get("tokens", []), source)
-    config.permissions.update(_permissions(raw.get("permissions", {}), source))
-    config.escalation_webhooks = _webhooks(raw.get("escalation_webhooks", {}), source)
+    for table in (parsed.hub, parsed.killswitch, parsed.escalation_delivery):
+        for name in table.__struct_fields__:
+            value = getattr(table, name)
+            if value is not UNSET:
+                setattr(config, name, value)
+    if parsed.hub.data_dir is not UNSET:
+        config.data_dir = Path(parsed.hub.data_dir).expanduser()
+    if parsed.hub.policy_path is not UNSET:
+        config.policy_path = Path(parsed.hub.policy_path).expanduser()
+    _no_twice(config.packs, f"{source}: hub.packs")
+    _no_twice([t.token for t in parsed.tokens], f"{source}: tokens", ".token", secret=True)
+    config.tokens = [TokenEntry(t.token, t.user, t.role) for t in parsed.tokens]
+    config.permissions.update({name: list(roles) for name, roles in parsed.permissions.items()})
+    config.escalation_webhooks = dict(parsed.escalation_webhooks)
     return config
 
 
-def _webhooks(value: Any, source: str) -> dict[str, str]:
-    """``[escalation_webhooks]``: contact role (as the policy names it) -> http(s) URL."""
-    if not isinstance(value, dict):
-        raise HubConfigError(f"{source}: escalation_webhooks: must be a table")
-    hooks: dict[str, str] = {}
-    for role, url in value.items():
-        where = f"{source}: escalation_webhooks.{role}"
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise HubConfigError(f"{where}: must be an http:// or https:// URL")
-        hooks[role] = url
-    return hooks
-
-
-def _tokens(value: Any, source: str) -> list[TokenEntry]:
-    if not isinstance(value, list):
-        raise HubConfigError(f"{source}: tokens: must be an array of tables ([[tokens]])")
-    entries: list[TokenEntry] = []
+def _no_twice(items: list[str], where: str, suffix: str = "", *, secret: bool = False) -> None:
+    """Refuse a pack or a token listed twice, naming the second one (a token by place only)."""
     seen: set[str] = set()
-    for index, item in enumerate(value):
-        where = f"{source}: tokens[{index}]"
-        if not isinstance(item, dict):
-            raise HubConfigError(f"{where}: must be a table")
-        for key in item:
-            if key not in ("token", "user", "role"):
-                raise HubConfigError(f"{where}.{key}: unknown key")
-        for key in ("token", "user", "role"):
-            if _nonempty_str(item.get(key)) is None:
-                raise HubConfigError(f"{where}.{key}: must be a non-empty string")
-        if item["role"] not in ROLES:
-            raise HubConfigError(f"{where}.role: {item['role']!r} is not one of {ROLES}")
-        if item["token"] in seen:
-            raise HubConfigError(f"{where}.token: the same token is listed twice")
-        seen.add(item["token"])
-        entries.append(TokenEntry(item["token"], item["user"], item["role"]))
-    return entries
-
-
-def _permissions(value: Any, source: str) -> dict[str, list[str]]:
-    if not isinstance(value, dict):
-        raise HubConfigError(f"{source}: permissions: must be a table")
-    table: dict[str, list[str]] = {}
-    for name, roles in value.items():
-        where = f"{source}: permissions.{name}"
-        if name not in PERMISSIONS:
-            raise HubConfigError(f"{where}: unknown permission; known: {PERMISSIONS}")
-        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-            raise HubConfigError(f"{where}: must be a list of role names")
-        for role in roles:
-            if role not in ROLES:
-                raise HubConfigError(f"{where}: {role!r} is not one of {ROLES}")
-        table[name] = list(roles)
-    return table
+    for index, item in enumerate(items):
+        if item in seen:
+            what = "the same token" if secret else repr(item)
+            raise HubConfigError(f"{where}[{index}]{suffix}: {what} is listed twice")
+        seen.add(item)

@@ -137,3 +137,53 @@ def test_bad_config_names_file_and_key(tmp_path: Path, text: str, key: str) -> N
 def test_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(HubConfigError, match="cannot read"):
         load_hub_config(tmp_path / "absent.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[[tokens]]\ntoken = "a"\nuser = "u"\nrole = "cto"\n'
+            '[[tokens]]\ntoken = "b"\nuser = "v"\nrole = "boss"',
+            "tokens[1].role: 'boss' is not one of 'viewer', 'on-call', 'team-lead', "
+            "'incident-commander', 'security-lead', 'cto', 'agent', 'ingest'",
+        ),
+        (
+            '[permissions]\n"killswitch.all" = ["cto"]',
+            "permissions.killswitch.all: unknown key (expected one of: read, incident.write, "
+            "killswitch.pack, killswitch.global, agent.heartbeat, ingest)",
+        ),
+        ('[permissions]\nread = ["root"]', "permissions.read[0]: 'root' is not one of"),
+        ("[hub]\nport = true", "hub.port: Expected `int`, got `bool`"),
+        ("[hub]\nport = 70000", "hub.port: Expected `int` <= 65535"),
+        ('[hub]\npacks = ["ok", "a b"]', "hub.packs[1]: must be a pack name"),
+        ('[hub]\npacks = ["a", "b", "a"]', "hub.packs[2]: 'a' is listed twice"),
+        ('[hub]\nhost = " "', "hub.host: must not be empty"),
+        ('[escalation_webhooks]\nlegal = "ftp://x"', "escalation_webhooks.legal: must be an http"),
+        ("[escalation_delivery]\nbackoff = 1", "escalation_delivery.backoff: unknown key"),
+        ("[extra]\nx = 1", "extra: unknown key (expected one of: hub, tokens, permissions"),
+    ],
+)
+def test_bad_config_says_what_is_wrong_at_which_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(HubConfigError) as refused:
+        load_hub_config(path)
+    assert str(refused.value).startswith(f"{path}: {message}")
+
+
+def test_a_token_listed_twice_is_named_by_place_not_by_its_secret(tmp_path: Path) -> None:
+    secret = "s3cret-never-printed"
+    entry = f'[[tokens]]\ntoken = "{secret}"\nuser = "u"\nrole = "cto"\n'
+    path = write(tmp_path, entry + entry)
+    with pytest.raises(HubConfigError) as refused:
+        load_hub_config(path)
+    assert str(refused.value) == f"{path}: tokens[1].token: the same token is listed twice"
+
+
+def test_the_config_keeps_defaults_for_what_it_does_not_name(tmp_path: Path) -> None:
+    config = load_hub_config(write(tmp_path, '[hub]\nport = 9000\ndata_dir = "~/wr"\n'))
+    assert (config.port, config.host, config.ring_size) == (9000, "127.0.0.1", 10000)
+    assert config.data_dir == Path("~/wr").expanduser()
+    assert isinstance(config.heartbeat_interval_s, float)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from services.console.settings import DEFAULT_HUB, SettingsError, load_settings
+from services.console.settings import DEFAULT_HUB, SettingsError, load_settings, unknown_key_ids
 
 
 def test_defaults(tmp_path: Path) -> None:
@@ -38,11 +38,13 @@ def test_file_then_env_then_flags(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
-        ('hub = "ftp://x"\n', "hub"),
-        ("redact = 3\n", "redact"),
-        ("colour = 1\n", "unknown key 'colour'"),
-        ("stale_after_heartbeats = 0\n", "stale_after_heartbeats"),
-        ("[keys]\nx = 1\n", "keys"),
+        ('hub = "ftp://x"\n', "hub: must be an http:// or https:// URL"),
+        ("redact = 3\n", "redact: Expected `bool`, got `int`"),
+        ("colour = 1\n", r"colour: unknown key \(expected one of: hub, token, redact"),
+        ("stale_after_heartbeats = 0\n", "stale_after_heartbeats: Expected `int` >= 1"),
+        ("[keys]\nx = 1\n", "keys.x: Expected `str`, got `int`"),
+        ('[keys]\nx = ""\n', "keys.x: must not be empty"),
+        ("token = 7\n", "token: Expected `str`, got `int`"),
         ("hub = \n", "not valid TOML"),
     ],
 )
@@ -51,7 +53,7 @@ def test_errors_name_file_and_key(tmp_path: Path, text: str, needle: str) -> Non
     path.write_text(text)
     with pytest.raises(SettingsError, match=needle) as info:
         load_settings(path, env={})
-    assert str(path) in str(info.value)
+    assert str(info.value).startswith(f"{path}: ")
 
 
 def test_bad_env_url_is_named(tmp_path: Path) -> None:
@@ -67,3 +69,13 @@ def test_restore_watch_is_configurable(tmp_path: Path) -> None:
     path.write_text("restore_watch_minutes = 0\n")
     with pytest.raises(SettingsError, match="restore_watch_minutes"):
         load_settings(path, env={})
+
+
+def test_unknown_key_ids_are_named_with_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[keys]\n"dashboard.quit" = "ctrl+q"\n"dashbord.help" = "f1"\n')
+    settings = load_settings(path, env={})
+    assert unknown_key_ids(settings, ["dashboard.quit", "dashboard.help"]) == [
+        f"{path}: keys.dashbord.help: unknown binding id (known: dashboard.help, dashboard.quit)"
+    ]
+    assert unknown_key_ids(settings, ["dashboard.quit", "dashbord.help"]) == []
