@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
+from typing import Annotated
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from services.domain.models import GLOBAL, AuditRecord
+from services.domain.models import AuditRecord
+from services.domain.schema import described
 from services.domain.timeutil import parse_rfc3339
-from services.hub.errors import BadRequest, Invalid
+from services.hub.errors import BadRequest
+from services.hub.http import validate
 from services.hub.http.auth import Principal
 from services.hub.http.context import HubContext
 from services.hub.state.common import number_of
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 10000
-FILTERS = ("target", "incident_id", "since", "until", "limit")
-_TARGET = re.compile(r"^(?:global|pack:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$")
+_TARGET = described(
+    r"^(?:global|pack:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$", "must be 'global' or 'pack:NAME'"
+)
+
+
+class AuditQuery(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The query's filters; any other parameter is refused (422), naming the known ones."""
+
+    target: Annotated[str, msgspec.Meta(pattern=_TARGET)] | None = None
+    incident_id: str | None = None
+    since: str | None = None
+    until: str | None = None
+    limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT
 
 
 def _time(value: str | None, name: str) -> datetime | None:
@@ -30,17 +44,6 @@ def _time(value: str | None, name: str) -> datetime | None:
         raise BadRequest(f"{name}: not an RFC 3339 timestamp: {value!r:.40}") from None
 
 
-def _limit(value: str | None) -> int:
-    if value is None:
-        return DEFAULT_LIMIT
-    if not value.isdigit():
-        raise BadRequest(f"limit: expected an integer, got {value!r:.20}")
-    limit = int(value)
-    if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid(f"limit: must be from 1 to {MAX_LIMIT}")
-    return limit
-
-
 def _when(record: AuditRecord) -> datetime | None:
     try:
         return parse_rfc3339(record.at)
@@ -50,16 +53,10 @@ def _when(record: AuditRecord) -> datetime | None:
 
 async def audit(request: Request, ctx: HubContext, principal: Principal) -> Response:
     """``GET /api/audit?target=&incident_id=&since=&until=&limit=``."""
-    query = request.query_params
-    unknown = sorted(set(query) - set(FILTERS))
-    if unknown:
-        raise Invalid(f"{unknown[0]}: unknown filter; known: {', '.join(FILTERS)}")
-    target = query.get("target")
-    if target is not None and not _TARGET.match(target):
-        raise Invalid(f"target: must be {GLOBAL!r} or 'pack:NAME', got {target!r:.40}")
-    incident_id = query.get("incident_id")
-    since, until = _time(query.get("since"), "since"), _time(query.get("until"), "until")
-    limit = _limit(query.get("limit"))
+    # Query values are strings: strict=False reads "50" as the integer limit.
+    query = validate.decode(dict(request.query_params), AuditQuery, strict=False)
+    target, incident_id, limit = query.target, query.incident_id, query.limit
+    since, until = _time(query.since, "since"), _time(query.until, "until")
     records: list[AuditRecord] = []
     for record in ctx.state.switches.audit():
         if target is not None and record.target != target:

@@ -14,10 +14,13 @@ from services.hub.errors import BadRequest, Invalid
 T = TypeVar("T")
 
 
-def decode(body: dict[str, Any], kind: type[T]) -> T:
-    """``body`` (a JSON object) as ``kind``; :class:`BadRequest` or :class:`Invalid` if not."""
+def decode(body: dict[str, Any], kind: type[T], *, strict: bool = True) -> T:
+    """``body`` (a JSON object) as ``kind``; :class:`BadRequest` or :class:`Invalid` if not.
+
+    ``strict=False`` reads numbers and booleans from strings (a query string's values).
+    """
     try:
-        return convert(body, kind)
+        return convert(body, kind, strict=strict)
     except SchemaError as error:
         message = str(error) if error.path else f"body: {error}"
         if error.problem == "type":
