@@ -11,7 +11,7 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
-from services.console.state import shipped_policy
+from services.domain.policy import load_policy
 
 FROZEN_NOW = datetime(2026, 11, 25, 18, 19, 58, tzinfo=UTC)
 HUB_TIME = "2026-11-25T18:20:00.000Z"
@@ -227,7 +227,7 @@ def snapshot(seq: int = 40, *, global_enabled: bool = True) -> dict[str, Any]:
         "timeline": [],
         "pending_global": None,
         # The hub's effective policy; the shipped one, as a hub without a policy file sends.
-        "policy": shipped_policy().raw,
+        "policy": load_policy().raw,
     }
     # A copy: tests edit what they get, and must not edit the next test's data.
     return envelope(seq, "snapshot", copy.deepcopy(data))
