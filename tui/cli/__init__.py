@@ -2,7 +2,8 @@
 
 # ``warroom`` runs the console (console.py); ``warroom hub`` and ``warroom demo``
 # a hub (hub.py); ``warroom stop|enable|health|export`` are the fallbacks for
-# when the console cannot start (ops.py, over services/ops). Textual is imported
+# when the console cannot start (ops.py, over services/ops), with ``warroom
+# runbook`` (runbook.py, the offline runbook). Textual is imported
 # only by the commands that draw a screen, so the others keep working on a box
 # where the console cannot start.
 
@@ -13,7 +14,7 @@ import sys
 
 from services.console.settings import SettingsError
 from services.ops.outcome import ExitCode
-from tui.cli import console, hub, ops
+from tui.cli import console, hub, ops, runbook
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     hub.add_parsers(sub)
     ops.add_parsers(sub)
+    runbook.add_parsers(sub)
     return parser
 
 
@@ -33,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run ``warroom`` with ``argv`` (the process's arguments when None); the exit code."""
     args = build_parser().parse_args(argv)
     try:
-        run = hub.RUNNERS.get(args.command) or ops.RUNNERS.get(args.command) or console.run
+        runners = {**hub.RUNNERS, **ops.RUNNERS, **runbook.RUNNERS}
+        run = runners.get(args.command) or console.run
         return run(args)
     except SettingsError as error:
         print(f"warroom: {error}", file=sys.stderr)
