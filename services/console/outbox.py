@@ -102,7 +102,7 @@ class Outbox:
     async def _send(self, item: OutboxItem) -> Delivery:
         now = to_rfc3339(self.clock())
         try:
-            answer = await self.client.send(item.method, item.path, item.body, item.key)
+            answer = await self.client.request(item.method, item.path, item.body, item.key)
         except HubUnreachable as error:
             self.store.record_attempt(item.key, str(error))
             return Delivery(item, "pending", str(error))

@@ -60,7 +60,7 @@ async def test_resend_after_a_lost_answer_applies_once(hub: RunningHub, tmp_path
             "note", f"/api/incidents/{iid}/notes", {"text": "once"}, incident_id=iid
         )
         # The first delivery happens outside the outbox: its answer is "lost".
-        await client.send("POST", item.path, item.body, item.key)
+        await client.request("POST", item.path, item.body, item.key)
         assert [i.key for i in outbox.pending()] == [item.key]
         results = await outbox.flush()
     assert [r.state for r in results] == ["done"]

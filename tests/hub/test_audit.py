@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from services.console.hub_client import HubClient, HubRefused
+from services.console.hub_client import HubClient, HubRefused, hub_path
 from tests.hub.helpers import FakeClock
 from tests.hubtools import HubFactory, RunningHub
 
@@ -74,6 +74,9 @@ def test_bad_filters_are_refused(hub: RunningHub, params: dict[str, str], status
     assert next(iter(params)) in answer.json()["error"]["message"]
 
 
+CONFIRM = hub_path("api", "killswitch", "global", "confirm")
+
+
 async def test_hub_client_methods(audited: RunningHub) -> None:
     async with HubClient(audited.url, audited.tokens["viewer"]) as viewer:
         records = await viewer.audit(target="global", since="2026-11-25T18:00:00Z", limit=1)
@@ -81,12 +84,15 @@ async def test_hub_client_methods(audited: RunningHub) -> None:
         assert [r["id"] for r in await viewer.audit(incident_id="INC-1")] == ["AUD-3", "AUD-1"]
         assert len(await viewer.audit()) == 5
     async with HubClient(audited.url, audited.tokens["on-call"]) as on_call:
-        breach = await on_call.confirm_breach("INC-1")
+        breach_path = hub_path("api", "incidents", "INC-1", "breach")
+        breach = await on_call.request("POST", breach_path, {"confirmed": True})
         assert breach["incident"]["breach_confirmed"] is True
-        sent = await on_call.record_status_update("INC-1", "status", "UPDATE: contained")
+        update = hub_path("api", "incidents", "INC-1", "status-update")
+        body = {"kind": "status", "text": "UPDATE: contained"}
+        sent = await on_call.request("POST", update, body)
         assert sent["entry"]["detail"] == "UPDATE: contained"
         with pytest.raises(HubRefused) as refused:
-            await on_call.confirm_global_stop("gstop-0")
+            await on_call.request("POST", CONFIRM, {"request_id": "gstop-0"})
         assert refused.value.status == 403  # on-call lacks killswitch.global
 
 
@@ -96,7 +102,7 @@ async def test_confirm_global_stop_from_the_client(hub_factory: HubFactory) -> N
         asked = await first.set_global_switch(False, "exfiltration")
     pending = asked["pending"]
     async with HubClient(hub.url, hub.tokens["cto"]) as second:
-        applied = await second.confirm_global_stop(pending["id"], idempotency_key="c-1")
-        again = await second.confirm_global_stop(pending["id"], idempotency_key="c-1")
+        applied = await second.request("POST", CONFIRM, {"request_id": pending["id"]}, "c-1")
+        again = await second.request("POST", CONFIRM, {"request_id": pending["id"]}, "c-1")
     assert applied == again
     assert applied["audit"]["requested_by"] == "incident-commander-user"
