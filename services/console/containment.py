@@ -8,7 +8,9 @@ moves through states that are shown as such and never merged:
 * ``APPLIED`` — the hub answered with the applied switch state.
 * ``CONFIRMED`` — every agent of the target seen in its new state on the
   stream (or the hub's ``killswitch.confirmed``); the time from the keypress
-  is measured on the console's clock.
+  is measured on the console's clock. Whether an agent counts as stopped is
+  the one rule of :mod:`services.domain.stop_rule`, followed per stop, as the
+  hub follows it: CONFIRMED here never precedes a violation there.
 * ``UNKNOWN`` — no answer (timeout, lost connection). Never success: it is
   reconciled from ``GET /api/packs/status`` once the hub answers again.
 * ``REFUSED`` / ``EXPIRED`` — final: the hub said no / nobody confirmed in time.
@@ -19,32 +21,40 @@ The guided restore after a global stop is in :mod:`services.console.restore_plan
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from services.console.stop_watch import (
+    Members,
+    StopWatch,
+    Switches,
+    Violation,
+    members_of,
+    target_of,
+)
 from services.domain.models import GLOBAL
 
 __all__ = [
     "ANSWER_TIMEOUT_S",
-    "STOP_DEADLINE_S",
+    "NOT_RUNNING",
     "Action",
     "ContainmentTracker",
+    "Members",
     "Phase",
+    "Switches",
     "Violation",
-    "late_agents",
     "target_of",
 ]
 
 # No answer this long after sending: UNKNOWN (the outbox keeps retrying).
 ANSWER_TIMEOUT_S = 5.0
-# The runbook's limit: agents of a stopped target must be seen stopped by then.
-STOP_DEADLINE_S = 30.0
-# Agent states that count as stopped for a stop (an agent seen stopped that then
-# goes silent is marked error by the hub, and still counts, as the hub counts it).
-STOPPED_STATES = frozenset({"stopped", "error"})
+# States in which an agent is not running. Only for a re-enable (every agent out of
+# them: running again) and for counting agents of a pack nobody stopped; whether a
+# stop is done is the stop rule's (services.domain.stop_rule), never this set's.
+NOT_RUNNING = frozenset({"stopped", "error"})
 
 
 class Phase(StrEnum):
@@ -57,11 +67,6 @@ class Phase(StrEnum):
     UNKNOWN = "UNKNOWN"
     REFUSED = "REFUSED"
     EXPIRED = "EXPIRED"
-
-
-def target_of(pack: str | None) -> str:
-    """``None`` → ``global``; ``support`` → ``pack:support`` (the audit's target names)."""
-    return GLOBAL if pack is None else f"pack:{pack}"
 
 
 @dataclass
@@ -116,51 +121,8 @@ class Action:
             self.detail = detail
 
 
-@dataclass(frozen=True)
-class Violation:
-    """Agents of a stopped target still not stopped after the deadline."""
-
-    target: str
-    agents: tuple[str, ...]
-    seconds: float | None  # since the stop, when known
-    source: str  # hub | console
-
-    def text(self) -> str:
-        names = ", ".join(self.agents[:5]) + (" …" if len(self.agents) > 5 else "")
-        since = f" {self.seconds:.0f} s" if self.seconds is not None else ""
-        count = len(self.agents)
-        what = "agent" if count == 1 else "agents"
-        return f"{self.target}: {count} {what} still running{since} after the stop: {names}"
-
-
-def late_agents(
-    switches: Mapping[str, tuple[bool, datetime | None]],
-    agents: Mapping[str, Sequence[tuple[str, str]]],
-    hub_now: datetime,
-    deadline_s: float = STOP_DEADLINE_S,
-) -> list[Violation]:
-    """The 30-second rule computed locally.
-
-    ``switches`` maps ``global`` or a pack to (enabled, changed_at in hub time);
-    ``agents`` maps a pack to its (agent id, state) pairs.
-    """
-    found: list[Violation] = []
-    for name, (enabled, changed_at) in switches.items():
-        if enabled or changed_at is None:
-            continue
-        seconds = (hub_now - changed_at).total_seconds()
-        if seconds <= deadline_s:
-            continue
-        members: Iterable[tuple[str, str]]
-        if name == GLOBAL:
-            members = [a for pack in agents.values() for a in pack]
-        else:
-            members = agents.get(name, ())
-        running = tuple(sorted(a for a, state in members if state not in STOPPED_STATES))
-        if running:
-            target = GLOBAL if name == GLOBAL else target_of(name)
-            found.append(Violation(target, running, seconds, "console"))
-    return found
+# Actions still waiting for an outcome.
+_OPEN = (Phase.REQUESTED, Phase.WAITING, Phase.APPLIED, Phase.UNKNOWN)
 
 
 class ContainmentTracker:
@@ -172,6 +134,8 @@ class ContainmentTracker:
         self.pending_global: dict[str, Any] | None = None
         """The two-person global stop awaiting a second operator (the hub's object)."""
         self.hub_violations: dict[str, Violation] = {}
+        self.stops = StopWatch()
+        """The stops in force, followed by the one stop rule."""
         self.changed = True
         """Set by every transition; the screen redraws when it is."""
 
@@ -237,27 +201,34 @@ class ContainmentTracker:
                     action._move(Phase.UNKNOWN, now, f"no answer in {waited:.0f} s")
                     self.changed = True
 
-    def observe_agents(self, agents: Mapping[str, Sequence[str]], now: datetime) -> None:
-        """Agent states by pack from the stream: APPLIED actions whose target is done confirm."""
+    def watching(self) -> bool:
+        """True while agent reports matter: a stop in force, an action open, a violation."""
+        return bool(self.stops or self.hub_violations) or any(
+            action.phase in _OPEN for action in self.actions.values()
+        )
+
+    def observe(self, switches: Switches, agents: Mapping[str, Members], now: datetime) -> None:
+        """The switches and every pack's agents as the stream last told them.
+
+        Feeds the stops (:class:`StopWatch`); APPLIED actions whose target is
+        done confirm; the hub's violations that are over are dropped. Call it on
+        every agent report while :meth:`watching`, so that an agent seen
+        ``stopped`` then ``error`` is remembered as stopped.
+        """
+        self.stops.observe(switches, agents)
         for action in self.actions.values():
             if action.phase is not Phase.APPLIED:
                 continue
-            if action.target == GLOBAL:
-                states = [s for pack in agents.values() for s in pack]
-            else:
-                states = list(agents.get(action.pack or "", ()))
-            if not states:
-                continue
             if action.enabled:
-                done = all(s not in STOPPED_STATES for s in states)
+                states = [state for _, state in members_of(agents, action.target)]
+                if states and all(state not in NOT_RUNNING for state in states):
+                    self._confirm(action, len(states), now)
             else:
-                done = all(s in STOPPED_STATES for s in states)
-            if done:
-                self._confirm(action, len(states), now)
+                count = self.stops.done(action.target)
+                if count is not None:
+                    self._confirm(action, count, now)
         for target in list(self.hub_violations):
-            pack = None if target == GLOBAL else target.removeprefix("pack:")
-            seen = [s for p in agents.values() for s in p] if pack is None else agents.get(pack, ())
-            if seen and all(s in STOPPED_STATES for s in seen):
+            if self.stops.done(target) is not None:
                 del self.hub_violations[target]
                 self.changed = True
 
@@ -335,9 +306,10 @@ class ContainmentTracker:
                 action._move(Phase.EXPIRED, now, "nobody confirmed it in time")
         self.changed = True
 
-    def violations(self, local: Iterable[Violation]) -> list[Violation]:
-        """The hub's violations plus the locally computed ones (one per target, hub first)."""
+    def violations(self, hub_now: datetime) -> list[Violation]:
+        """The 30-second rule: the hub's violations plus the ones computed here from the
+        stops in force at hub time ``hub_now`` (one per target, the hub's first)."""
         merged = dict(self.hub_violations)
-        for violation in local:
+        for violation in self.stops.late(hub_now):
             merged.setdefault(violation.target, violation)
         return [merged[t] for t in sorted(merged)]

@@ -6,14 +6,26 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.console.containment import ContainmentTracker, Phase, late_agents
+from services.console.containment import ContainmentTracker, Phase
 from services.console.restore_plan import RestorePlan
 
 T0 = datetime(2026, 11, 25, 18, 12, 0, tzinfo=UTC)
+# The switches as the stream has them: support stopped at T0, the rest on.
+SUPPORT_STOPPED = {
+    "global": (True, None),
+    "pack:support": (False, T0),
+    "pack:finance": (True, None),
+}
+SUPPORT_ON = {**SUPPORT_STOPPED, "pack:support": (True, T0)}
 
 
 def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
+
+
+def agents(*states: str, pack: str = "support") -> dict[str, list[tuple[str, str]]]:
+    """``pack``'s agents a0, a1, … in ``states``."""
+    return {pack: [(f"a{i}", state) for i, state in enumerate(states)]}
 
 
 def applied(enabled: bool = False, pack: str | None = "support") -> dict[str, object]:
@@ -26,9 +38,10 @@ def test_stop_goes_requested_applied_confirmed_with_the_time_from_the_keypress()
     assert action.phase is Phase.REQUESTED
     tracker.delivered("k1", "done", applied(), None, at(0.05))
     assert action.phase is Phase.APPLIED
-    tracker.observe_agents({"support": ["stopped", "running"]}, at(0.8))
+    tracker.observe(SUPPORT_STOPPED, agents("stopped", "running"), at(0.8))
     assert action.phase is Phase.APPLIED  # one still runs
-    tracker.observe_agents({"support": ["stopped"] * 6, "finance": ["running"]}, at(1.4))
+    everyone = {**agents(*["stopped"] * 6), **agents("running", pack="finance")}
+    tracker.observe(SUPPORT_STOPPED, everyone, at(1.4))
     assert action.phase is Phase.CONFIRMED
     assert action.summary() == "all 6 agents stopped in 1.4 s"
     assert [p for p, _ in action.history] == [Phase.REQUESTED, Phase.APPLIED, Phase.CONFIRMED]
@@ -37,7 +50,7 @@ def test_stop_goes_requested_applied_confirmed_with_the_time_from_the_keypress()
 def test_agents_stopped_before_the_answer_do_not_skip_applied() -> None:
     tracker = ContainmentTracker()
     action = tracker.request("k1", "pack:support", False, "r", None, T0)
-    tracker.observe_agents({"support": ["stopped"]}, at(0.1))
+    tracker.observe(SUPPORT_STOPPED, agents("stopped"), at(0.1))
     assert action.phase is Phase.REQUESTED
 
 
@@ -53,9 +66,9 @@ def test_re_enable_confirms_when_every_agent_runs_again() -> None:
     tracker = ContainmentTracker()
     action = tracker.request("k1", "pack:support", True, "r", None, T0)
     tracker.delivered("k1", "done", applied(True), None, at(0.1))
-    tracker.observe_agents({"support": ["stopped", "running"]}, at(0.5))
+    tracker.observe(SUPPORT_ON, agents("stopped", "running"), at(0.5))
     assert action.phase is Phase.APPLIED
-    tracker.observe_agents({"support": ["running", "idle"]}, at(1.0))
+    tracker.observe(SUPPORT_ON, agents("running", "idle"), at(1.0))
     assert action.phase is Phase.CONFIRMED
     assert action.summary() == "all 2 agents running again in 1.0 s"
 
@@ -72,7 +85,7 @@ def test_unknown_is_never_success_and_reconciles_from_pack_status(how: str) -> N
         tracker.delivered("k1", "pending", None, "connection refused", at(0.2))
     assert action.phase is Phase.UNKNOWN
     # Agents seen stopped do not turn UNKNOWN into success.
-    tracker.observe_agents({"support": ["stopped"]}, at(6))
+    tracker.observe(SUPPORT_STOPPED, agents("stopped"), at(6))
     assert action.phase is Phase.UNKNOWN
     still_on = {"global": {"enabled": True}, "packs": [{"name": "support", "enabled": True}]}
     tracker.reconcile(still_on, at(7))
@@ -80,7 +93,7 @@ def test_unknown_is_never_success_and_reconciles_from_pack_status(how: str) -> N
     stopped = {"global": {"enabled": True}, "packs": [{"name": "support", "enabled": False}]}
     tracker.reconcile(stopped, at(8))
     assert action.phase is Phase.APPLIED
-    tracker.observe_agents({"support": ["stopped"]}, at(9))
+    tracker.observe(SUPPORT_STOPPED, agents("stopped"), at(9))
     assert action.phase is Phase.CONFIRMED
 
 
@@ -123,26 +136,83 @@ def test_a_second_console_sees_the_pending_request_from_the_stream() -> None:
 
 
 def test_thirty_second_rule_computed_locally() -> None:
-    switches = {"support": (False, T0), "finance": (True, None), "global": (True, None)}
-    agents = {"support": [("a", "stopped"), ("b", "running")], "finance": [("c", "running")]}
-    assert late_agents(switches, agents, at(30)) == []
-    (violation,) = late_agents(switches, agents, at(31))
-    assert violation.target == "pack:support" and violation.agents == ("b",)
-    assert "1 agent still running 31 s after the stop: b" in violation.text()
-    agents["support"] = [("a", "stopped"), ("b", "error")]
-    assert late_agents(switches, agents, at(60)) == []
+    tracker = ContainmentTracker()
+    fleet = {**agents("stopped", "running"), **agents("running", pack="finance")}
+    tracker.observe(SUPPORT_STOPPED, fleet, at(1))
+    assert tracker.violations(at(30)) == []
+    (violation,) = tracker.violations(at(31))
+    assert violation.target == "pack:support" and violation.agents == ("a1",)
+    assert violation.source == "console"
+    assert "1 agent still running 31 s after the stop: a1" in violation.text()
+    # a1 seen stopped, then silent (error): stopped, as the hub counts it.
+    tracker.observe(SUPPORT_STOPPED, agents("stopped", "stopped"), at(40))
+    tracker.observe(SUPPORT_STOPPED, agents("stopped", "error"), at(50))
+    assert tracker.violations(at(60)) == []
+
+
+def test_an_agent_in_error_before_it_was_seen_stopped_is_late() -> None:
+    # The hub's rule (services.domain.stop_rule): it may still be running somewhere.
+    tracker = ContainmentTracker()
+    tracker.observe(SUPPORT_STOPPED, agents("stopped", "error"), at(1))
+    (violation,) = tracker.violations(at(31))
+    assert violation.agents == ("a1",)
+
+
+def test_every_agent_in_error_never_confirms_a_stop() -> None:
+    tracker = ContainmentTracker()
+    action = tracker.request("k1", "pack:support", False, "r", None, T0)
+    tracker.delivered("k1", "done", applied(), None, at(0.1))
+    for second in (0.5, 5, 40):
+        tracker.observe(SUPPORT_STOPPED, agents("error", "error"), at(second))
+    assert action.phase is Phase.APPLIED
+    assert [v.agents for v in tracker.violations(at(40))] == [("a0", "a1")]
+
+
+def test_seen_stopped_then_error_confirms_and_stays_confirmed() -> None:
+    tracker = ContainmentTracker()
+    action = tracker.request("k1", "pack:support", False, "r", None, T0)
+    tracker.observe(SUPPORT_STOPPED, agents("stopped", "running"), at(0.05))
+    tracker.delivered("k1", "done", applied(), None, at(0.1))
+    tracker.observe(SUPPORT_STOPPED, agents("error", "stopped"), at(0.5))
+    assert action.phase is Phase.CONFIRMED and action.agents == 2
+    tracker.observe(SUPPORT_STOPPED, agents("error", "error"), at(60))
+    assert action.phase is Phase.CONFIRMED
+    assert tracker.violations(at(60)) == []
+
+
+def test_a_new_stop_forgets_what_the_previous_one_saw() -> None:
+    tracker = ContainmentTracker()
+    tracker.observe(SUPPORT_STOPPED, agents("stopped"), at(1))
+    tracker.observe(SUPPORT_ON, agents("running"), at(2))  # re-enabled
+    again = {**SUPPORT_STOPPED, "pack:support": (False, at(3))}
+    tracker.observe(again, agents("error"), at(4))  # silent before seen stopped this time
+    assert [v.agents for v in tracker.violations(at(34))] == [("a0",)]
+
+
+def test_a_pack_held_during_a_global_stop_is_a_stop_of_its_own() -> None:
+    # As for the hub: holding a pack starts a new stop, and an agent silent since
+    # the global stop saw it stopped has not been seen stopped by this one.
+    tracker = ContainmentTracker()
+    both = {"global": (False, T0), "pack:support": (True, None)}
+    tracker.observe(both, agents("stopped"), at(1))
+    tracker.observe(both, agents("error"), at(2))
+    assert tracker.stops.still_running("support", [("a0", "error")]) == frozenset()
+    held = {"global": (False, T0), "pack:support": (False, at(5))}
+    tracker.observe(held, agents("error"), at(6))
+    assert tracker.stops.still_running("support", [("a0", "error")]) == {"a0"}
+    assert [(v.target, v.agents) for v in tracker.violations(at(60))] == [("pack:support", ("a0",))]
 
 
 def test_hub_violation_held_until_the_agents_stop_or_the_pack_is_re_enabled() -> None:
     tracker = ContainmentTracker()
     tracker.on_event("killswitch.violation", {"target": "pack:support", "agents": ["b"]}, T0)
-    assert [v.target for v in tracker.violations([])] == ["pack:support"]
-    tracker.observe_agents({"support": ["stopped", "running"]}, at(1))
-    assert tracker.violations([])
+    assert [v.target for v in tracker.violations(T0)] == ["pack:support"]
+    tracker.observe(SUPPORT_STOPPED, agents("stopped", "running"), at(1))
+    assert tracker.violations(at(1))
     tracker.on_event(
         "killswitch.changed", {"switch": {"scope": "pack", "pack": "support", "enabled": True}}, T0
     )
-    assert tracker.violations([]) == []
+    assert tracker.violations(T0) == []
 
 
 def test_restore_plan_holds_releases_then_enables_one_at_a_time() -> None:
