@@ -7,6 +7,10 @@ one corrected by the skew measured from ``heartbeat``/``snapshot`` messages.
 
 The connection's status dataclasses live here rather than in the stream
 client, so that widgets can use them as types without importing websockets.
+
+The incident policy every countdown is computed with is the hub's: the shipped
+one until a snapshot brings the hub's effective policy, so a console counts
+down to the escalations its hub will really make.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from services.domain.models import (
     SwitchState,
     TimelineEntry,
 )
+from services.domain.policy import Policy, PolicyError, load_policy, policy_from_dict
 from services.domain.timeutil import format_duration, parse_optional
 
 ConnState = Literal["connecting", "live", "reconnecting", "unauthorized"]
@@ -100,6 +105,12 @@ class PackSummary:
     switch: SwitchState | None = None
 
 
+@lru_cache(maxsize=1)
+def shipped_policy() -> Policy:
+    """The policy shipped with warroom (``services/domain/policy.toml``), read once."""
+    return load_policy()
+
+
 @lru_cache(maxsize=8192)
 def _moment(text: str | None) -> datetime:
     """Sort key for a timestamp; unparseable ones sort as the oldest."""
@@ -140,6 +151,11 @@ class ConsoleState:
         self.last_error: str | None = None
         self.status = StreamStatus()
         self.resynced_at: datetime | None = None
+        self.policy: Policy = shipped_policy()
+        """The hub's incident policy (the shipped one until a snapshot brings the hub's)."""
+        self.policy_refused: str | None = None
+        """Why the last policy a hub sent was refused (the previous one is kept)."""
+        self.policy_refusals = 0
         self.dirty: set[str] = set(AREAS)
 
     # -- applying -------------------------------------------------------------
@@ -209,6 +225,7 @@ class ConsoleState:
         alerts = [Alert.from_dict(a) for a in _items(data, "alerts")]
         incidents = [Incident.from_dict(i) for i in _items(data, "incidents")]
         entries = [TimelineEntry.from_dict(t) for t in _items(data, "timeline")]
+        policy, refused = self._policy(data.get("policy"))
         # Only replace once everything parsed: a bad snapshot leaves the old state.
         self.packs = packs
         self.switches = {_switch_key(s): s for s in switches}
@@ -223,6 +240,25 @@ class ConsoleState:
         self._clock(data, received_at)
         self.snapshots += 1
         self.dirty.update(AREAS)
+        self.policy = policy
+        if refused is None:
+            self.policy_refused = None
+        else:
+            # Loud: counted with the bad data (the connection bar) and toasted by the app.
+            self.policy_refused = refused
+            self.policy_refusals += 1
+            self._bad(f"the hub's policy was refused, the previous one is kept: {refused}")
+
+    def _policy(self, raw: Any) -> tuple[Policy, str | None]:
+        """The policy a snapshot carries (none: the current one) and why it was refused."""
+        if raw is None or (isinstance(raw, dict) and raw == self.policy.raw):
+            return self.policy, None
+        if not isinstance(raw, dict):
+            return self.policy, f"snapshot.policy: expected a table, got {type(raw).__name__}"
+        try:
+            return policy_from_dict(raw, "snapshot.policy"), None
+        except PolicyError as error:
+            return self.policy, str(error)
 
     def _heartbeat(self, data: dict[str, Any], received_at: datetime) -> None:
         interval = data.get("interval_s")
