@@ -5,6 +5,10 @@ The stream runs in an async worker that posts typed messages
 and nothing else. A timer flushes the areas that changed to the dashboard a
 few times a second inside ``batch_update``, so an alert storm costs one
 redraw per tick, not one per alert, and the keyboard stays responsive.
+
+Screens get the :class:`tui.session.Session` the app builds once, and post
+messages (``SubmitAction``) for the app to act on; the app keeps the glue:
+workers, timers, the journal.
 """
 
 from __future__ import annotations
@@ -23,23 +27,32 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from services.console.hub_client import HubClient, HubRefused, HubUnreachable
-from services.console.outbox import Delivery, Outbox
+from services.console.hub_client import HubRefused, HubUnreachable
+from services.console.identity import Identity
+from services.console.killswitches import Killswitches
+from services.console.outbox import Outbox
 from services.console.settings import ConsoleSettings
 from services.console.state import ConsoleState, StreamStatus
 from services.console.stream_client import MAX_DELAY_S, StreamClient
-from services.domain.models import Envelope
+from services.domain.models import Envelope, ModelError
 from services.domain.redaction import redact
 from services.domain.textsafe import make_visible
 from services.domain.timeutil import Clock, utcnow
-from storage.console_store import ConsoleStore, ConsoleStoreLocked, OutboxItem
-from tui.killswitch_control import KillswitchControl
-from tui.messages import ConnectionChanged, EnvelopeReceived, IdentityKnown, OutboxDelivered
+from storage.console_store import OutboxItem
+from tui.journal import ActionJournal
+from tui.messages import (
+    ConnectionChanged,
+    EnvelopeReceived,
+    IdentityKnown,
+    OutboxDelivered,
+    SubmitAction,
+)
 from tui.screens.dashboard import PANELS, DashboardScreen
-from tui.screens.help import HelpScreen
+from tui.screens.help import HelpScreen, screen_keys
 from tui.screens.incident import IncidentScreen
 from tui.screens.killswitch import KillswitchScreen
 from tui.screens.restore import RestoreScreen
+from tui.session import Session
 
 __all__ = ["FLUSH_INTERVAL_S", "WarroomApp"]
 
@@ -83,19 +96,43 @@ class WarroomApp(App[None]):
         self.clock = clock
         self.connect = connect
         self.backoff_cap = backoff_cap
-        self.state = ConsoleState(stale_after_heartbeats=settings.stale_after_heartbeats)
-        """Everything the console knows; tests read it directly."""
-        self.identity: IdentityKnown | None = None
+        state = ConsoleState(stale_after_heartbeats=settings.stale_after_heartbeats)
+        self.session = Session(settings, clock, state, journal=self._journal, connect=connect)
+        """What every screen is given."""
         # --redact: alert and incident titles and switch reasons lose their PII.
-        self.dashboard = DashboardScreen(text_filter=redact_cached if settings.redact else None)
+        text_filter = redact_cached if settings.redact else None
+        self.dashboard = DashboardScreen(self.session, text_filter=text_filter)
+        self.journal = ActionJournal(self, self.session)
+        """Where every action is written before it is sent."""
         self._stream: StreamClient | None = None
         self._shown_second: int | None = None
-        self.outbox: Outbox | None = None
-        """Actions journalled before sending; ``None`` when not connected or not writable."""
-        self.outbox_problem: str | None = None
-        self._hub: HubClient | None = None
-        self.killswitch = KillswitchControl(self)
-        """Kill-switch actions and what the hub says about stops (issue 4)."""
+
+    # The session's parts, for tests and benchmarks that read them off the app.
+
+    @property
+    def state(self) -> ConsoleState:
+        """Everything the console knows."""
+        return self.session.state
+
+    @property
+    def outbox(self) -> Outbox | None:
+        """The journal of actions; ``None`` when not connected or not writable."""
+        return self.session.outbox
+
+    @property
+    def outbox_problem(self) -> str | None:
+        """Why there is no outbox, when there is none."""
+        return self.session.outbox_problem
+
+    @property
+    def identity(self) -> Identity | None:
+        """Who the hub says our token is, once it has answered."""
+        return self.session.identity
+
+    @property
+    def killswitch(self) -> Killswitches:
+        """Kill-switch actions and what the hub says about stops."""
+        return self.session.killswitches
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -109,59 +146,35 @@ class WarroomApp(App[None]):
         self.set_interval(FLUSH_INTERVAL_S, self.flush)
         self.flush()
         if self.connect:
-            self._open_outbox()
+            self.journal.open()
             self.run_stream()
             self.fetch_identity()
-            self.flush_outbox()  # what a console killed earlier had not delivered
-            self.set_interval(OUTBOX_RETRY_S, self._retry_outbox)
-
-    def _open_outbox(self) -> None:
-        """The journal every action is written to before it is sent."""
-        try:
-            store = ConsoleStore(self.settings.data_dir)
-        except (ConsoleStoreLocked, OSError) as error:
-            self.outbox_problem = str(error)
-            self.notify(
-                f"{error}. Actions are disabled so nothing typed can be lost.",
-                title="No journal",
-                severity="error",
-                timeout=30,
-            )
-            return
-        self._hub = HubClient(self.settings.hub_url, self.settings.token)
-        self.outbox = Outbox(store, self._hub, self.clock)
-        self.outbox.subscribe(self._post_delivery)
-
-    def _post_delivery(self, delivery: Delivery) -> None:
-        self.post_message(OutboxDelivered(delivery))
+            self.journal.flush()  # what a console killed earlier had not delivered
+            self.set_interval(OUTBOX_RETRY_S, self.journal.retry)
 
     async def on_unmount(self) -> None:
-        if self._hub is not None:
-            await self._hub.aclose()
-        if self.outbox is not None:
-            self.outbox.store.close()
+        await self.journal.close()
 
     def submit_action(
         self, kind: str, path: str, body: dict[str, Any], *, incident_id: str | None = None
     ) -> OutboxItem | None:
         """Journal an action (fsync'd), then send it; ``None`` (and said why) when impossible."""
-        if self.outbox is None:
-            reason = self.outbox_problem or "the console is not connected to a hub"
-            self.notify(reason, title="Not sent", severity="error")
-            return None
-        item = self.outbox.submit(kind, path, body, incident_id=incident_id)
-        self.flush_outbox()
-        return item
+        return self.journal.submit(kind, path, body, incident_id)
 
-    @work(group="outbox", exit_on_error=False)
-    async def flush_outbox(self) -> None:
-        """Send what is pending, in order (the outbox allows one flush at a time)."""
-        if self.outbox is not None:
-            await self.outbox.flush()
+    def _journal(
+        self, kind: str, path: str, body: dict[str, Any], *, incident_id: str | None = None
+    ) -> OutboxItem | None:
+        # The kill-switch journal: looked up at each call, so a test may wrap submit_action.
+        return self.submit_action(kind, path, body, incident_id=incident_id)
 
-    def _retry_outbox(self) -> None:
-        if self.outbox is not None and self.state.status.state == "live" and self.outbox.pending():
-            self.flush_outbox()
+    def on_submit_action(self, message: SubmitAction) -> None:
+        """A screen's action: journal it, send it, and show it (a pending note) at once."""
+        message.stop()
+        self.submit_action(
+            message.kind, message.path, message.body, incident_id=message.incident_id
+        )
+        self.state.dirty.add("timeline")
+        self.flush()
 
     def on_outbox_delivered(self, message: OutboxDelivered) -> None:
         """A refusal is final: say it, with the hub's reason, so the person can act."""
@@ -199,7 +212,7 @@ class WarroomApp(App[None]):
     @work(exclusive=True, group="identity", exit_on_error=False)
     async def fetch_identity(self) -> None:
         """Ask the hub who our token is; a refusal is said once, loudly."""
-        async with HubClient(self.settings.hub_url, self.settings.token) as hub:
+        async with self.session.hub() as hub:
             try:
                 me = await hub.whoami()
             except HubUnreachable:
@@ -207,10 +220,7 @@ class WarroomApp(App[None]):
             except HubRefused as error:
                 self.notify(error.message, title="Hub refused the token", severity="error")
                 return
-        permissions = tuple(str(p) for p in me.get("permissions", []))
-        two_person = me.get("two_person_global") is True
-        user, role = str(me.get("user", "?")), str(me.get("role", "?"))
-        self.post_message(IdentityKnown(user, role, permissions, two_person))
+        self.post_message(IdentityKnown(Identity.from_whoami(me)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A stream worker that died of a bug is reported and restarted, never left dead."""
@@ -222,8 +232,20 @@ class WarroomApp(App[None]):
 
     def on_envelope_received(self, message: EnvelopeReceived) -> None:
         """Apply one envelope to the state (drawing waits for the next flush)."""
-        self.state.apply(message.envelope, message.received_at)
-        self.killswitch.on_envelope(message.envelope, message.received_at)
+        self._apply(message.envelope, message.received_at)
+
+    def _apply(self, envelope: Envelope, now: datetime) -> bool:
+        refusals = self.state.policy_refusals
+        applied = self.state.apply(envelope, now)
+        self.killswitch.on_envelope(envelope, now)
+        if self.state.policy_refusals > refusals:
+            self.notify(
+                f"{self.state.policy_refused}. Countdowns keep the policy they had.",
+                title="The hub's policy was refused",
+                severity="error",
+                timeout=30,
+            )
+        return applied
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
         """Record the stream's status; say so when a re-sync happened."""
@@ -235,7 +257,7 @@ class WarroomApp(App[None]):
             if self.identity is None:
                 self.fetch_identity()
             if self.outbox is not None and self.outbox.pending():
-                self.flush_outbox()  # back online: deliver what waited
+                self.journal.flush()  # back online: deliver what waited
 
     def on_dashboard_screen_ready(self, _: DashboardScreen.Ready) -> None:
         """Draw what arrived before the dashboard was mounted."""
@@ -243,15 +265,20 @@ class WarroomApp(App[None]):
 
     def on_identity_known(self, message: IdentityKnown) -> None:
         """Show ``user@hub`` in the connection bar."""
-        self.identity = message
-        who = f"{message.user}@{hub_label(self.settings.hub_url)}"
+        self.session.identity = message.identity
+        who = f"{message.identity.user}@{hub_label(self.settings.hub_url)}"
         self.dashboard.set_who(who)
 
     # -- public, for tests and snapshots ---------------------------------------
 
     def apply_envelope(self, data: dict[str, Any]) -> bool:
         """Apply one raw envelope as if it came from the stream, and redraw."""
-        applied = self.state.apply_dict(data, self.clock())
+        try:
+            envelope = Envelope.from_dict(data)
+        except ModelError:
+            applied = self.state.apply_dict(data, self.clock())  # counted as bad
+        else:
+            applied = self._apply(envelope, self.clock())
         self.flush()
         return applied
 
@@ -321,11 +348,18 @@ class WarroomApp(App[None]):
 
     def _flush_killswitch(self, now: datetime) -> None:
         """Containment timeouts, the 30-second rule on the dashboard, the kill-switch screens."""
-        self.killswitch.tick(now)
+        if self.killswitch.tick(now) and self.connect:
+            self.reconcile_switches()
         if self.dashboard.ready:
             self.dashboard.show_violations(self.killswitch.violations(now))
         if isinstance(self.screen, KillswitchScreen | RestoreScreen):
             self.screen.refresh_state(now)
+
+    @work(exclusive=True, group="killswitch-reconcile", exit_on_error=False)
+    async def reconcile_switches(self) -> None:
+        """UNKNOWN kill-switch actions, checked against the hub's pack status."""
+        async with self.session.hub() as hub:
+            await self.killswitch.reconcile(hub)
 
     # -- actions --------------------------------------------------------------
 
@@ -342,24 +376,12 @@ class WarroomApp(App[None]):
         )
         incident = self.state.incidents.get(selected or "")
         pack = incident.packs[0] if incident is not None and incident.packs else None
-        self.push_screen(KillswitchScreen(incident.id if incident else None, pack))
+        self.push_screen(KillswitchScreen(self.session, incident.id if incident else None, pack))
 
     def action_help(self) -> None:
         """Open the help screen listing the keys of the screen in front."""
-        if isinstance(self.screen, HelpScreen):
-            return
-        keys: list[tuple[str, str]] = []
-        for active in self.screen.active_bindings.values():
-            binding = active.binding
-            # Shown bindings are the screen's actions; the tables' own
-            # navigation keys are summed up in one line below.
-            if binding.show and binding.description:
-                entry = (self.get_key_display(binding), binding.description)
-                if entry not in keys:
-                    keys.append(entry)
-        keys.append(("↑ ↓ pgup pgdn", "Move in the focused table"))
-        keys.append((self.get_key_display(Binding("ctrl+p", "", "")), "Command palette"))
-        self.push_screen(HelpScreen(keys))
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(screen_keys(self, self.screen)))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

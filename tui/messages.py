@@ -1,23 +1,32 @@
-"""Messages the stream worker posts to the app.
+"""Messages posted up to the app: by its workers, and by screens asking it to act.
 
 Small dataclasses, as in toolong. ``ConnectionChanged`` carries the latest
 state only, so a burst collapses to the newest (``can_replace``); every
-``EnvelopeReceived`` is an event that must be applied, so none is ever
-coalesced away.
+``EnvelopeReceived`` is an event that must be applied, and every
+``SubmitAction`` something a person did, so none of those is ever coalesced
+away.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from textual.message import Message
 
+from services.console.identity import Identity
 from services.console.outbox import Delivery
 from services.console.state import StreamStatus
 from services.domain.models import Envelope
 
-__all__ = ["ConnectionChanged", "EnvelopeReceived", "IdentityKnown", "OutboxDelivered"]
+__all__ = [
+    "ConnectionChanged",
+    "EnvelopeReceived",
+    "IdentityKnown",
+    "OutboxDelivered",
+    "SubmitAction",
+]
 
 
 @dataclass
@@ -42,10 +51,7 @@ class ConnectionChanged(Message):
 class IdentityKnown(Message):
     """The hub told us who our token belongs to (``GET /api/whoami``)."""
 
-    user: str
-    role: str
-    permissions: tuple[str, ...] = ()
-    two_person_global: bool = False
+    identity: Identity
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, IdentityKnown)
@@ -56,3 +62,16 @@ class OutboxDelivered(Message):
     """An action's fate on one flush: done, refused (final) or still pending."""
 
     delivery: Delivery
+
+
+@dataclass
+class SubmitAction(Message):
+    """A screen asks the app to journal an action (fsync'd), then send it.
+
+    ``path`` comes from :func:`services.console.hub_client.hub_path`.
+    """
+
+    kind: str
+    path: str
+    body: dict[str, Any] = field(default_factory=dict)
+    incident_id: str | None = None

@@ -23,7 +23,7 @@ from services.domain.timers import response_timer
 from services.domain.timeutil import format_duration, parse_optional
 from widgets.escalation_countdown import escalation_summary
 from widgets.keyed_table import Cells, ColumnSpec, KeyedTable
-from widgets.response_timer import compact_label, default_policy, timer_state
+from widgets.response_timer import compact_label, timer_state
 from widgets.safe_text import safe_text
 from widgets.severity_badge import severity_badge, severity_class
 
@@ -82,9 +82,7 @@ class IncidentList(KeyedTable):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.policy: Policy = default_policy()
-        """Response times and escalation rules the timers are computed with."""
-        self._last: tuple[Sequence[Incident], datetime] | None = None
+        self._last: tuple[Sequence[Incident], datetime, Policy] | None = None
 
     def on_resize(self, event: events.Resize) -> None:
         """Switch between the narrow and the wide set of columns, then re-fit."""
@@ -108,8 +106,8 @@ class IncidentList(KeyedTable):
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"incident-list--{name}", partial=True)
 
-    def row(self, incident: Incident, hub_now: datetime) -> Cells:
-        """The cells for one incident at hub time ``hub_now``."""
+    def row(self, incident: Incident, hub_now: datetime, policy: Policy) -> Cells:
+        """The cells for one incident at hub time ``hub_now`` under the hub's ``policy``."""
         badge = severity_badge(
             incident.severity, self._style(severity_class(incident.severity)[1:])
         )
@@ -129,13 +127,13 @@ class IncidentList(KeyedTable):
         if incident.acknowledged_at is None:
             status.append(" !", style="bold")  # not yet acknowledged
         try:
-            timer = response_timer(incident, self.policy, hub_now)
+            timer = response_timer(incident, policy, hub_now)
             compact = self.COLUMNS is self.NARROW_COLUMNS
             label = compact_label(timer) if compact else timer.label()
             timer_cell = Text(label, style=self._style(timer_state(timer)[1:]), end="")
         except ValueError:
             timer_cell = Text("?", end="")
-        escalation, due = escalation_summary(incident, self.policy, hub_now, compact=compact)
+        escalation, due = escalation_summary(incident, policy, hub_now, compact=compact)
         cells = {
             "sev": badge,
             "id": safe_text(incident.id, max_length=12),
@@ -147,7 +145,10 @@ class IncidentList(KeyedTable):
         }
         return tuple(cells[column.key] for column in self.COLUMNS)
 
-    def show_incidents(self, incidents: Sequence[Incident], hub_now: datetime) -> None:
-        """Show ``incidents`` in this order (already sorted by the state)."""
-        self._last = (incidents, hub_now)
-        self.sync([(incident.id, self.row(incident, hub_now)) for incident in incidents])
+    def show_incidents(
+        self, incidents: Sequence[Incident], hub_now: datetime, policy: Policy
+    ) -> None:
+        """Show ``incidents`` in this order (already sorted by the state); timers and
+        escalations follow ``policy``, the hub's."""
+        self._last = (incidents, hub_now, policy)
+        self.sync([(incident.id, self.row(incident, hub_now, policy)) for incident in incidents])

@@ -1,7 +1,8 @@
 """The kill-switch screen's table: the global switch, then every pack.
 
 Per row: the switch in words (``ON``, ``STOPPED``, ``held`` by the global
-stop), agents running / total, who changed it and when, and then this
+stop), agents running / total (running: not counted as stopped by the stop
+rule, as the console's containment says), who changed it and when, and then this
 console's latest action on it in its own state word (``REQUESTED``,
 ``APPLIED``, ``CONFIRMED all 6 agents stopped in 1.4 s``, ``UNKNOWN``…) or,
 without one, the switch's reason. Who, why and names are untrusted text.
@@ -15,7 +16,7 @@ from datetime import datetime
 from rich.style import Style
 from rich.text import Text
 
-from services.console.containment import STOPPED_STATES, Action, Phase
+from services.console.containment import Action, Phase
 from services.console.state import PackSummary
 from services.domain.models import GLOBAL, SwitchState
 from services.domain.timeutil import parse_optional
@@ -137,12 +138,14 @@ class KillswitchPanel(KeyedTable):
         global_switch: SwitchState | None,
         packs: Sequence[PackSummary],
         actions: Mapping[str, Action],
+        running: Mapping[str, int],
         now: datetime,
     ) -> None:
-        """Redraw from the state; ``actions`` maps a target to this console's latest action."""
+        """Redraw from the state; ``actions`` maps a target to this console's latest action,
+        ``running`` a target to its agents not counted as stopped."""
         del now  # the rows carry no live countdown
         engaged = global_switch is not None and not global_switch.enabled
-        all_running = sum(p.total - sum(p.counts.get(s, 0) for s in STOPPED_STATES) for p in packs)
+        all_running = running.get(GLOBAL, 0)
         all_total = sum(p.total for p in packs)
         rows = [
             (
@@ -153,10 +156,14 @@ class KillswitchPanel(KeyedTable):
             )
         ]
         for summary in packs:
-            running = summary.total - sum(summary.counts.get(s, 0) for s in STOPPED_STATES)
             key = f"pack:{summary.pack}"
             cells = self.row(
-                summary.pack, summary.switch, running, summary.total, engaged, actions.get(key)
+                summary.pack,
+                summary.switch,
+                running.get(key, 0),
+                summary.total,
+                engaged,
+                actions.get(key),
             )
             rows.append((key, cells))
         self.sync(rows)

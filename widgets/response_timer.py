@@ -10,27 +10,20 @@ is computed from the hub's clock on each repaint, never by counting ticks.
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 
 from rich.text import Text
 from textual.widgets import Static
 
 from services.domain.models import Incident
-from services.domain.policy import Policy, load_policy
+from services.domain.policy import Policy
 from services.domain.timers import ResponseReading, response_timer
 from services.domain.timeutil import format_duration
 
-__all__ = ["TIMER_STATES", "ResponseTimer", "compact_label", "default_policy", "timer_state"]
+__all__ = ["TIMER_STATES", "ResponseTimer", "compact_label", "timer_state"]
 
 TIMER_STATES = ("-running", "-urgent", "-overdue", "-met", "-breached")
 # Under this many seconds left the timer is urgent (the last fifth of a SEV1's 15 min).
 URGENT_S = 180
-
-
-@lru_cache(maxsize=1)
-def default_policy() -> Policy:
-    """The policy shipped with warroom (``services/domain/policy.toml``), read once."""
-    return load_policy()
 
 
 def timer_state(timer: ResponseReading) -> str:

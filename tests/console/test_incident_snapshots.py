@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from services.console.identity import Identity
 from services.console.state import StreamStatus
 from tests.console.sample import envelope, incident, snapshot
 from tests.console.test_snapshots import make_app
-from tui.messages import IdentityKnown
 
 WRITE = ("incident.write", "read")
 
@@ -87,7 +87,7 @@ async def _open(pilot: Pilot[None]) -> None:
             },
         )
     )
-    app.identity = IdentityKnown("alice", "incident-commander", WRITE)  # type: ignore[attr-defined]
+    app.session.identity = Identity("alice", "incident-commander", WRITE)  # type: ignore[attr-defined]
     await pilot.pause()
     await pilot.press("i", "enter")
     await pilot.pause()

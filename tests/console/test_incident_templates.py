@@ -13,7 +13,6 @@ from tests.console.incident_helpers import (
 from tests.console.live import until
 from tests.hubtools import RunningHub
 from widgets.escalation_countdown import EscalationCountdown
-from widgets.response_timer import default_policy
 
 
 async def test_initial_notification_is_copied_and_recorded(hub: RunningHub, tmp_path: Path) -> None:
@@ -51,7 +50,7 @@ async def test_initial_notification_is_copied_and_recorded(hub: RunningHub, tmp_
             screen.query_one(EscalationCountdown)
             .describe(
                 app.state.incidents[iid],
-                default_policy(),
+                app.state.policy,
                 app.state.hub_now(app.clock()),
             )
             .plain

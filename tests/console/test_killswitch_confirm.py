@@ -102,9 +102,9 @@ async def test_the_hub_is_only_reached_from_the_modal_confirm(
         await ready(pilot, app)
         factories = [
             lambda: None,  # the dashboard
-            lambda: KillswitchScreen("INC-1", "support"),
-            lambda: RestoreScreen(None),
-            lambda: AuditScreen("pack:support"),
+            lambda: KillswitchScreen(app.session, "INC-1", "support"),
+            lambda: RestoreScreen(app.session, None),
+            lambda: AuditScreen(app.session, "pack:support"),
             lambda: ConfirmStop("t", "support", "r", lambda _: calls.append(False)),
         ]
         for make in factories:

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from services.console.identity import Identity
 from services.console.settings import ConsoleSettings
 from services.console.state import StreamStatus
 from tests.console.sample import FROZEN_NOW, heartbeat, snapshot
 from tui.app import WarroomApp
-from tui.messages import IdentityKnown
 
 
 def make_app() -> WarroomApp:
@@ -30,14 +30,14 @@ async def setup(pilot: Pilot[None]) -> None:
     app.set_connection(StreamStatus(state="live"))
     app.apply_envelope(snapshot(seq=40))
     app.apply_envelope(heartbeat(40))
-    app.identity = IdentityKnown(
+    app.session.identity = Identity(
         "dana", "incident-commander", ("killswitch.global", "killswitch.pack", "read")
     )
     tracker = app.killswitch.tracker
     pressed = FROZEN_NOW - timedelta(seconds=1.4)
     tracker.request("k1", "pack:support", False, "INC-3: PII exposure", "INC-3", pressed)
     tracker.delivered("k1", "done", {"changed": True}, None, pressed + timedelta(seconds=0.05))
-    tracker.observe_agents({"support": ["stopped"] * 4}, FROZEN_NOW)
+    app.killswitch.observe(FROZEN_NOW)  # the snapshot's four support agents, all stopped
     await pilot.pause()
     await pilot.press("k")
     await pilot.pause()

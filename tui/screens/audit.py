@@ -16,7 +16,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from services.console.hub_client import HubClient, HubError
+from services.console.hub_client import HubCallError
+from tui.session import Session
 from widgets.safe_text import safe_text
 
 __all__ = ["AuditScreen"]
@@ -34,8 +35,9 @@ class AuditScreen(Screen[None]):
         Binding("R", "reload", "Reload", id="audit.reload"),
     ]
 
-    def __init__(self, target: str | None) -> None:
+    def __init__(self, session: Session, target: str | None) -> None:
         super().__init__()
+        self.session = session
         self.target = target
         self.filtered = target is not None
         self.records: list[dict[str, Any]] = []
@@ -70,12 +72,11 @@ class AuditScreen(Screen[None]):
     @work(exclusive=True, group="audit", exit_on_error=False)
     async def fetch(self, target: str | None) -> None:
         """``GET /api/audit`` with the filter; a failure is said in the status line."""
-        settings = self.app.settings  # type: ignore[attr-defined]
         status = self.query_one("#audit-status", Static)
         try:
-            async with HubClient(settings.hub_url, settings.token) as hub:
+            async with self.session.hub() as hub:
                 records = await hub.audit(target=target, limit=LIMIT)
-        except HubError as error:
+        except HubCallError as error:
             status.update(Text(f"audit not available: {error}", end=""))
             return
         self.records = records

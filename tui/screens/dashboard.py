@@ -4,14 +4,13 @@ Connection state and hub clock on top, the global-stop banner when engaged,
 open incidents, the alert feed and the packs. Below 120 columns the panels
 stack; from 120 they sit in two columns (the ``-wide`` class). The screen
 only draws: the app owns the state and calls :meth:`DashboardScreen.show_state`
-a few times a second with the areas that changed.
+a few times a second with the areas that changed; actions are posted to it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, cast
 
 from textual import events
 from textual.app import ComposeResult
@@ -25,7 +24,8 @@ from textual.widgets import DataTable, Footer
 from services.console.containment import Violation
 from services.console.state import ConsoleState
 from tui.screens.incident import IncidentScreen
-from tui.screens.incident_keys import can_write, open_from_alert, selected_key, write_note
+from tui.screens.incident_keys import open_from_alert, selected_key, write_note
+from tui.session import Session
 from widgets.agent_table import AgentTable
 from widgets.alert_feed import FEED_LIMIT, AlertFeed
 from widgets.connection_bar import ConnectionBar
@@ -33,9 +33,6 @@ from widgets.global_banner import GlobalBanner
 from widgets.incident_list import IncidentList
 from widgets.keyed_table import KeyedTable
 from widgets.killswitch_warning import KillswitchWarning
-
-if TYPE_CHECKING:
-    from tui.app import WarroomApp
 
 __all__ = ["WIDE_MIN_COLUMNS", "XWIDE_MIN_COLUMNS", "DashboardScreen"]
 
@@ -46,11 +43,6 @@ PANELS = {"incidents": "#incidents", "alerts": "#alerts", "packs": "#packs"}
 # The footer shows each group as one entry: "tab ⇧tab Panel", "i f p Go to".
 _CYCLE = Binding.Group("Panel")
 _JUMP = Binding.Group("Go to")
-
-
-def _is_open(app: WarroomApp, incident_id: str) -> bool:
-    incident = app.state.incidents.get(incident_id)
-    return incident is not None and incident.is_open
 
 
 class DashboardScreen(Screen[None]):
@@ -90,8 +82,9 @@ class DashboardScreen(Screen[None]):
     wide: reactive[bool] = reactive(False)
     """True at 120 columns or more: two columns (``-wide``)."""
 
-    def __init__(self, text_filter: Callable[[str], str] | None = None) -> None:
+    def __init__(self, session: Session, text_filter: Callable[[str], str] | None = None) -> None:
         super().__init__()
+        self.session = session
         self._text_filter = text_filter
         self._who = ""
         self.layout_changed = False
@@ -146,12 +139,12 @@ class DashboardScreen(Screen[None]):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on an incident opens it."""
         if isinstance(event.data_table, IncidentList):
-            self.app.push_screen(IncidentScreen(str(event.row_key.value)))
+            self.app.push_screen(IncidentScreen(self.session, str(event.row_key.value)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Notes and opening incidents are absent without ``incident.write``."""
         if action in ("note", "open_from_alert"):
-            return can_write(cast("WarroomApp", self.app))
+            return self.session.may("incident.write")
         return True
 
     def action_note(self) -> None:
@@ -160,18 +153,19 @@ class DashboardScreen(Screen[None]):
         if incident_id is None:
             self.notify("No incident selected.", severity="warning")
             return
-        write_note(cast("WarroomApp", self.app), incident_id)
+        write_note(self, self.session, incident_id)
 
     def action_open_from_alert(self) -> None:
         """``o``: the highlighted alert's open incident, else a new one from the alert."""
-        app = cast("WarroomApp", self.app)
-        alert = app.state.alerts.get(selected_key(self.query_one(AlertFeed)) or "")
+        state = self.session.state
+        alert = state.alerts.get(selected_key(self.query_one(AlertFeed)) or "")
+        linked = state.incidents.get(alert.incident_id or "") if alert is not None else None
         if alert is None:
             self.notify("Select an alert in the feed (f) first.", severity="warning")
-        elif alert.incident_id and _is_open(app, alert.incident_id):
-            app.push_screen(IncidentScreen(alert.incident_id))
+        elif linked is not None and linked.is_open:
+            self.app.push_screen(IncidentScreen(self.session, linked.id))
         else:
-            open_from_alert(app, alert)
+            open_from_alert(self, self.session, alert)
 
     def action_focus_panel(self, panel: str) -> None:
         """Focus one of the three panels by name."""
@@ -215,7 +209,7 @@ class DashboardScreen(Screen[None]):
             self.engaged = state.global_engaged
         if dirty & {"incidents", "clock"} or incidents.restyle_pending:
             open_incidents = state.open_incidents()
-            incidents.show_incidents(open_incidents, hub_now)
+            incidents.show_incidents(open_incidents, hub_now, state.policy)
             unacked = sum(1 for i in open_incidents if i.acknowledged_at is None)
             title = f"Incidents · {len(open_incidents)} open"
             incidents.border_title = title + (f" · {unacked} not acked" if unacked else "")

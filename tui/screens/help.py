@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-__all__ = ["HelpScreen"]
+__all__ = ["HelpScreen", "screen_keys"]
 
 LEGEND = (
     ("LIVE", "events are flowing from the hub"),
@@ -24,6 +25,22 @@ LEGEND = (
     ("\u00d73", "the alert fired three times (one row per fingerprint)"),
     ("STOPPED / held", "pack switch off / pack on but held by the global stop"),
 )
+
+
+def screen_keys(app: App[Any], screen: Screen[Any]) -> list[tuple[str, str]]:
+    """The keys ``screen`` offers now, as the app displays them, with their descriptions."""
+    keys: list[tuple[str, str]] = []
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        # Shown bindings are the screen's actions; the tables' own
+        # navigation keys are summed up in one line below.
+        if binding.show and binding.description:
+            entry = (app.get_key_display(binding), binding.description)
+            if entry not in keys:
+                keys.append(entry)
+    keys.append(("↑ ↓ pgup pgdn", "Move in the focused table"))
+    keys.append((app.get_key_display(Binding("ctrl+p", "", "")), "Command palette"))
+    return keys
 
 
 class HelpScreen(ModalScreen[None]):

@@ -2,8 +2,9 @@
 
 Enter on an incident in the dashboard opens it. The app calls
 :meth:`IncidentScreen.show_state` on each flush, like the dashboard's; every
-clock is computed from the hub's time (skew-corrected) at that moment. Every
-action goes through ``app.submit_action`` (journalled, then sent). Without the
+clock is computed from the hub's time (skew-corrected) at that moment, under
+the hub's policy. Every action is posted to the app (``SubmitAction``:
+journalled, then sent). Without the
 ``incident.write`` permission the mutating bindings are absent, not greyed:
 ``check_action`` removes them from the footer, help and the key map, and the
 screen says READ-ONLY.
@@ -19,16 +20,16 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from services.console.hub_client import HubClient, HubError
+from services.console.hub_client import HubCallError
 from services.console.state import ConsoleState
 from services.domain.models import Incident, ModelError, TimelineEntry, category_label
 from services.domain.redaction import redact
-from tui.screens.incident_keys import IncidentKeys, can_write
+from tui.screens.incident_keys import IncidentKeys
+from tui.session import Session
 from widgets.escalation_countdown import EscalationCountdown
-from widgets.response_timer import ResponseTimer, default_policy
+from widgets.response_timer import ResponseTimer
 from widgets.safe_text import safe_text
 from widgets.severity_badge import SeverityBadge
 from widgets.step_tracker import StepTracker
@@ -76,7 +77,7 @@ def timeline_rows(entries: list[TimelineEntry], items: list[Any], me: str) -> li
     return list(rows.values())
 
 
-class IncidentScreen(IncidentKeys, Screen[None]):
+class IncidentScreen(IncidentKeys):
     """The incident screen."""
 
     BINDINGS = [
@@ -97,9 +98,8 @@ class IncidentScreen(IncidentKeys, Screen[None]):
         Binding("question_mark", "app.help", "Help", id="incident.help"),
     ]
 
-    def __init__(self, incident_id: str) -> None:
-        super().__init__()
-        self.incident_id = incident_id
+    def __init__(self, session: Session, incident_id: str) -> None:
+        super().__init__(session, incident_id)
         self.history: dict[str, TimelineEntry] = {}
         """Entries fetched from the hub on open (older than the stream's snapshot)."""
         self._fetched: Incident | None = None
@@ -124,13 +124,13 @@ class IncidentScreen(IncidentKeys, Screen[None]):
 
     def on_mount(self) -> None:
         self._fit(self.app.size.width)
-        if self.warroom.settings.redact:
+        if self.session.settings.redact:
             self.query_one(Timeline).text_filter = redact
         self.query_one(Timeline).border_title = "Timeline · newest first"
         self.query_one(Timeline).focus()
         self._ready = True
-        self.show_state(self.warroom.state, self.warroom.clock(), {"timeline"})
-        if self.warroom.connect:
+        self.show_state(self.session.state, self.session.clock(), {"timeline"})
+        if self.session.connect:
             self.fetch_history()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -143,38 +143,37 @@ class IncidentScreen(IncidentKeys, Screen[None]):
     @work(exclusive=True, group="incident-history", exit_on_error=False)
     async def fetch_history(self) -> None:
         """The whole timeline from the hub: the stream only holds open incidents' recent ones."""
-        settings = self.warroom.settings
         try:
-            async with HubClient(settings.hub_url, settings.token) as hub:
+            async with self.session.hub() as hub:
                 data = await hub.incident(self.incident_id)
             entries = [TimelineEntry.from_dict(row) for row in data.get("timeline", [])]
             self._fetched = Incident.from_dict(data.get("incident"))
-        except (HubError, ModelError):
+        except (HubCallError, ModelError):
             return  # the live entries still show; the stream fills in the rest
         self.history = {entry.id: entry for entry in entries}
         self._redraw_timeline = True
-        self.show_state(self.warroom.state, self.warroom.clock(), set())
+        self.show_state(self.session.state, self.session.clock(), set())
 
     # -- drawing --------------------------------------------------------------
 
     @property
     def writable(self) -> bool:
         """True when our token holds ``incident.write`` (unknown counts as no)."""
-        return can_write(self.warroom)
+        return self.session.may("incident.write")
 
     def incident(self) -> Incident | None:
         """The incident as the stream last told it (else as fetched on open)."""
-        return self.warroom.state.incidents.get(self.incident_id) or self._fetched
+        return self.session.state.incidents.get(self.incident_id) or self._fetched
 
     def entries(self) -> list[TimelineEntry]:
         """The hub's entries for this incident: fetched history plus the live ones."""
         merged = dict(self.history)
-        for entry in self.warroom.state.timeline.get(self.incident_id, ()):
+        for entry in self.session.state.timeline.get(self.incident_id, ()):
             merged[entry.id] = entry
         return list(merged.values())
 
     def _text(self, value: str) -> str:
-        return redact(value) if self.warroom.settings.redact else value
+        return redact(value) if self.session.settings.redact else value
 
     def show_state(self, state: ConsoleState, now: datetime, dirty: set[str]) -> None:
         """Draw the incident at local time ``now`` (timers from the hub's clock)."""
@@ -187,7 +186,7 @@ class IncidentScreen(IncidentKeys, Screen[None]):
             )
             return
         hub_now = state.hub_now(now)
-        policy = default_policy()
+        policy = state.policy
         if self.writable != self._writable:
             self._writable = self.writable
             self.query_one("#inc-readonly").display = not self._writable
@@ -205,11 +204,10 @@ class IncidentScreen(IncidentKeys, Screen[None]):
 
     def show_timeline(self) -> None:
         """Redraw the timeline rows (hub entries and our own notes)."""
-        outbox = self.warroom.outbox
+        outbox = self.session.outbox
         items = outbox.store.items(self.incident_id) if outbox is not None else []
-        identity = self.warroom.identity
-        me = identity.user if identity is not None else "you"
-        self.query_one(Timeline).show_rows(timeline_rows(self.entries(), items, me))
+        rows = timeline_rows(self.entries(), items, self.session.me)
+        self.query_one(Timeline).show_rows(rows)
 
     def _title(self, incident: Incident) -> Text:
         text = safe_text(incident.id, "bold")
@@ -265,8 +263,3 @@ class IncidentScreen(IncidentKeys, Screen[None]):
     def action_back(self) -> None:
         """Back to the dashboard."""
         self.dismiss()
-
-    def redraw(self) -> None:
-        """Draw now (after an action: the pending note shows at once)."""
-        self._redraw_timeline = True
-        self.show_state(self.warroom.state, self.warroom.clock(), set())

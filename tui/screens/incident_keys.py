@@ -1,44 +1,34 @@
-"""The incident actions: each one journalled through ``app.submit_action`` then sent.
+"""The incident actions: each one posted to the app (``SubmitAction``), journalled, then sent.
 
 :class:`IncidentKeys` holds the incident screen's ``action_*`` methods; the
 module functions are shared with the dashboard (``n`` writes a note for the
-selected incident, ``o`` opens an incident from the selected alert).
+selected incident, ``o`` opens an incident from the selected alert) and the
+kill-switch screen (``n``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
-from weakref import WeakKeyDictionary
+from typing import Any
 
-from textual.app import App
+from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
+from services.console.hub_client import hub_path
 from services.domain.export import export_markdown
 from services.domain.models import Alert, Incident, TimelineEntry
 from services.domain.templates import TemplateKind, render_template
 from storage.files import write_text_atomic
+from tui.messages import SubmitAction
 from tui.screens.confirm_text import ConfirmText
 from tui.screens.note_editor import NoteEditor
 from tui.screens.resolve import ResolveScreen
 from tui.screens.status_picker import SETTABLE_STATUSES, StatusPicker
 from tui.screens.templates import TemplatesScreen
-from widgets.response_timer import default_policy
+from tui.session import Session
 
-if TYPE_CHECKING:
-    from tui.app import WarroomApp
-
-__all__ = ["IncidentKeys", "can_write", "open_from_alert", "selected_key", "write_note"]
-
-# Notes kept as drafts (Escape, "keep"), per app and incident, until sent or discarded.
-_DRAFTS: WeakKeyDictionary[App[Any], dict[str, str]] = WeakKeyDictionary()
-
-
-def can_write(app: WarroomApp) -> bool:
-    """True when the hub said our token holds ``incident.write`` (unknown counts as no)."""
-    identity = app.identity
-    return identity is not None and "incident.write" in identity.permissions
+__all__ = ["IncidentKeys", "open_from_alert", "selected_key", "write_note"]
 
 
 def selected_key(table: DataTable[Any]) -> str | None:
@@ -51,28 +41,29 @@ def selected_key(table: DataTable[Any]) -> str | None:
         return None
 
 
-def write_note(app: WarroomApp, incident_id: str, after: Any = None) -> None:
-    """Open the note editor for ``incident_id``; Enter journals the note, then sends it."""
-    drafts = _DRAFTS.setdefault(app, {})
+def write_note(screen: Screen[Any], session: Session, incident_id: str) -> None:
+    """Open the note editor for ``incident_id``; Enter journals the note, then sends it.
+
+    Escape with text, "keep", leaves it in the session's drafts for the next ``n``.
+    """
+    drafts = session.drafts
     editor = NoteEditor(incident_id, drafts.get(incident_id, ""))
 
     def done(text: str | None) -> None:
         if text:
             drafts.pop(incident_id, None)
-            path = f"/api/incidents/{incident_id}/notes"
-            app.submit_action("note", path, {"text": text}, incident_id=incident_id)
+            path = hub_path("api", "incidents", incident_id, "notes")
+            screen.post_message(SubmitAction("note", path, {"text": text}, incident_id))
         elif editor.kept_draft is not None:
             if editor.kept_draft:
                 drafts[incident_id] = editor.kept_draft
             else:
                 drafts.pop(incident_id, None)
-        if after is not None:
-            after()
 
-    app.push_screen(editor, done)
+    screen.app.push_screen(editor, done)
 
 
-def open_from_alert(app: WarroomApp, alert: Alert) -> None:
+def open_from_alert(screen: Screen[Any], session: Session, alert: Alert) -> None:
     """``POST /api/incidents`` with the alert's fingerprint (the hub links the alert)."""
     body = {
         "title": alert.title,
@@ -80,32 +71,30 @@ def open_from_alert(app: WarroomApp, alert: Alert) -> None:
         "category": alert.category,
         "alert_fingerprint": alert.fingerprint,
     }
-    if app.submit_action("open", "/api/incidents", body) is not None:
-        app.notify("Opening an incident from the alert…", title="Incident")
+    screen.post_message(SubmitAction("open", hub_path("api", "incidents"), body))
+    if session.outbox is not None:  # else the app says why nothing was sent
+        screen.notify("Opening an incident from the alert…", title="Incident")
 
 
-class IncidentKeys:
-    """The incident screen's actions (mixed into :class:`IncidentScreen`)."""
+class IncidentKeys(Screen[None]):
+    """The incident screen's actions (:class:`IncidentScreen` draws it)."""
 
-    incident_id: str
+    def __init__(self, session: Session, incident_id: str) -> None:
+        super().__init__()
+        self.session = session
+        self.incident_id = incident_id
 
-    if TYPE_CHECKING:
+    def incident(self) -> Incident | None:
+        """The incident as this console knows it (the screen's)."""
+        raise NotImplementedError
 
-        def incident(self) -> Incident | None: ...
-        def entries(self) -> list[TimelineEntry]: ...
-        def redraw(self) -> None: ...
-
-        app: App[Any]
-
-    @property
-    def warroom(self) -> WarroomApp:
-        """The app, typed."""
-        return cast("WarroomApp", self.app)
+    def entries(self) -> list[TimelineEntry]:
+        """The incident's timeline entries as this console knows them (the screen's)."""
+        raise NotImplementedError
 
     def _submit(self, kind: str, suffix: str, body: dict[str, Any]) -> None:
-        path = f"/api/incidents/{self.incident_id}/{suffix}"
-        self.warroom.submit_action(kind, path, body, incident_id=self.incident_id)
-        self.redraw()
+        path = hub_path("api", "incidents", self.incident_id, suffix)
+        self.post_message(SubmitAction(kind, path, body, self.incident_id))
 
     def action_ack(self) -> None:
         """Acknowledge; from triage the runbook's next step is containment, so move there."""
@@ -126,7 +115,7 @@ class IncidentKeys:
         order = list(SETTABLE_STATUSES)
         index = order.index(incident.status) if incident.status in order else -1
         if index + 1 >= len(order):
-            self.warroom.notify("Last step before resolving: r resolves.", title="Status")
+            self.notify("Last step before resolving: r resolves.", title="Status")
             return
         self._submit("status", "status", {"status": order[index + 1]})
 
@@ -140,11 +129,11 @@ class IncidentKeys:
             if status and status != incident.status:
                 self._submit("status", "status", {"status": status})
 
-        self.warroom.push_screen(StatusPicker(incident.status), chosen)
+        self.app.push_screen(StatusPicker(incident.status), chosen)
 
     def action_note(self) -> None:
         """A one-line note (journalled before sending)."""
-        write_note(self.warroom, self.incident_id, after=self.redraw)
+        write_note(self, self.session, self.incident_id)
 
     def action_breach(self) -> None:
         """Data breach confirmed: legal is notified; the incident id must be typed."""
@@ -158,7 +147,7 @@ class IncidentKeys:
             if ok:
                 self._submit("breach", "breach", {"confirmed": True})
 
-        self.warroom.push_screen(screen, confirmed)
+        self.app.push_screen(screen, confirmed)
 
     def action_resolve(self) -> None:
         """Resolve with a one-line root cause."""
@@ -167,26 +156,25 @@ class IncidentKeys:
             if root_cause:
                 self._submit("resolve", "resolve", {"root_cause": root_cause})
 
-        self.warroom.push_screen(ResolveScreen(self.incident_id), resolved)
+        self.app.push_screen(ResolveScreen(self.incident_id), resolved)
 
     def action_templates(self) -> None:
         """Communication templates: fill, edit, copy (OSC 52), record as sent."""
-        app = self.warroom
-        lead = app.identity.user if app.identity is not None else None
+        session = self.session
+        lead = session.identity.user if session.identity is not None else None
 
         def render(kind: TemplateKind) -> str:
             incident = self.incident()
             if incident is None:
                 return ""
-            now = app.state.hub_now(app.clock())
             return render_template(
                 kind,
                 incident,
-                now,
+                session.hub_now(),
                 lead=incident.lead or lead,
                 bridge=None,
                 timeline=sorted(self.entries(), key=lambda e: e.at),
-                policy=default_policy(),
+                policy=session.policy,
             )
 
         incident = self.incident()
@@ -200,23 +188,23 @@ class IncidentKeys:
             if result is not None:
                 kind, text = result
                 self._submit("status_update", "status-update", {"kind": kind, "text": text})
-                app.notify("Copied to the clipboard (OSC 52); recorded as sent.", title=kind)
+                self.notify("Copied to the clipboard (OSC 52); recorded as sent.", title=kind)
 
-        app.push_screen(TemplatesScreen(self.incident_id, render, first), copied)
+        self.app.push_screen(TemplatesScreen(self.incident_id, render, first), copied)
 
     def action_export(self) -> None:
         """The post-incident document (PII redacted), written atomically to the data folder."""
         incident = self.incident()
         if incident is None:
             return
-        app = self.warroom
-        now = app.state.hub_now(app.clock())
+        session = self.session
         entries = sorted(self.entries(), key=lambda e: e.at)
-        document = export_markdown(incident, entries, default_policy(), now, redact=True)
-        path = Path(app.settings.data_dir) / "exports" / f"{incident.id}.md"
+        now = session.hub_now()
+        document = export_markdown(incident, entries, session.policy, now, redact=True)
+        path = Path(session.settings.data_dir) / "exports" / f"{incident.id}.md"
         try:
             write_text_atomic(path, document)
         except OSError as error:
-            app.notify(str(error), title="Export failed", severity="error", markup=False)
+            self.notify(str(error), title="Export failed", severity="error", markup=False)
             return
-        app.notify(f"Written to {path}", title="Post-incident document", markup=False)
+        self.notify(f"Written to {path}", title="Post-incident document", markup=False)

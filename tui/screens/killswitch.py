@@ -10,7 +10,6 @@ and the panel says why. The app redraws the screen a few times a second.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,16 +17,16 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from services.domain.models import GLOBAL
+from services.domain.models import GLOBAL, category_label
 from services.domain.timeutil import format_duration, parse_optional
+from tui.screens.audit import AuditScreen
 from tui.screens.confirm_stop import ConfirmStop
 from tui.screens.incident_keys import write_note
+from tui.screens.restore import RestoreScreen
+from tui.session import Session
 from widgets.killswitch_panel import KillswitchPanel
 from widgets.killswitch_warning import KillswitchWarning
 from widgets.safe_text import safe_text
-
-if TYPE_CHECKING:
-    from tui.app import WarroomApp
 
 __all__ = ["STOP_ALL", "KillswitchScreen"]
 
@@ -57,20 +56,14 @@ class KillswitchScreen(Screen[None]):
         Binding("n", "note", "Note", id="killswitch.note"),
     ]
 
-    def __init__(self, incident_id: str | None, pack: str | None) -> None:
+    def __init__(self, session: Session, incident_id: str | None, pack: str | None) -> None:
         super().__init__()
+        self.session = session
         self.incident_id = incident_id
         self.preselect = pack
         self._offer: tuple[object, ...] = ()
         # The row to select once it is drawn: the panel may have no rows at mount.
         self._pending_select: str | None = f"pack:{pack}" if pack else GLOBAL
-
-    @property
-    def warroom(self) -> WarroomApp:
-        from tui.app import WarroomApp
-
-        assert isinstance(self.app, WarroomApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield KillswitchWarning(id="ks-warning")
@@ -85,21 +78,21 @@ class KillswitchScreen(Screen[None]):
         panel.border_title = "Kill switches"
         if self.incident_id:
             panel.border_title += f" · {self.incident_id}"
-        self.refresh_state(self.warroom.clock())
+        self.refresh_state(self.session.clock())
         panel.focus()
 
     # -- drawing ---------------------------------------------------------------
 
     def refresh_state(self, now: datetime) -> None:
-        """Redraw from the app's state and the containment tracker."""
+        """Redraw from the session's state and its kill switches."""
         if not self.query(KillswitchPanel):
             return  # not composed yet, or torn down as the app exits
-        app = self.warroom
-        control = app.killswitch
-        state = app.state
+        control = self.session.killswitches
+        state = self.session.state
         self.query_one(KillswitchWarning).show(control.violations(now))
         panel = self.query_one(KillswitchPanel)
-        panel.show(state.global_switch(), state.pack_summaries(), control.latest_actions(), now)
+        actions, running = control.latest_actions(), control.running_counts()
+        panel.show(state.global_switch(), state.pack_summaries(), actions, running, now)
         if self._pending_select is not None and self._pending_select in panel.keys:
             panel.select(self._pending_select)
             self._pending_select = None
@@ -117,20 +110,20 @@ class KillswitchScreen(Screen[None]):
         self.query_one("#ks-detail", Static).update(self._detail_text())
 
     def _global_text(self, now: datetime) -> Text:
-        app = self.warroom
-        state = app.state
+        session = self.session
+        state = session.state
         text = Text(end="")
         engaged = state.global_engaged
         text.append("GLOBAL: ", style="bold")
         text.append("STOPPED — no pack runs" if engaged else "on — packs run by their own switch")
-        pending = app.killswitch.tracker.pending_global
+        pending = session.killswitches.tracker.pending_global
         if pending is not None:
             try:
                 expires = parse_optional(str(pending.get("expires_at")))
             except ValueError:
                 expires = None
             left = (expires - state.hub_now(now)).total_seconds() if expires else 0.0
-            mine = app.identity is not None and pending.get("requested_by") == app.identity.user
+            mine = session.identity is not None and pending.get("requested_by") == session.me
             text.append("\n")
             if mine:
                 text.append("global stop: waiting for a second operator ")
@@ -145,7 +138,7 @@ class KillswitchScreen(Screen[None]):
 
     def _detail_text(self) -> Text:
         key = self.query_one(KillswitchPanel).selected_key()
-        action = self.warroom.killswitch.latest_actions().get(key or "")
+        action = self.session.killswitches.latest_actions().get(key or "")
         if action is None:
             return Text("", end="")
         text = Text(f"{action.target} {action.verb}: ", end="")
@@ -159,40 +152,36 @@ class KillswitchScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Absent without the permission (the panel says why); confirm only with a pending stop."""
+        session = self.session
         needed = NEEDS.get(action)
-        if needed is not None and not self.warroom.killswitch.allowed(needed):
+        if needed is not None and not session.may(needed):
             return False
         if action == "confirm_global":
-            pending = self.warroom.killswitch.tracker.pending_global
-            identity = self.warroom.identity
+            pending = session.killswitches.tracker.pending_global
+            identity = session.identity
             return pending is not None and (
                 identity is None or pending.get("requested_by") != identity.user
             )
         if action == "restore":
-            return self.warroom.state.global_engaged
+            return session.state.global_engaged
         if action == "note":
             # A note needs an incident to go on, and the right to write one.
-            identity = self.warroom.identity
-            return self.incident_id is not None and (
-                identity is not None and "incident.write" in identity.permissions
-            )
+            return self.incident_id is not None and session.may("incident.write")
         return True
 
     def action_note(self) -> None:
         """``n``: a note on the incident this screen was opened for."""
         if self.incident_id is not None:
-            write_note(self.warroom, self.incident_id)
+            write_note(self, self.session, self.incident_id)
 
     def _selected_pack(self) -> str | None:
         key = self.query_one(KillswitchPanel).selected_key()
         return key.removeprefix("pack:") if key and key.startswith("pack:") else None
 
     def _prefill(self) -> str:
-        incident = self.warroom.state.incidents.get(self.incident_id or "")
+        incident = self.session.state.incidents.get(self.incident_id or "")
         if incident is None:
             return ""
-        from services.domain.models import category_label
-
         return f"{incident.id}: {category_label(incident.category)}"
 
     # -- actions -------------------------------------------------------------------------
@@ -207,7 +196,7 @@ class KillswitchScreen(Screen[None]):
         if pack is None:
             self.notify("Select a pack row (the global switch is G).", severity="warning")
             return
-        control = self.warroom.killswitch
+        control = self.session.killswitches
         self.app.push_screen(
             ConfirmStop(
                 f"Stop pack {pack}: its agents end their running tasks",
@@ -223,7 +212,7 @@ class KillswitchScreen(Screen[None]):
         if pack is None:
             self.notify("After a global stop use r, the guided restore.", severity="warning")
             return
-        control = self.warroom.killswitch
+        control = self.session.killswitches
         self.app.push_screen(
             ConfirmStop(
                 f"Re-enable pack {pack}: its agents start again",
@@ -235,8 +224,8 @@ class KillswitchScreen(Screen[None]):
 
     def action_stop_global(self) -> None:
         """Stop every pack, after ``STOP ALL`` is typed out."""
-        control = self.warroom.killswitch
-        identity = self.warroom.identity
+        control = self.session.killswitches
+        identity = self.session.identity
         warning = ""
         if identity is not None and identity.two_person_global:
             warning = "Two-person rule: a second operator must confirm from their own console."
@@ -252,10 +241,10 @@ class KillswitchScreen(Screen[None]):
 
     def action_confirm_global(self) -> None:
         """Second operator: confirm another's pending global stop, typing ``STOP ALL``."""
-        pending = self.warroom.killswitch.tracker.pending_global
+        control = self.session.killswitches
+        pending = control.tracker.pending_global
         if pending is None:
             return
-        control = self.warroom.killswitch
         request_id = str(pending.get("id"))
         self.app.push_screen(
             ConfirmStop(
@@ -268,12 +257,9 @@ class KillswitchScreen(Screen[None]):
 
     def action_restore(self) -> None:
         """The guided restore after a global stop."""
-        from tui.screens.restore import RestoreScreen
-
-        self.app.push_screen(RestoreScreen(self.incident_id))
+        self.app.push_screen(RestoreScreen(self.session, self.incident_id))
 
     def action_audit(self) -> None:
         """The hub's kill-switch audit, filtered to the selected target."""
-        from tui.screens.audit import AuditScreen
-
-        self.app.push_screen(AuditScreen(self.query_one(KillswitchPanel).selected_key()))
+        target = self.query_one(KillswitchPanel).selected_key()
+        self.app.push_screen(AuditScreen(self.session, target))

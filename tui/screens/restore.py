@@ -12,7 +12,6 @@ chosen back in. Each step is a typed confirmation.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,15 +19,12 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from services.console.containment import STOPPED_STATES
 from services.console.restore_plan import RestorePlan, RestoreStep
-from services.domain.timeutil import format_duration, parse_optional, to_rfc3339
+from services.domain.timeutil import format_duration, parse_optional
 from tui.screens.confirm_stop import ConfirmStop
+from tui.session import Session
 from widgets.killswitch_warning import KillswitchWarning
 from widgets.safe_text import safe_text
-
-if TYPE_CHECKING:
-    from tui.app import WarroomApp
 
 __all__ = ["RestoreScreen"]
 
@@ -55,8 +51,9 @@ class RestoreScreen(Screen[None]):
         Binding("i", "include", "Keep off / bring back", id="restore.include"),
     ]
 
-    def __init__(self, incident_id: str | None) -> None:
+    def __init__(self, session: Session, incident_id: str | None) -> None:
         super().__init__()
+        self.session = session
         self.incident_id = incident_id
         self.plan: RestorePlan | None = None
         self.step = RestoreStep("hold")
@@ -65,14 +62,7 @@ class RestoreScreen(Screen[None]):
     @property
     def watch_s(self) -> float:
         """How long each re-enabled pack is watched (the console's setting)."""
-        return self.warroom.settings.restore_watch_s
-
-    @property
-    def warroom(self) -> WarroomApp:
-        from tui.app import WarroomApp
-
-        assert isinstance(self.app, WarroomApp)
-        return self.app
+        return self.session.settings.restore_watch_s
 
     def compose(self) -> ComposeResult:
         yield KillswitchWarning(id="ks-warning")
@@ -82,22 +72,22 @@ class RestoreScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        state = self.warroom.state
+        state = self.session.state
         incident = state.incidents.get(self.incident_id or "")
         self._kept = set(incident.packs) if incident else set()
         self.plan = RestorePlan(list(state.packs), set(self._kept), watch_s=self.watch_s)
         self.query_one("#restore-how", Static).update(
             Text(HOW.format(watch=format_duration(self.watch_s, round_up=True)), end="")
         )
-        self.refresh_state(self.warroom.clock())
+        self.refresh_state(self.session.clock())
 
     def refresh_state(self, now: datetime) -> None:
         """Recompute the next step from the stream's state and redraw."""
         plan = self.plan
         if plan is None or not self.query("#restore-next"):
             return
-        app = self.warroom
-        state = app.state
+        control = self.session.killswitches
+        state = self.session.state
         hub_now = state.hub_now(now)
         alerts = []
         for alert in state.alerts.values():
@@ -109,13 +99,10 @@ class RestoreScreen(Screen[None]):
                 alerts.append((alert.pack, alert.title, seen))
         plan.note_alerts(alerts)
         pack_enabled = {s.pack: s.enabled for s in state.pack_summaries()}
-        stopped = {
-            pack: all(a.state in STOPPED_STATES for a in members)
-            for pack, members in state.agents_by_pack().items()
-        }
+        stopped = control.stopped_packs()  # by the stop rule, as the hub counts them
         glob = state.global_switch()
         self.step = plan.next_step(glob is None or glob.enabled, pack_enabled, stopped, hub_now)
-        self.query_one(KillswitchWarning).show(app.killswitch.violations(now))
+        self.query_one(KillswitchWarning).show(control.violations(now))
         self.query_one("#restore-plan", Static).update(self._plan_text(plan))
         self.query_one("#restore-next", Static).update(self._next_text(self.step))
         self.refresh_bindings()
@@ -174,11 +161,11 @@ class RestoreScreen(Screen[None]):
         if self.plan is not None:
             for pack in self._kept:
                 self.plan.toggle_keep_off(pack)
-            self.refresh_state(self.warroom.clock())
+            self.refresh_state(self.session.clock())
 
     def action_next(self) -> None:
         """Offer the next step as a typed confirmation."""
-        control = self.warroom.killswitch
+        control = self.session.killswitches
         step = self.step
         incident = self.incident_id
         if step.kind == "hold":
@@ -198,14 +185,14 @@ class RestoreScreen(Screen[None]):
 
             def enable(reason: str) -> None:
                 if control.set_switch(pack, True, reason, incident) and self.plan:
-                    self.plan.note_enabled(pack, self.warroom.state.hub_now(self.warroom.clock()))
+                    self.plan.note_enabled(pack, self.session.hub_now())
 
             watch = format_duration(self.watch_s, round_up=True)
             title = f"Re-enable {pack}; it is watched for {watch}"
             self.app.push_screen(ConfirmStop(title, pack, f"restore: re-enable {pack}", enable))
 
     def _release(self, reason: str, prefix: str) -> None:
-        control = self.warroom.killswitch
+        control = self.session.killswitches
         incident = self.incident_id
         title = "Release the global switch (held packs stay off)"
 
@@ -226,12 +213,8 @@ class RestoreScreen(Screen[None]):
 
             def carry_on(reason: str) -> None:
                 plan.override(reason)
-                # Recorded like every action: the local audit and the app's journal.
-                app = self.warroom
-                if app.outbox is not None:
-                    record = {"action": "restore-override", "target": f"pack:{pack}"}
-                    at = to_rfc3339(app.clock())
-                    app.outbox.store.append_audit({**record, "reason": reason, "at": at})
+                # Recorded like every action, in the console's local audit.
+                self.session.killswitches.record_override(pack, reason)
 
             title = f"Go on although {pack} alerted during its watch"
             self.app.push_screen(
