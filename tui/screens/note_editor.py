@@ -1,8 +1,8 @@
 """``n``: a one-line note for an incident. Enter saves; nothing typed is ever lost.
 
-The editor only returns the text; the caller journals it with
-``app.submit_action("note", …)`` (fsync'd before it is sent). Escape with text
-in the editor asks whether to discard it or keep it as a draft, which the next
+The editor only returns the text; the caller posts it to the app
+(``SubmitAction``), which journals it (fsync'd) before it is sent. Escape with
+text in the editor asks whether to discard it or keep it as a draft, which the next
 ``n`` on the same incident brings back.
 """
 
