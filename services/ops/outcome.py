@@ -16,7 +16,7 @@ class ExitCode(IntEnum):
     """The ``warroom`` command's exit codes, the same for every subcommand."""
 
     OK = 0  # applied, written, healthy; the console closed normally
-    ERROR = 1  # the hub answered but is not healthy (`warroom health`)
+    ERROR = 1  # the hub answered but is not healthy (`warroom health`); a check failed (doctor)
     REFUSED = 2  # the hub refused (auth, validation, not found), or a bad flag or config
     UNREACHABLE = 3  # no answer from the hub: nothing is known to have changed
 

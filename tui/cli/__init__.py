@@ -3,7 +3,8 @@
 # ``warroom`` runs the console (console.py); ``warroom hub`` and ``warroom demo``
 # a hub (hub.py); ``warroom stop|enable|health|export`` are the fallbacks for
 # when the console cannot start (ops.py, over services/ops), with ``warroom
-# runbook`` (runbook.py, the offline runbook). Textual is imported
+# runbook`` (runbook.py, the offline runbook) and ``warroom doctor`` (doctor.py,
+# access checked before an incident). Textual is imported
 # only by the commands that draw a screen, so the others keep working on a box
 # where the console cannot start.
 
@@ -14,7 +15,7 @@ import sys
 
 from services.console.settings import SettingsError
 from services.ops.outcome import ExitCode
-from tui.cli import console, hub, ops, runbook
+from tui.cli import console, doctor, hub, ops, runbook
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     hub.add_parsers(sub)
     ops.add_parsers(sub)
     runbook.add_parsers(sub)
+    doctor.add_parsers(sub)
     return parser
 
 
@@ -35,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run ``warroom`` with ``argv`` (the process's arguments when None); the exit code."""
     args = build_parser().parse_args(argv)
     try:
-        runners = {**hub.RUNNERS, **ops.RUNNERS, **runbook.RUNNERS}
+        runners = {**hub.RUNNERS, **ops.RUNNERS, **runbook.RUNNERS, **doctor.RUNNERS}
         run = runners.get(args.command) or console.run
         return run(args)
     except SettingsError as error:
