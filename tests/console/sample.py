@@ -59,7 +59,7 @@ def envelope(seq: int, kind: str, data: dict[str, Any], ts: str = HUB_TIME) -> d
 
 def switch(pack: str | None, enabled: bool = True, **extra: Any) -> dict[str, Any]:
     """A switch object (global when ``pack`` is None)."""
-    base = {
+    base: dict[str, Any] = {
         "scope": "global" if pack is None else "pack",
         "pack": pack,
         "enabled": enabled,
@@ -87,7 +87,7 @@ def agent(agent_id: str, pack: str, state: str = "running", rate: float = 10.0) 
 
 def alert(fingerprint: str, **fields: Any) -> dict[str, Any]:
     """An alert object with sensible defaults."""
-    base = {
+    base: dict[str, Any] = {
         "fingerprint": fingerprint,
         "status": "firing",
         "severity": "SEV2",
@@ -110,7 +110,7 @@ def alert(fingerprint: str, **fields: Any) -> dict[str, Any]:
 
 def incident(incident_id: str, **fields: Any) -> dict[str, Any]:
     """An incident object with sensible defaults."""
-    base = {
+    base: dict[str, Any] = {
         "id": incident_id,
         "title": "Runaway agent in marketing",
         "severity": "SEV2",

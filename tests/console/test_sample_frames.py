@@ -114,10 +114,16 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Frame]]:
 
 def _kind(value: Any) -> str:
     """The JSON type of a value (int and float apart: a count is not a rate)."""
-    for kind, types in (("null", type(None)), ("bool", bool), ("int", int), ("float", float)):
-        if isinstance(value, types):
-            return kind
-    return {str: "string", list: "array", dict: "object"}[type(value)]
+    kinds: tuple[tuple[str, type], ...] = (
+        ("null", type(None)),
+        ("bool", bool),  # before int: a bool is an int to Python, not to JSON
+        ("int", int),
+        ("float", float),
+        ("string", str),
+        ("array", list),
+        ("object", dict),
+    )
+    return next(kind for kind, types in kinds if isinstance(value, types))
 
 
 def _fields(objects: Iterable[dict[str, Any]]) -> dict[str, set[str]]:
