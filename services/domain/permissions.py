@@ -35,4 +35,4 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
     "ingest": ["ingest"],
 }
 PERMISSIONS: tuple[str, ...] = get_args(Permission)
-assert PERMISSIONS == tuple(DEFAULT_PERMISSIONS)  # one list, two spellings
+assert tuple(DEFAULT_PERMISSIONS) == PERMISSIONS  # one list, two spellings

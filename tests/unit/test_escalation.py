@@ -1,6 +1,7 @@
 """Escalation contacts as rules: what is due, once, and what is still to come."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from msgspec.structs import replace
@@ -243,7 +244,7 @@ def test_role_label(role: str, label: str) -> None:
     assert role_label(role) == label
 
 
-def test_policy_drives_the_rules(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_policy_drives_the_rules(tmp_path: Path) -> None:
     path = tmp_path / "p.toml"
     path.write_text(
         '[escalation]\nno_progress_minutes = 10\nno_progress_severities = ["SEV1"]\n'
