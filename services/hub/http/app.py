@@ -33,6 +33,7 @@ from services.hub.http.context import Handler, HubContext, endpoint, public, ref
 from services.hub.http.stream import stream
 from services.hub.state.events import PROTOCOL_VERSION, MemoryEventLog
 from services.hub.state.hub import HubState
+from storage.alert_file import AlertFile
 from storage.hub_store import HubStore, TinyHubStore
 
 log = logging.getLogger("warroom.hub")
@@ -153,6 +154,7 @@ def create_app(
         two_person_window_s=config.two_person_window_s,
         stop_deadline_s=config.stop_deadline_s,
         deliver=delivery.submit,
+        alert_file=AlertFile(config.data_dir),
     )
 
     def delivery_failed(item: dict[str, Any], why: str) -> None:
@@ -200,6 +202,7 @@ def create_app(
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await delivery.stop()
+            state.save_alerts(clock(), force=True)
             events.close_all(1001, "hub shutting down")
             if owns_store:
                 hub_store.close()
