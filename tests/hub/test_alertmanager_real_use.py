@@ -217,9 +217,7 @@ def test_a_refused_webhook_is_in_health_and_on_the_stream(hub_factory: HubFactor
     health = hub.client().get("/health").json()
     assert health["ingest"]["last_refusal"]["code"] == "too_large"
     assert health["ingest"]["last_refusal"]["count"] == 1
-    assert any(
-        e["type"] == "ingest.refused" for e in hub_context(hub).events.since(0) or []
-    )
+    assert any(e["type"] == "ingest.refused" for e in hub_context(hub).events.since(0) or [])
     bad = hub.client("ingest").post(PATH, content=b'{"version": "4", "alerts": [{}]}')
     assert bad.status_code == 400
     assert hub.client().get("/health").json()["ingest"]["last_refusal"]["count"] == 2

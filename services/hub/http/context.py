@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from services.domain.timeutil import Clock
+from services.hub.alertmanager_client import AlertmanagerClient
 from services.hub.config import HubConfig
 from services.hub.delivery import WebhookDelivery
 from services.hub.errors import BadRequest, Counters, HubError, TooLarge
@@ -45,6 +46,9 @@ class HubContext:
     delivery: WebhookDelivery | None = None
     # Webhook bodies being parsed off the event loop right now (shown by /health).
     ingest_parsing: int = 0
+    alertmanager: AlertmanagerClient = field(default_factory=lambda: AlertmanagerClient([]))
+    # Background work started by a request (expiring a resolved incident's silences).
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
     # Bodies parsed at once: each holds its whole body and its alerts in memory.
     parsers: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
     idempotency: IdempotencyGuard = field(init=False)

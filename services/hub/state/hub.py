@@ -24,6 +24,7 @@ from services.hub.state.common import Actor
 from services.hub.state.escalations import Deliver, EscalationEngine
 from services.hub.state.events import EventLog
 from services.hub.state.incidents import Answer, IncidentDesk, describe_new
+from services.hub.state.silences import SilenceRecords
 from services.hub.state.switch_actions import SwitchActions
 from services.hub.state.switches import SwitchBoard
 from storage.alert_file import AlertFile
@@ -73,6 +74,7 @@ class HubState:
         self.switches = SwitchBoard(store, events, clock, packs)
         self.incidents = IncidentDesk(store, events, clock)
         self.alerts = AlertBook(events, max_alerts)
+        self.silences = SilenceRecords(self.alerts, self.incidents, self.switches, events, store)
         # The active alerts survive a restart through their own file, saved whole at
         # most once per interval (storage/alert_file.py says why not the store).
         self._alert_file = alert_file
@@ -84,6 +86,8 @@ class HubState:
                 log.info("%d alerts restored from %s", len(self.alerts), alert_file.path)
         # The last webhook refused (too large, malformed): /health and every console say so.
         self.last_ingest_refusal: dict[str, Any] | None = None
+        # When pull mode last reconciled with Alertmanager (RFC 3339), if it runs.
+        self.last_pull: str | None = None
         self.escalations = EscalationEngine(self.incidents, policy, clock, deliver)
         self.incidents.after_change = self.escalations.run_for
         self.containment = SwitchActions(
@@ -224,7 +228,10 @@ class HubState:
         """Save the alert set when it changed, at most once per interval (or now, ``force``)."""
         if self._alert_file is None or not self.alerts.dirty:
             return
-        due = self._alerts_saved_at is None or now - self._alerts_saved_at >= self._alert_save_interval
+        due = (
+            self._alerts_saved_at is None
+            or now - self._alerts_saved_at >= self._alert_save_interval
+        )
         if due or force:
             rows, intervals = self.alerts.saved_form()
             self._alert_file.save(rows, intervals)
