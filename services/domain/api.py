@@ -22,6 +22,7 @@ from services.domain.models import (
     Incident,
     IncidentStatus,
     Severity,
+    Silence,
     SwitchState,
     TimelineEntry,
 )
@@ -316,6 +317,18 @@ class IngestAnswer(msgspec.Struct):
     received: Count
     new: Count
     resolved: Count
+
+
+class SilencesAnswer(msgspec.Struct):
+    """``GET /api/silences`` and ``POST /api/silences``."""
+
+    silences: list[Silence]
+
+
+class ExpiredAnswer(msgspec.Struct):
+    """``POST /api/silences/{id}/expire``."""
+
+    expired: str
 
 
 class IncidentsAnswer(msgspec.Struct):
