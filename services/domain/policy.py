@@ -91,7 +91,7 @@ class _PolicyFile(_Table, frozen=True):
     escalation: EscalationPolicy
     status_update_minutes: _PerSeverity
     retrospective: _Retrospective
-    alert_severity: dict[str, Severity | Literal["none"]] = {}
+    alert_severity: dict[str, Severity | Literal["none", "category"]] = {}
 
 
 class Step(msgspec.Struct, frozen=True):
@@ -130,7 +130,7 @@ class Policy:
         """
         base = self.severity_for(category)
         mapped = self.alert_severity.get(labels.get("severity", "").strip().lower())
-        if mapped is None:
+        if mapped is None or mapped == "category":
             return base
         if mapped == "none":
             return None

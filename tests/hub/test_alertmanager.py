@@ -182,9 +182,9 @@ def test_the_recorded_run_opens_the_right_incidents(hub: RunningHub) -> None:
         "triage",
     )
     runaway = by_title["Agent invoice-reconciler is looping"]
-    # `severity: critical` is SEV1 ([alert_severity] in policy.toml), whatever the category.
+    # `severity: critical` keeps the category's severity ([alert_severity] in policy.toml).
     assert (runaway["severity"], runaway["category"], runaway["packs"]) == (
-        "SEV1",
+        "SEV2",
         "runaway_agent",
         ["billing"],
     )

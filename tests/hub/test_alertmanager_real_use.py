@@ -70,7 +70,8 @@ def test_the_severity_label_sets_the_severity_and_none_opens_nothing(hub: Runnin
     )
     assert ingest(hub, body).status_code == 200
     incidents = {i["title"]: i for i in state(hub)["incidents"]}
-    assert incidents["DataCorruption"]["severity"] == "SEV1"
+    # critical: the runbook's severity for the category (data corruption is SEV2: it pages).
+    assert incidents["DataCorruption"]["severity"] == "SEV2"
     assert incidents["RunawayAgent"]["severity"] == "SEV3"  # a warning does not page
     assert "Watchdog" not in incidents  # always firing: shown, never an incident
     watchdog = alerts_of(hub)["a3"]

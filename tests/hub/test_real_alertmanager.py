@@ -67,7 +67,7 @@ def test_webhook_pull_silence_and_restart(
     # Webhook in: the critical alert opens an incident; the Watchdog is shown, opens none.
     wait_until(lambda: {"RunawayAgent", "Watchdog"} <= set(alerts_of(hub)), 20, "the webhook")
     runaway = alerts_of(hub)["RunawayAgent"]
-    assert runaway["incident_id"] and runaway["severity"] == "SEV1"
+    assert runaway["incident_id"] and runaway["severity"] == "SEV2"
     assert runaway["annotations"]["runbook_url"] == "https://rb.example/r"
     assert runaway["external_url"] and runaway["group_key"]
     assert alerts_of(hub)["Watchdog"]["incident_id"] is None
