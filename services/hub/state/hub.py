@@ -16,6 +16,7 @@ from typing import Any
 
 from services.domain.models import AGENT_STATES, Agent, AgentState, Severity
 from services.domain.policy import Policy
+from services.domain.runbook import Runbook
 from services.domain.timeutil import Clock, to_rfc3339
 from services.hub.errors import NotFound
 from services.hub.state.alertmanager import parse_webhook
@@ -58,6 +59,7 @@ class HubState:
         two_person_window_s: float = 300.0,
         stop_deadline_s: float = 30.0,
         deliver: Deliver | None = None,
+        runbook: Runbook | None = None,
     ) -> None:
         self.events = events
         self.policy = policy
@@ -68,7 +70,7 @@ class HubState:
         # The ``now`` of the last tick that ran to the end (tests wait on it).
         self.last_tick: datetime | None = None
         self.switches = SwitchBoard(store, events, clock, packs)
-        self.incidents = IncidentDesk(store, events, clock)
+        self.incidents = IncidentDesk(store, events, clock, runbook)
         self.alerts = AlertBook(events, max_alerts)
         self.escalations = EscalationEngine(self.incidents, policy, clock, deliver)
         self.incidents.after_change = self.escalations.run_for
@@ -103,6 +105,8 @@ class HubState:
             "pending_global": self.containment.two_person.pending,
             # The effective policy, so every console's countdowns are the hub's own.
             "policy": self.policy.raw,
+            # Its runbook, so every console shows the hub's checklists and causes.
+            "runbook": self.incidents.runbook.to_dict(),
         }
 
     def packs_status(self) -> dict[str, Any]:
