@@ -33,7 +33,9 @@ def test_a_check_is_on_the_incident_and_its_timeline(hub: RunningHub) -> None:
     mark = data["incident"]["checklist"]["contain.pack-stop"]
     assert mark == {"done": True, "by": user_for("on-call"), "at": data["entry"]["at"]}
     assert data["entry"]["kind"] == "checklist"
-    assert data["entry"]["text"] == "checked: Kill the affected agent pack (Ops Console: /killswitch)"
+    assert (
+        data["entry"]["text"] == "checked: Kill the affected agent pack (Ops Console: /killswitch)"
+    )
     assert data["entry"]["detail"] == "contain.pack-stop"
     assert data["incident"]["last_progress_at"] == data["entry"]["at"]
     # The same state again changes nothing; unchecking is recorded too.
