@@ -212,7 +212,9 @@ class IncidentKeys(Screen[None]):
         session = self.session
         entries = sorted(self.entries(), key=lambda e: e.at)
         now = session.hub_now()
-        document = export_markdown(incident, entries, session.policy, now, redact=True)
+        document = export_markdown(
+            incident, entries, session.policy, now, redact=True, runbook=session.runbook
+        )
         path = Path(session.settings.data_dir) / "exports" / f"{incident.id}.md"
         try:
             write_text_atomic(path, document)
