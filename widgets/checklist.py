@@ -50,17 +50,18 @@ def _when(at: str) -> str:
 
 
 def line_text(line: ChecklistLine, pending: bool) -> Text:
-    """``[x] Kill the affected agent pack · alice 18:12`` and, when warroom can do it,
-    ``⏎ kill switch``; ``[~]`` while a check waits in the outbox."""
+    """``[x] Kill the affected agent pack  ⏎ kill switch · alice 18:12``: one line, cut
+    with an ellipsis when narrow (what to do first, then who did it); ``[~]`` while a
+    check waits in the outbox."""
     mark = "[~]" if pending else "[x]" if line.done else "[ ]"
-    text = Text(f"{mark} ", end="")
+    text = Text(f"{mark} ", no_wrap=True, overflow="ellipsis", end="")
     text.append_text(safe_text(line.item.text, "dim" if line.done else "", max_length=120))
+    if line.item.action is not None:
+        text.append(f"  ⏎ {ACTION_LABELS.get(line.item.action, line.item.action)}", style="bold")
     if line.done and line.mark is not None:
         text.append(" · ", style="dim")
         text.append_text(safe_text(line.mark.by, "dim", max_length=30))
         text.append(f" {_when(line.mark.at)}", style="dim")
-    if line.item.action is not None:
-        text.append(f"  ⏎ {ACTION_LABELS.get(line.item.action, line.item.action)}", style="bold")
     return text
 
 
