@@ -135,11 +135,13 @@ async def test_the_root_cause_chosen_leads_to_its_remediation(
         assert hub_incident(hub, iid)["incident"]["root_cause"] == "pool of 10 connections"
         await pilot.press("s")  # on to Remediate
         await until(
-            lambda: list(_marks(screen))
-            == [
-                "remediate.resource-exhaustion.adjust-limits",
-                "remediate.resource-exhaustion.backoff",
-            ],
+            lambda: (
+                list(_marks(screen))
+                == [
+                    "remediate.resource-exhaustion.adjust-limits",
+                    "remediate.resource-exhaustion.backoff",
+                ]
+            ),
             what="the cause's remediation",
             step=pilot.pause,
         )
@@ -206,7 +208,9 @@ async def test_gather_logs_opens_the_explorer_or_says_why_not(
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_screen(app, pilot, iid)
         await until(
-            lambda: "investigate.gather-logs" in _marks(screen), what="investigate", step=pilot.pause
+            lambda: "investigate.gather-logs" in _marks(screen),
+            what="investigate",
+            step=pilot.pause,
         )
         await pilot.press("enter")
         await pilot.pause()

@@ -31,9 +31,7 @@ async def _open_runbook(app: WarroomApp, pilot: Pilot[None]) -> SafeMarkdownView
     await pilot.press("R")
     await until(lambda: isinstance(app.screen, RunbookView), what="the view", step=pilot.pause)
     viewer = app.screen.query_one(SafeMarkdownViewer)
-    await until(
-        lambda: bool(viewer.document.table_of_contents), what="laid out", step=pilot.pause
-    )
+    await until(lambda: bool(viewer.document.table_of_contents), what="laid out", step=pilot.pause)
     await pilot.pause()
     return viewer
 
@@ -49,9 +47,7 @@ async def test_the_runbook_opens_with_no_hub_at_all(tmp_path: Path) -> None:
         await pilot.press("pagedown", "pagedown")
         await until(lambda: viewer.scroll_y > 0, what="scrolled", step=pilot.pause)
         await pilot.press("escape")
-        await until(
-            lambda: not isinstance(app.screen, RunbookView), what="back", step=pilot.pause
-        )
+        await until(lambda: not isinstance(app.screen, RunbookView), what="back", step=pilot.pause)
 
 
 HOSTILE = (
@@ -61,9 +57,7 @@ HOSTILE = (
 
 
 async def test_a_hubs_runbook_text_is_shown_inert(tmp_path: Path) -> None:
-    app = WarroomApp(
-        ConsoleSettings(data_dir=tmp_path), clock=lambda: FROZEN_NOW, connect=False
-    )
+    app = WarroomApp(ConsoleSettings(data_dir=tmp_path), clock=lambda: FROZEN_NOW, connect=False)
     async with app.run_test(size=(120, 40)) as pilot:
         data = snapshot()
         own = load_runbook().to_dict()
