@@ -72,7 +72,8 @@ class DashboardScreen(Screen[None]):
         Binding("n", "note", "Note", id="dashboard.note"),
         Binding("o", "open_from_alert", "Open incident", id="dashboard.open_incident"),
         Binding("k", "app.killswitch", "Kill switch", id="dashboard.killswitch"),
-        Binding("R", "runbook", "Runbook", id="dashboard.runbook"),
+        # Not in the footer (it would not fit at 80 columns): in help, and the palette.
+        Binding("R", "runbook", "Runbook", id="dashboard.runbook", show=False),
     ]
 
     stale: reactive[bool] = reactive(False)
