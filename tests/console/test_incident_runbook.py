@@ -15,7 +15,8 @@ from tests.console.incident_helpers import (
     shown_rows,
 )
 from tests.console.live import until
-from tests.hubtools import RunningHub
+from tests.hub.test_runbook_hub import own_runbook
+from tests.hubtools import HubFactory, RunningHub
 from tui.screens.cause_picker import CausePicker
 from tui.screens.incident import IncidentScreen
 from widgets.checklist import Checklist
@@ -229,3 +230,32 @@ async def test_a_read_only_console_cannot_check(hub: RunningHub, tmp_path: Path)
         assert app.outbox is not None and app.outbox.pending() == []
         assert any("read-only" in n.message for n in app._notifications)
         assert _marks(screen)["triage.acknowledge"] is False
+
+
+async def test_a_hubs_own_runbook_is_the_one_offered(
+    hub_factory: HubFactory, tmp_path: Path
+) -> None:
+    hub = hub_factory(runbook_path=own_runbook(tmp_path))
+    iid = open_incident_on_hub(hub)
+    hub.client("incident-commander").post(
+        f"/api/incidents/{iid}/status", json={"status": "investigate"}
+    )
+    app = make_app(hub, tmp_path / "console")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(app, pilot, iid)
+        await until(
+            lambda: "investigate.root-cause" in _marks(screen), what="investigate", step=pilot.pause
+        )
+        assert app.session.runbook.markdown.startswith("# ACME Incident Runbook")
+        await pilot.press("down", "down", "enter")
+        await until(
+            lambda: isinstance(app.screen, CausePicker), what="the picker", step=pilot.pause
+        )
+        assert isinstance(app.screen, CausePicker)
+        assert [c.id for c in app.screen.causes][-1] == "hardware-failure"
+        await pilot.press("up", "up", "enter")  # the last cause, above "something else"
+        await until(
+            lambda: hub_incident(hub, iid)["incident"]["cause"] == "hardware-failure",
+            what="the hub's own cause recorded",
+            step=pilot.pause,
+        )

@@ -50,9 +50,12 @@ async def test_the_runbook_opens_with_no_hub_at_all(tmp_path: Path) -> None:
         await until(lambda: not isinstance(app.screen, RunbookView), what="back", step=pilot.pause)
 
 
+# One paragraph each, so none wraps across lines of the screen.
 HOSTILE = (
-    "[open me](file:///etc/passwd) <a href='x'>html</a> https://evil.example "
-    "[bold red]markup[/] \x1b]52;c;ZXZpbA==\x07 done\n\n"
+    "[open me](../../etc/passwd)\n\n"
+    "[web](https://evil.example/x) <a href='x'>html</a> https://evil.example\n\n"
+    "[bold red]markup[/]\n\n"
+    "\x1b]52;c;ZXZpbA==\x07 done\n\n"
 )
 
 
@@ -69,7 +72,8 @@ async def test_a_hubs_runbook_text_is_shown_inert(tmp_path: Path) -> None:
         viewer = await _open_runbook(app, pilot)
         shown = _screen_text(app)
         assert "ACME runbook" in shown
-        assert "[open me](file:///etc/passwd)" in shown  # a link shown as the text it is
+        assert "[open me](../../etc/passwd)" in shown  # a link shown as the text it is
+        assert "[web](https://evil.example/x)" in shown
         assert "[bold red]markup[/]" in shown
         assert "\x1b" not in shown and "␛]52;c;ZXZpbA==" in shown
         # Nothing in the document is a link, so nothing can be followed.

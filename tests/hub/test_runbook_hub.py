@@ -149,7 +149,7 @@ def test_a_retrospective_answer_names_its_question(hub: RunningHub) -> None:
     assert "What could improve?" in bad.json()["error"]["message"]
 
 
-def _own_runbook(folder: Path) -> Path:
+def own_runbook(folder: Path) -> Path:
     """The shipped runbook with one more cause and a heading of its own."""
     shipped = resources.files("services.domain")
     toml = shipped.joinpath("runbook.toml").read_text(encoding="utf-8")
@@ -164,8 +164,8 @@ def _own_runbook(folder: Path) -> Path:
     return folder / "acme.toml"
 
 
-def test_a_hub_serves_its_own_runbook(hub_factory: HubFactory, tmp_path: Path) -> None:
-    path = _own_runbook(tmp_path)
+def test_a_hub_serves_itsown_runbook(hub_factory: HubFactory, tmp_path: Path) -> None:
+    path = own_runbook(tmp_path)
     config = hub_config_from_dict({"hub": {"runbook": str(path)}}, "hub.toml")
     assert config.runbook_path == path
     own = hub_factory(runbook_path=path)
@@ -181,7 +181,7 @@ def test_a_hub_serves_its_own_runbook(hub_factory: HubFactory, tmp_path: Path) -
 
 
 def test_a_runbook_file_that_cannot_be_used_is_named(tmp_path: Path) -> None:
-    path = _own_runbook(tmp_path)
+    path = own_runbook(tmp_path)
     (tmp_path / "acme.md").unlink()
     with pytest.raises(RunbookError, match=r"acme\.md: cannot read"):
         load_runbook_file(path)
