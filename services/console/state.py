@@ -161,6 +161,9 @@ class ConsoleState:
         """The hub's runbook (the shipped one until a snapshot brings the hub's)."""
         self.runbook_refused: str | None = None
         """Why the last runbook a hub sent was refused (the previous one is kept)."""
+        self.stops_seen: dict[str, tuple[str, frozenset[str]]] = {}
+        """From the last snapshot: each stop in force (target → its ``stopped_at``, the
+        agents the hub had seen stopped), so the stop rule here starts where the hub's is."""
         self.dirty: set[str] = set(AREAS)
 
     # -- applying -------------------------------------------------------------
@@ -232,6 +235,11 @@ class ConsoleState:
         entries = [TimelineEntry.from_dict(t) for t in _items(data, "timeline")]
         policy, refused = self._policy(data.get("policy"))
         runbook, runbook_refused = self._runbook(data.get("runbook"))
+        stops = {
+            str(stop["target"]): (str(stop["stopped_at"]), frozenset(stop["seen_stopped"]))
+            for stop in _items(data, "stops")
+            if isinstance(stop, dict) and {"target", "stopped_at", "seen_stopped"} <= stop.keys()
+        }
         # Only replace once everything parsed: a bad snapshot leaves the old state.
         self.packs = packs
         self.switches = {_switch_key(s): s for s in switches}
@@ -251,6 +259,7 @@ class ConsoleState:
         if runbook_refused is not None:
             self.runbook_refused = runbook_refused
             self._bad(f"the hub's runbook was refused, the previous one is kept: {runbook_refused}")
+        self.stops_seen = stops
         if refused is None:
             self.policy_refused = None
         else:

@@ -66,6 +66,17 @@ class SnapshotData(msgspec.Struct, kw_only=True):
     # The hub's runbook (``Runbook.to_dict``: steps, causes, markdown); absent from older
     # hubs. Read it with ``services.domain.runbook.runbook_from_snapshot``.
     runbook: dict[str, Any] | None = None
+    # Every stop in force with the agents the hub has seen stopped since (the stop
+    # rule), so a console that joins later decides as the hub does.
+    stops: list[StopInForce] = []
+
+
+class StopInForce(msgspec.Struct):
+    """One stop in force in a snapshot: since when, and who was seen stopped."""
+
+    target: str
+    stopped_at: str
+    seen_stopped: list[str] = []
 
 
 class HeartbeatData(msgspec.Struct):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, NamedTuple
@@ -19,8 +18,8 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from services.domain.permissions import DEFAULT_PERMISSIONS, Permission, Role
-from services.domain.runbook import Runbook, RunbookError, load_runbook, runbook_from_text
-from services.domain.schema import SchemaError, Text, convert, described
+from services.domain.runbook import Runbook, RunbookError, load_runbook, runbook_from_dict
+from services.domain.schema import SchemaError, Text, TomlFileError, convert, described, read_toml
 
 AGENTOS_PACKS: tuple[str, ...] = (
     "marketing",
@@ -153,14 +152,11 @@ class _HubFile(_Table):
 
 def load_hub_config(path: str | os.PathLike[str]) -> HubConfig:
     """Read the hub config at ``path``; raises :class:`HubConfigError` naming file and key."""
-    source = str(path)
     try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise HubConfigError(f"{source}: cannot read: {error.strerror}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise HubConfigError(f"{source}: not valid TOML: {error}") from None
-    return hub_config_from_dict(raw, source)
+        raw = read_toml(path)
+    except TomlFileError as error:
+        raise HubConfigError(str(error)) from None
+    return hub_config_from_dict(raw, str(path))
 
 
 def hub_config_from_dict(raw: dict[str, Any], source: str = "<config>") -> HubConfig:
@@ -196,16 +192,17 @@ def load_runbook_file(path: Path | None) -> Runbook:
         return load_runbook()
     markdown_path = path.with_suffix(".md")
     try:
-        toml_text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise RunbookError(f"{path}: cannot read: {error.strerror}") from None
+        raw = read_toml(path)
+    except TomlFileError as error:
+        raise RunbookError(str(error)) from None
     try:
         markdown = markdown_path.read_text(encoding="utf-8")
     except OSError as error:
-        raise RunbookError(
-            f"{markdown_path}: cannot read the runbook's text: {error.strerror}"
-        ) from None
-    return runbook_from_text(toml_text, markdown, str(path))
+        why = error.strerror
+        raise RunbookError(f"{markdown_path}: cannot read the runbook's text: {why}") from None
+    except UnicodeDecodeError as error:
+        raise RunbookError(f"{markdown_path}: not UTF-8: {error.reason}") from None
+    return runbook_from_dict(raw, markdown, str(path))
 
 
 def _no_twice(items: list[str], where: str, suffix: str = "", *, secret: bool = False) -> None:

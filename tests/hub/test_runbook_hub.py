@@ -189,3 +189,6 @@ def test_a_runbook_file_that_cannot_be_used_is_named(tmp_path: Path) -> None:
     (tmp_path / "acme.md").write_text("# x\n", encoding="utf-8")
     with pytest.raises(RunbookError, match=r"acme\.toml: "):
         load_runbook_file(path)
+    (tmp_path / "acme.md").write_bytes(b"# \xff\n")
+    with pytest.raises(RunbookError, match=r"acme\.md: not UTF-8"):
+        load_runbook_file(path)

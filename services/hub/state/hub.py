@@ -107,6 +107,8 @@ class HubState:
             "policy": self.policy.raw,
             # Its runbook, so every console shows the hub's checklists and causes.
             "runbook": self.incidents.runbook.to_dict(),
+            # Each stop's progress under the one stop rule, for consoles that join later.
+            "stops": self.containment.verifier.progress(),
         }
 
     def packs_status(self) -> dict[str, Any]:
