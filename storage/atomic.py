@@ -28,6 +28,15 @@ from storage.files import fsync_dir
 QUARANTINED: list[Path] = []
 
 
+def encode(data: Any) -> bytes:
+    """The file's bytes for ``data``.
+
+    ASCII with escapes: a lone surrogate sent by a client (``"\\ud800"``) cannot be
+    encoded as UTF-8, and must not make the file unwritable for everyone after it.
+    """
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
 class AtomicJSONStorage(Storage):
     """JSON storage with atomic, durable writes and quarantine of corrupt files."""
 
@@ -54,7 +63,10 @@ class AtomicJSONStorage(Storage):
         return data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        payload = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        self.write_payload(encode(data))
+
+    def write_payload(self, payload: bytes) -> None:
+        """Write already-encoded content (see :func:`encode`) atomically and durably."""
         fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:

@@ -162,7 +162,8 @@ def create_app(
         if state.incidents.exists(incident_id):
             label = role_label(str(escalation.get("role", "")))
             text = f"escalation to {label} not delivered by webhook: {why}"
-            state.incidents.add_hub_entry(incident_id, "escalation", text)
+            with state.atomic():
+                state.incidents.add_hub_entry(incident_id, "escalation", text)
 
     delivery.on_failed = delivery_failed
     ctx = HubContext(

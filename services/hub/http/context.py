@@ -15,12 +15,13 @@ from starlette.responses import JSONResponse, Response
 from services.domain.timeutil import Clock
 from services.hub.config import HubConfig
 from services.hub.delivery import WebhookDelivery
-from services.hub.errors import BadRequest, Counters, HubError, TooLarge
+from services.hub.errors import BadRequest, Counters, HubError, StorageUnavailable, TooLarge
 from services.hub.http.auth import Authority, Principal
 from services.hub.http.idempotency import REPLAYED_HEADER, IdempotencyGuard, check_key
 from services.hub.state.common import Actor
 from services.hub.state.events import MemoryEventLog
 from services.hub.state.hub import HubState
+from storage.errors import StorageFailed
 from storage.hub_store import HubStore
 
 log = logging.getLogger("warroom.hub")
@@ -107,6 +108,8 @@ def endpoint(permission: str, handler: Handler) -> Callable[[Request], Awaitable
             return await handler(request, ctx, principal)
         except HubError as error:
             return refuse(ctx, request, error)
+        except StorageFailed as error:
+            return refuse(ctx, request, StorageUnavailable(error.message))
         except Exception:
             # A bug must cost one request, not the hub.
             ctx.counters.add("internal")
@@ -137,7 +140,7 @@ async def mutate(request: Request, ctx: HubContext, principal: Principal, apply:
     client = request.client.host if request.client else None
     actor = Actor(principal.user, principal.role, client, key)
     if key is None:
-        with ctx.store.transaction():
+        with ctx.state.atomic():
             status, payload = apply(body, actor)
         return JSONResponse(payload, status_code=status)
     scope = f"{principal.user} {request.method} {request.url.path}"
@@ -149,8 +152,9 @@ async def mutate(request: Request, ctx: HubContext, principal: Principal, apply:
             return JSONResponse(payload, status_code=status, headers={REPLAYED_HEADER: "true"})
         # The change and the answer a retry will get reach the disk in one write:
         # a crash in between could otherwise apply a retried stop twice, or answer
-        # it differently. Nothing is awaited inside, so no event leaves before it.
-        with ctx.store.transaction():
+        # it differently. Nothing is awaited inside, and the events wait for the
+        # write: when it fails, nothing happened and nothing is remembered.
+        with ctx.state.atomic():
             status, payload = apply(body, actor)
             ctx.idempotency.remember(scope, key, status, payload)
     return JSONResponse(payload, status_code=status)

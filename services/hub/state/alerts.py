@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from services.domain.models import Alert
@@ -27,6 +28,16 @@ class AlertBook:
         self._alerts: dict[str, Alert] = {}
         # Resolved fingerprints in the order they resolved: eviction in O(1).
         self._resolved: dict[str, None] = {}
+
+    def save(self) -> Callable[[], None]:
+        """A copy of the alerts; the result puts it back (a webhook whose write failed)."""
+        alerts = {key: copy.copy(alert) for key, alert in self._alerts.items()}
+        resolved = dict(self._resolved)
+
+        def restore() -> None:
+            self._alerts, self._resolved = alerts, resolved
+
+        return restore
 
     def all(self) -> list[Alert]:
         """Every alert held, oldest first."""
