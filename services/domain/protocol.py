@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from services.domain import jsonsafe
 from services.domain.escalation import KeyedEscalation
 from services.domain.models import (
     EVENT_TYPES,
@@ -35,6 +36,10 @@ Seconds = Annotated[float, msgspec.Meta(ge=0)]
 
 class FrameError(ValueError):
     """A frame that is not a valid envelope, or whose data does not fit its type."""
+
+
+class FrameDataError(FrameError):
+    """JSON no one may accept: nested too deep, or a string holding a lone surrogate."""
 
 
 class PendingGlobal(msgspec.Struct):
@@ -172,9 +177,11 @@ def decode_hello(raw: str | bytes) -> Hello | None:
     Raises :class:`FrameError` for a message that is not JSON or a hello that does not fit.
     """
     try:
-        data = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
+        data = jsonsafe.load(raw)
+    except jsonsafe.NotJSON:
         raise FrameError("hello: not valid JSON") from None
+    except jsonsafe.UnsafeJSON as error:
+        raise FrameDataError(f"hello: {error}") from None
     if not isinstance(data, dict) or data.get("type") != "hello":
         return None
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -12,6 +11,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from services.domain import jsonsafe
 from services.domain.timeutil import Clock
 from services.hub.config import HubConfig
 from services.hub.delivery import WebhookDelivery
@@ -67,10 +67,6 @@ def refuse(ctx: HubContext, request: Request, error: HubError) -> JSONResponse:
     return error_response(error.status, error.code, error.message)
 
 
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 async def read_json(request: Request) -> dict[str, Any]:
     """The body as a JSON object (an empty body is ``{}``); 413 over 1 MiB, 400 if malformed."""
     declared = request.headers.get("content-length")
@@ -87,9 +83,9 @@ async def read_json(request: Request) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise BadRequest(f"body: not valid JSON: {error}") from None
+        body = jsonsafe.load(raw)
+    except jsonsafe.UnsafeJSON as error:
+        raise BadRequest(f"body: {error}") from None
     if not isinstance(body, dict):
         raise BadRequest("body: expected a JSON object")
     return body

@@ -11,7 +11,7 @@ import logging
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from services.domain.protocol import FrameError, decode_hello
+from services.domain.protocol import FrameDataError, FrameError, decode_hello
 from services.domain.timeutil import to_rfc3339
 from services.hub.errors import HubError
 from services.hub.http.context import HubContext
@@ -22,10 +22,15 @@ log = logging.getLogger("warroom.hub")
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_POLICY = 1008  # no hello, or a hello that does not parse
+CLOSE_INVALID_DATA = 1007  # a hello nested too deep or holding a lone surrogate
 
 
 class BadHello(Exception):
     """The client's hello was not ``{"type": "hello", "resume_from": int|null}``."""
+
+    def __init__(self, message: str, code: int = CLOSE_POLICY) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 async def stream(websocket: WebSocket) -> None:
@@ -50,7 +55,7 @@ async def stream(websocket: WebSocket) -> None:
         return
     except BadHello as error:
         ctx.counters.add("stream_bad_hello")
-        await websocket.close(code=CLOSE_POLICY, reason=str(error)[:120])
+        await websocket.close(code=error.code, reason=str(error)[:120])
         return
     except WebSocketDisconnect:
         return
@@ -83,6 +88,8 @@ async def _hello(websocket: WebSocket) -> int | None:
             continue
         try:
             hello = decode_hello(text)
+        except FrameDataError as error:
+            raise BadHello(str(error), CLOSE_INVALID_DATA) from None
         except FrameError as error:
             raise BadHello(str(error)) from None
         if hello is not None:
