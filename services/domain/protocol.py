@@ -56,8 +56,10 @@ class PendingGlobal(msgspec.Struct):
 class SnapshotData(msgspec.Struct, kw_only=True):
     """``snapshot``: the whole state. The collections default to empty for brevity."""
 
-    reason: Literal["initial", "resume_too_old", "unknown_seq"]
+    reason: Literal["initial", "resume_too_old", "unknown_seq", "epoch_changed"]
     hub_time: str
+    # The stream's epoch (absent from older hubs): see HeartbeatData.
+    epoch: str | None = None
     packs: list[str] = []
     switches: list[SwitchState] = []
     agents: list[Agent] = []
@@ -75,6 +77,9 @@ class HeartbeatData(msgspec.Struct):
 
     hub_time: str
     interval_s: Annotated[float, msgspec.Meta(gt=0)]
+    # Changes whenever the hub's history may not continue the one a client holds (a
+    # restart, a recovery): a client holding another epoch re-syncs from a snapshot.
+    epoch: str | None = None
 
 
 class AgentStatusData(msgspec.Struct):
@@ -169,6 +174,8 @@ class Hello(msgspec.Struct):
 
     type: Literal["hello"]
     resume_from: int | None = None
+    # The epoch of the state the client holds; another epoch gets a snapshot.
+    epoch: str | None = None
 
 
 def decode_hello(raw: str | bytes) -> Hello | None:

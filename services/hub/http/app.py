@@ -180,7 +180,7 @@ def create_app(
 
     def heartbeat() -> None:
         now = to_rfc3339(clock())
-        data = {"hub_time": now, "interval_s": config.heartbeat_interval_s}
+        data = {"hub_time": now, "interval_s": config.heartbeat_interval_s, "epoch": events.epoch}
         frame = {"v": PROTOCOL_VERSION, "seq": events.latest_seq, "ts": now, "type": "heartbeat"}
         events.broadcast({**frame, "data": data})
 

@@ -11,7 +11,7 @@ import logging
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from services.domain.protocol import FrameDataError, FrameError, decode_hello
+from services.domain.protocol import FrameDataError, FrameError, Hello, decode_hello
 from services.domain.timeutil import to_rfc3339
 from services.hub.errors import HubError
 from services.hub.http.context import HubContext
@@ -48,7 +48,7 @@ async def stream(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     try:
-        resume_from = await asyncio.wait_for(_hello(websocket), ctx.config.hello_timeout_s)
+        hello = await asyncio.wait_for(_hello(websocket), ctx.config.hello_timeout_s)
     except TimeoutError:
         ctx.counters.add("stream_no_hello")
         await websocket.close(code=CLOSE_POLICY, reason="expected a hello message")
@@ -61,7 +61,7 @@ async def stream(websocket: WebSocket) -> None:
         return
     # No await between choosing the opening frames and subscribing: nothing
     # appended in between can be missed or sent twice.
-    opening = _opening(ctx, resume_from)
+    opening = _opening(ctx, hello)
     subscription = ctx.events.subscribe(ctx.config.stream_queue_size)
     try:
         reader = asyncio.create_task(_drain(websocket))
@@ -77,7 +77,7 @@ async def stream(websocket: WebSocket) -> None:
         ctx.events.unsubscribe(subscription)
 
 
-async def _hello(websocket: WebSocket) -> int | None:
+async def _hello(websocket: WebSocket) -> Hello:
     """Wait for the hello; other client messages are ignored."""
     while True:
         message = await websocket.receive()
@@ -93,13 +93,17 @@ async def _hello(websocket: WebSocket) -> int | None:
         except FrameError as error:
             raise BadHello(str(error)) from None
         if hello is not None:
-            return hello.resume_from
+            return hello
 
 
-def _opening(ctx: HubContext, resume_from: int | None) -> list[str]:
+def _opening(ctx: HubContext, hello: Hello) -> list[str]:
     """The replay after ``resume_from``, or one snapshot saying why not."""
+    resume_from = hello.resume_from
     if resume_from is None:
         reason = "initial"
+    elif hello.epoch is not None and hello.epoch != ctx.events.epoch:
+        # Its seq may even be ours (a restart at a block boundary), but not its history.
+        reason = "epoch_changed"
     else:
         events = ctx.events.since(resume_from)
         if events is not None:

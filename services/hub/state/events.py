@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -72,6 +73,11 @@ class EventLog(Protocol):
     @property
     def latest_seq(self) -> int:
         """The seq of the last event appended (or the base below the first one)."""
+        ...
+
+    @property
+    def epoch(self) -> str:
+        """Changes whenever this log's history may not continue the one before it."""
         ...
 
     def append(self, type: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -137,6 +143,10 @@ class MemoryEventLog:
         self._held_from = (self._next, self._block_end)
         self._subscribers: set[Subscription] = set()
         self.dropped_subscribers = 0
+        # The ring lives in memory: a restarted hub's seq numbers continue above the
+        # old ones, but its history does not (events held only in the old ring, and
+        # telemetry, are gone). A new epoch per start tells a resuming client so.
+        self.epoch = secrets.token_hex(8)
 
     @property
     def latest_seq(self) -> int:

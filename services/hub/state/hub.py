@@ -133,6 +133,7 @@ class HubState:
         return {
             "reason": reason,
             "hub_time": to_rfc3339(self._clock()),
+            "epoch": self.events.epoch,
             "packs": self.packs,
             "switches": [s.to_dict() for s in self.switches.all()],
             "agents": [t.agent.to_dict() for t in self._agents.values()],
