@@ -7,11 +7,13 @@ to the last byte, is in tests/hub/test_full_disk.py.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from storage.hub_store import TinyHubStore
 from tests.faults import EIO, ENOSPC, EROFS, faulty_store
 from tests.hub.helpers import events_only, hello, recv, recv_until, stored, stream
 from tests.hubtools import start_hub
@@ -147,3 +149,33 @@ def test_a_failed_webhook_opens_no_incident_and_a_resend_does(tmp_path: Path) ->
     finally:
         hub.stop()
         store.close()
+
+
+def test_no_seq_goes_out_before_its_block_reservation_is_on_disk(tmp_path: Path) -> None:
+    from services.domain.timeutil import utcnow
+    from services.hub.state.atomic import Atomic
+    from services.hub.state.events import MemoryEventLog
+    from storage.errors import StorageFailed
+
+    store, file = faulty_store(tmp_path)
+    events = MemoryEventLog(store, utcnow, block_size=2)
+    atomic = Atomic(store, events, lambda: None)
+    sub = events.subscribe(100)
+    for _ in range(2):  # uses up the first block
+        with atomic():
+            store.append_audit({"id": "a"})
+            events.append("x", {})
+    file.fail = ENOSPC
+    with pytest.raises(StorageFailed), atomic():
+        store.append_audit({"id": "b"})
+        events.append("x", {})  # needs a new block: reserved in the failed write
+    sent = [json.loads(sub.queue.get_nowait())["seq"] for _ in range(sub.queue.qsize())]
+    assert sent == [1, 2] and events.latest_seq == 2
+    file.fail = None
+    with atomic():
+        events.append("x", {})
+    assert events.latest_seq == 3
+    store.close()
+    # A restart continues above every seq handed out.
+    restarted = MemoryEventLog(TinyHubStore(tmp_path, fsync=False), utcnow, block_size=2)
+    assert restarted.latest_seq >= 4
