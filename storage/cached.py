@@ -40,9 +40,12 @@ class CachedStorage(Storage):
         path: str | os.PathLike[str],
         fsync: bool = True,
         file: AtomicJSONStorage | None = None,
+        recover: bool = False,
     ) -> None:
         super().__init__()
-        self._file = file if file is not None else AtomicJSONStorage(path, fsync=fsync)
+        self._file = (
+            file if file is not None else AtomicJSONStorage(path, fsync=fsync, recover=recover)
+        )
         self._data: Data | None = None
         # The encoded content last known to be on disk: what a rollback returns to.
         self._durable: bytes | None = None
@@ -52,6 +55,11 @@ class CachedStorage(Storage):
         self.writes = 0
         self.changes = 0
         self.on_rollback: Callable[[], None] | None = None
+
+    @property
+    def recovery(self) -> str | None:
+        """What was recovered from a corrupt file, and what was lost (None: nothing was)."""
+        return self._file.recovery
 
     def read(self) -> Data | None:
         # TinyDB updates the dict it read in place and writes it back; handing out

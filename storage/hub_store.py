@@ -34,6 +34,7 @@ from tinydb import Query, TinyDB
 
 from storage.atomic import AtomicJSONStorage
 from storage.cached import CachedStorage
+from storage.folder_lock import FolderLock
 
 IDEMPOTENCY_TTL_S = 24 * 3600
 
@@ -88,6 +89,11 @@ class HubStore(Protocol):
         """Grows with every change made (written or not): did a block change anything?"""
         ...
 
+    @property
+    def recovery(self) -> str | None:
+        """What a recovering start recovered and lost; None when the store was good."""
+        ...
+
     def transaction(self) -> AbstractContextManager[None]:
         """Hold every write made inside the block and apply them as one (nestable).
 
@@ -118,11 +124,27 @@ class TinyHubStore:
         folder: str | os.PathLike[str],
         fsync: bool = True,
         file: AtomicJSONStorage | None = None,
+        recover: bool = False,
     ) -> None:
-        """``file`` replaces the atomic file under ``DIR/hub.json`` (tests inject faults)."""
+        """``file`` replaces the atomic file under ``DIR/hub.json`` (tests inject faults).
+
+        A corrupt file raises :class:`~storage.atomic.CorruptFile` unless ``recover``;
+        then :attr:`recovery` says what was recovered and what was lost.
+        """
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._storage = CachedStorage(self.folder / "hub.json", fsync=fsync, file=file)
+        # Before anything is read (or a leftover temp file removed): one owner.
+        self._lock = FolderLock(self.folder, "hub.lock", "the hub's data")
+        try:
+            self._open(fsync, file, recover)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _open(self, fsync: bool, file: AtomicJSONStorage | None, recover: bool) -> None:
+        self._storage = CachedStorage(
+            self.folder / "hub.json", fsync=fsync, file=file, recover=recover
+        )
         self._storage.on_rollback = self._forget_unwritten
         self.db = TinyDB(storage=lambda: self._storage)
         self._meta = self.db.table("meta")
@@ -141,6 +163,11 @@ class TinyHubStore:
     def writes(self) -> int:
         """How many times the file has been written since the store was opened."""
         return self._storage.writes
+
+    @property
+    def recovery(self) -> str | None:
+        """What a ``--recover`` start recovered and lost; None when the file was good."""
+        return self._storage.recovery
 
     @property
     def changes(self) -> int:
@@ -268,5 +295,8 @@ class TinyHubStore:
         return [_copy(dict(row)) for row in self._deliveries.all()]
 
     def close(self) -> None:
-        self._flush_timeline()
-        self.db.close()
+        try:
+            self._flush_timeline()
+            self.db.close()
+        finally:
+            self._lock.release()

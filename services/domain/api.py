@@ -162,6 +162,8 @@ class HealthAnswer(msgspec.Struct):
     seq: Count
     uptime_s: float
     counters: dict[str, Count]
+    # What a `warroom hub --recover` start recovered and lost (absent or null: nothing).
+    recovery: str | None = None
 
 
 class WhoamiAnswer(msgspec.Struct):

@@ -60,6 +60,8 @@ class SnapshotData(msgspec.Struct, kw_only=True):
     hub_time: str
     # The stream's epoch (absent from older hubs): see HeartbeatData.
     epoch: str | None = None
+    # What the hub recovered from a corrupt store and what was lost, or null.
+    recovery: str | None = None
     packs: list[str] = []
     switches: list[SwitchState] = []
     agents: list[Agent] = []
@@ -80,6 +82,8 @@ class HeartbeatData(msgspec.Struct):
     # Changes whenever the hub's history may not continue the one a client holds (a
     # restart, a recovery): a client holding another epoch re-syncs from a snapshot.
     epoch: str | None = None
+    # What the hub recovered from a corrupt store and what was lost, or null.
+    recovery: str | None = None
 
 
 class AgentStatusData(msgspec.Struct):

@@ -66,6 +66,8 @@ class HubConfig:
         default_factory=lambda: {name: list(roles) for name, roles in DEFAULT_PERMISSIONS.items()}
     )
     policy_path: Path | None = None
+    # `warroom hub --recover`: start from the last good generation of a corrupt store.
+    recover: bool = False
     # Frames queued for one stream client before it is closed as too slow (1013).
     stream_queue_size: int = 10000
     # An agent silent this long is marked `error`.

@@ -56,6 +56,7 @@ def test_the_store_writes_a_lone_surrogate_escaped(tmp_path: Path) -> None:
     store = TinyHubStore(tmp_path, fsync=False)
     store.append_audit({"id": "AUD-1", "reason": "bad \ud800 byte"})
     store.append_audit({"id": "AUD-2", "reason": "next"})
+    store.close()
     assert [r["reason"] for r in TinyHubStore(tmp_path).load_audit()] == ["bad \ud800 byte", "next"]
 
 

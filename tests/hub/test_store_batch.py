@@ -39,6 +39,7 @@ def test_a_transaction_writes_the_file_once(tmp_path: Path) -> None:
     with store.transaction():
         store.load_audit()  # reading is not writing
     assert store.writes == before + 1
+    store.close()
     reopened = TinyHubStore(tmp_path, fsync=False)
     assert reopened.load_audit() == [{"id": "AUD-1"}]
     assert reopened.get_idempotent("u POST /x", "k") == {"status": 200, "body": {"ok": True}}
@@ -54,6 +55,7 @@ def test_an_error_inside_a_transaction_undoes_its_writes(tmp_path: Path) -> None
         raise RuntimeError("a rule refused half-way")
     assert store.load_audit() == [{"id": "AUD-0"}]
     store.append_audit({"id": "AUD-2"})
+    store.close()
     assert TinyHubStore(tmp_path, fsync=False).load_audit() == [{"id": "AUD-0"}, {"id": "AUD-2"}]
 
 

@@ -40,6 +40,8 @@ async def health(request: Request, ctx: HubContext) -> Response:
             "seq": ctx.events.latest_seq,
             "uptime_s": round(time.monotonic() - ctx.started, 1),
             "counters": ctx.counters.as_dict(),
+            # A start with --recover: what was recovered and what was lost.
+            "recovery": ctx.store.recovery,
         }
     )
 

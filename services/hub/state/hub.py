@@ -134,6 +134,8 @@ class HubState:
             "reason": reason,
             "hub_time": to_rfc3339(self._clock()),
             "epoch": self.events.epoch,
+            # Said on every console until the hub restarts cleanly: state was lost.
+            "recovery": self._store.recovery,
             "packs": self.packs,
             "switches": [s.to_dict() for s in self.switches.all()],
             "agents": [t.agent.to_dict() for t in self._agents.values()],
