@@ -45,6 +45,13 @@ class ActionJournal:
                 timeout=30,
             )
             return
+        if store.recovery is not None:
+            self.app.notify(
+                f"The journal was damaged. {store.recovery}.",
+                title="Journal recovered",
+                severity="error",
+                timeout=60,
+            )
         self._hub = session.hub()
         outbox = session.outbox = Outbox(store, self._hub, session.clock)
         outbox.subscribe(self._delivered)
