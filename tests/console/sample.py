@@ -224,6 +224,7 @@ def snapshot(seq: int = 40, *, global_enabled: bool = True) -> dict[str, Any]:
         "reason": "initial",
         "hub_time": HUB_TIME,
         "epoch": EPOCH,
+        "recovery": None,
         "packs": PACKS,
         "switches": switches,
         "agents": agents,
@@ -242,5 +243,5 @@ def snapshot(seq: int = 40, *, global_enabled: bool = True) -> dict[str, Any]:
 
 def heartbeat(seq: int = 40, hub_time: str = HUB_TIME) -> dict[str, Any]:
     """A heartbeat at ``hub_time``."""
-    data = {"hub_time": hub_time, "interval_s": 2.0, "epoch": EPOCH}
+    data = {"hub_time": hub_time, "interval_s": 2.0, "epoch": EPOCH, "recovery": None}
     return envelope(seq, "heartbeat", data, ts=hub_time)
