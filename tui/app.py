@@ -19,6 +19,7 @@ from functools import lru_cache, partial
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from rich.console import RenderableType
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -107,6 +108,13 @@ class WarroomApp(App[None]):
         """Where every action is written before it is sent."""
         self._stream: StreamClient | None = None
         self._shown_second: int | None = None
+        self.crashed = False
+        """True once the console ended on an error (its exit code says so)."""
+
+    def panic(self, *renderables: RenderableType) -> None:
+        """End on an unexpected error; unlike Textual's own, this one is not exit code 0."""
+        self.crashed = True
+        super().panic(*renderables)
 
     # The session's parts, for tests and benchmarks that read them off the app.
 

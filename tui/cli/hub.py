@@ -69,6 +69,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         help="pull alerts and silences from this Alertmanager (repeat for an HA pair)",
     )
     hub.add_argument("--seed", type=int, default=0, help="simulator seed")
+    hub.add_argument(
+        "--recover",
+        action="store_true",
+        help="start from the last good generation of a corrupt store (says what is lost)",
+    )
 
 
 def _simulator_factory(config: HubConfig, scenario: str, seed: int) -> Any:
@@ -136,6 +141,8 @@ def run_hub(args: argparse.Namespace) -> int:
     )
     from services.hub.server import run_foreground
     from services.simulator.simulator import PACKS, ScenarioError
+    from storage.atomic import CorruptFile
+    from storage.folder_lock import FolderLocked
 
     setup_logging()
     try:
@@ -153,6 +160,8 @@ def run_hub(args: argparse.Namespace) -> int:
         overrides["data_dir"] = args.data
     if args.alertmanager:
         overrides["alertmanagers"] = [*config.alertmanagers, *args.alertmanager]
+    if args.recover:
+        overrides["recover"] = True
     config = replace(config, **overrides)
     if not any(entry.role not in ("agent", "ingest") for entry in config.tokens):
         # A hub with no person's token is of no use: make one (kept across restarts) and say it.
@@ -175,7 +184,12 @@ def run_hub(args: argparse.Namespace) -> int:
             print(f"warroom hub: {error}", file=sys.stderr)
             return ExitCode.REFUSED
     print(f"warroom hub: listening on http://{config.host}:{config.port}", file=sys.stderr)
-    run_foreground(config, background=background)
+    try:
+        run_foreground(config, background=background)
+    except (CorruptFile, FolderLocked) as error:
+        # Refusing to start is the safe answer: say why and what to do.
+        print(f"warroom hub: not started: {error}", file=sys.stderr)
+        return ExitCode.REFUSED
     return ExitCode.OK
 
 

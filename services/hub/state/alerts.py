@@ -10,7 +10,8 @@ resolves what Alertmanager no longer holds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +46,18 @@ class AlertBook:
         self._last_delivery: dict[str, datetime] = {}
         self._intervals: dict[str, float] = {}
         self.dirty = False
+
+    def save(self) -> Callable[[], None]:
+        """A copy of the alerts; the result puts it back (a webhook whose write failed)."""
+        alerts = {key: copy.copy(alert) for key, alert in self._alerts.items()}
+        resolved = dict(self._resolved)
+        deliveries, intervals, dirty = dict(self._last_delivery), dict(self._intervals), self.dirty
+
+        def restore() -> None:
+            self._alerts, self._resolved = alerts, resolved
+            self._last_delivery, self._intervals, self.dirty = deliveries, intervals, dirty
+
+        return restore
 
     def all(self) -> list[Alert]:
         """Every alert held, oldest first."""
