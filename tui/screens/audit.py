@@ -30,7 +30,8 @@ class AuditScreen(Screen[None]):
     """Audit records for ``target`` (``global``, ``pack:NAME``) or for everything."""
 
     BINDINGS = [
-        Binding("escape,q", "back", "Back", id="audit.back"),
+        Binding("escape", "back", "Back", id="audit.back"),
+        Binding("q", "app.quit", "Quit", id="audit.quit"),
         Binding("t", "toggle_filter", "All / this target", id="audit.toggle_filter"),
         Binding("R", "reload", "Reload", id="audit.reload"),
     ]

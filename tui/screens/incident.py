@@ -82,6 +82,7 @@ class IncidentScreen(IncidentKeys):
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="incident.back"),
+        Binding("q", "app.quit", "Quit", id="incident.quit"),
         Binding("a", "ack", "Ack", id="incident.ack"),
         Binding("1", "severity('SEV1')", "SEV1", id="incident.sev1", group=_SEVERITY),
         Binding("2", "severity('SEV2')", "SEV2", id="incident.sev2", group=_SEVERITY),
@@ -105,6 +106,7 @@ class IncidentScreen(IncidentKeys):
         self._fetched: Incident | None = None
         self._writable: bool | None = None
         self._redraw_timeline = True
+        self._binding_facts: tuple[str | None, str] | None = None
         self._ready = False
 
     def compose(self) -> ComposeResult:
@@ -191,6 +193,9 @@ class IncidentScreen(IncidentKeys):
             self._writable = self.writable
             self.query_one("#inc-readonly").display = not self._writable
             self.refresh_bindings()
+        if (incident.acknowledged_at, incident.status) != self._binding_facts:
+            self._binding_facts = (incident.acknowledged_at, incident.status)
+            self.refresh_bindings()  # `a` leaves the footer once acked
         self.query_one(SeverityBadge).severity = incident.severity
         self.query_one("#inc-title", Static).update(self._title(incident))
         self.query_one(ResponseTimer).show(incident, policy, hub_now)
@@ -258,6 +263,8 @@ class IncidentScreen(IncidentKeys):
             incident = self.incident()
             if incident is None or not incident.is_open:
                 return False
+            if action == "ack" and incident.acknowledged_at:
+                return False  # one meaning per key: `a` is gone once there is nothing to ack
         return True
 
     def action_back(self) -> None:

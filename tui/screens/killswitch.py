@@ -45,7 +45,8 @@ class KillswitchScreen(Screen[None]):
     """The switches; ``incident_id``'s pack is preselected."""
 
     BINDINGS = [
-        Binding("escape,q", "back", "Back", id="killswitch.back"),
+        Binding("escape", "back", "Back", id="killswitch.back"),
+        Binding("q", "app.quit", "Quit", id="killswitch.quit"),
         Binding("question_mark", "app.help", "Help", id="killswitch.help"),
         Binding("s", "stop_pack", "Stop pack", id="killswitch.stop_pack"),
         Binding("e", "enable_pack", "Re-enable pack", id="killswitch.enable_pack"),

@@ -45,7 +45,8 @@ class RestoreScreen(Screen[None]):
     """One guided restore; each pack is watched for ``settings.restore_watch_s``."""
 
     BINDINGS = [
-        Binding("escape,q", "back", "Back", id="restore.back"),
+        Binding("escape", "back", "Back", id="restore.back"),
+        Binding("q", "app.quit", "Quit", id="restore.quit"),
         Binding("n", "next", "Next step", id="restore.next"),
         Binding("o", "override", "Override", id="restore.override"),
         Binding("i", "include", "Keep off / bring back", id="restore.include"),
