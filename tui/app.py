@@ -70,6 +70,7 @@ def redact_cached(text: str) -> str:
 
 
 def _subclasses(cls: type) -> Iterable[type]:
+    sub: type
     for sub in cls.__subclasses__():
         yield sub
         yield from _subclasses(sub)

@@ -13,14 +13,14 @@ screen says READ-ONLY.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from services.console.hub_client import HubCallError
 from services.console.state import ConsoleState
@@ -29,6 +29,7 @@ from services.domain.redaction import redact
 from tui.screens.incident_keys import IncidentKeys
 from tui.session import Session
 from widgets.escalation_countdown import EscalationCountdown
+from widgets.fit_footer import FitFooter
 from widgets.response_timer import ResponseTimer
 from widgets.safe_text import safe_text
 from widgets.severity_badge import SeverityBadge
@@ -98,6 +99,21 @@ class IncidentScreen(IncidentKeys):
         Binding("k", "app.killswitch", "Kill switch", id="incident.killswitch"),
         Binding("question_mark", "app.help", "Help", id="incident.help"),
     ]
+    # The footer's order and its labels at narrow widths (widgets/fit_footer.py).
+    KEY_HINTS: ClassVar[dict[str, tuple[int, str]]] = {
+        "incident.ack": (1, "Ack"),
+        "incident.killswitch": (2, "Kill"),
+        "incident.note": (3, "Note"),
+        "incident.advance": (4, "Step"),
+        "incident.templates": (5, "Tmpl"),
+        "incident.sev1": (6, "Sev"),
+        "incident.runbook": (7, "Runbk"),
+        "incident.resolve": (8, "Resolv"),
+        "incident.back": (9, "Back"),
+        "incident.breach": (10, "Breach"),
+        "incident.export": (11, "Exp"),
+        "incident.quit": (12, "Quit"),
+    }
 
     def __init__(self, session: Session, incident_id: str) -> None:
         super().__init__(session, incident_id)
@@ -122,7 +138,7 @@ class IncidentScreen(IncidentKeys):
             yield Static(id="inc-facts", markup=False)
             yield EscalationCountdown(id="inc-escalations")
         yield Timeline(id="inc-timeline")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         self._fit(self.app.size.width)
