@@ -19,7 +19,7 @@ from functools import lru_cache, partial
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
@@ -187,6 +187,21 @@ class WarroomApp(App[None]):
                 f"in {self.settings.data_dir} and will be sent when the console next starts."
             )
         await super().action_quit()
+
+    def on_key(self, event: events.Key) -> None:
+        """A key typed in one burst with the key that opened a dialog, handed to the dialog.
+
+        Each key is first sent to the screen that was in front when it arrived; a
+        burst (``k s support Enter``) is queued before ``s`` has opened the dialog,
+        so its keys go to the screen below, find no taker and bubble back here.
+        A dialog that takes type-ahead (``TAKES_TYPE_AHEAD``) gets them, in order.
+        """
+        screen = self.screen
+        if getattr(screen, "TAKES_TYPE_AHEAD", False) and (
+            event.is_printable or event.key == "enter"
+        ):
+            event.stop()
+            screen.post_message(events.Key(event.key, event.character))
 
     def action_help_quit(self) -> None:
         """Ctrl+C: say which key quits (Textual's own toast carries markup we show plain)."""
