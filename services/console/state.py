@@ -146,6 +146,9 @@ class ConsoleState:
         self.last_frame_at: datetime | None = None
         self.snapshots = 0
         self.unknown_types = 0
+        # Alertmanager webhooks the hub refused (``ingest.refused``): alerts we never saw.
+        self.ingest_refused = 0
+        self.last_ingest_refusal = ""
         self.other_events: dict[str, dict[str, Any]] = {}
         self.bad_events = 0
         self.last_error: str | None = None
@@ -275,6 +278,12 @@ class ConsoleState:
             self.heartbeat_interval_s = float(interval)
         self._clock(data, received_at)
 
+    def _ingest_refused(self, data: dict[str, Any], _: datetime) -> None:
+        count = data.get("count")
+        self.ingest_refused = count if isinstance(count, int) else self.ingest_refused + 1
+        self.last_ingest_refusal = f"{data.get('code', '')}: {data.get('message', '')}"
+        self.dirty.add("connection")
+
     def _agent(self, data: dict[str, Any], _: datetime) -> None:
         agent = Agent.from_dict(data["agent"])
         self.agents[agent.id] = agent
@@ -368,6 +377,8 @@ class ConsoleState:
             counts["bad data"] = self.bad_events
         if self.unknown_types:
             counts["unknown"] = self.unknown_types
+        if self.ingest_refused:
+            counts["alerts refused"] = self.ingest_refused
         return counts
 
     def open_incidents(self) -> list[Incident]:
@@ -447,4 +458,5 @@ _HANDLERS = {
     "incident.resolved": ConsoleState._incident,
     "timeline.entry": ConsoleState._entry,
     "killswitch.changed": ConsoleState._switch,
+    "ingest.refused": ConsoleState._ingest_refused,
 }

@@ -21,7 +21,13 @@ Role = Literal[
 ]
 ROLES: tuple[str, ...] = get_args(Role)
 Permission = Literal[
-    "read", "incident.write", "killswitch.pack", "killswitch.global", "agent.heartbeat", "ingest"
+    "read",
+    "incident.write",
+    "killswitch.pack",
+    "killswitch.global",
+    "agent.heartbeat",
+    "ingest",
+    "silence.write",
 ]
 
 # `agent` and `ingest` are service roles: they may only heartbeat and ingest, and
@@ -33,6 +39,8 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
     "killswitch.global": ["incident-commander", "security-lead", "cto"],
     "agent.heartbeat": ["agent"],
     "ingest": ["ingest"],
+    # Silencing alerts in Alertmanager (through the hub): who may contain an incident.
+    "silence.write": ["on-call", "team-lead", "incident-commander", "security-lead", "cto"],
 }
 PERMISSIONS: tuple[str, ...] = get_args(Permission)
 assert tuple(DEFAULT_PERMISSIONS) == PERMISSIONS  # one list, two spellings

@@ -95,6 +95,16 @@ class AlertData(msgspec.Struct):
     alert: Alert
 
 
+class IngestRefusal(msgspec.Struct):
+    """``ingest.refused``: an Alertmanager webhook the hub refused (too large, malformed,
+    a bad token), and how many have been refused since the hub started."""
+
+    at: str
+    code: str
+    message: str
+    count: Count
+
+
 class IncidentData(msgspec.Struct):
     """``incident.opened``, ``incident.updated`` and ``incident.resolved``."""
 
@@ -166,6 +176,7 @@ EVENT_DATA: dict[str, type[msgspec.Struct]] = {
     "killswitch.pending": KillswitchPendingData,
     "killswitch.violation": KillswitchViolationData,
     "killswitch.confirmed": KillswitchConfirmedData,
+    "ingest.refused": IngestRefusal,
 }
 assert tuple(EVENT_DATA) == EVENT_TYPES  # one list of event types
 

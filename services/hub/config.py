@@ -83,6 +83,13 @@ class HubConfig:
     delivery_attempts: int = 5
     delivery_backoff_s: float = 2.0
     delivery_timeout_s: float = 5.0
+    # [alertmanager]: the largest webhook body accepted (a group of thousands of alerts),
+    # the instances pulled (an HA pair is deduplicated by fingerprint) and how often.
+    ingest_max_body: int = 64 * 1024 * 1024
+    alertmanagers: list[str] = field(default_factory=list)
+    alertmanager_pull_interval_s: float = 30.0
+    # Expire the silences made from warroom for an incident when it is resolved.
+    expire_silences_on_resolve: bool = True
 
 
 PositiveInt = Annotated[int, msgspec.Meta(gt=0)]
@@ -129,6 +136,15 @@ class _DeliveryTable(_Table):
     delivery_timeout_s: PositiveFloat | UnsetType = msgspec.field(default=UNSET, name="timeout_s")
 
 
+class _AlertmanagerTable(_Table):
+    alertmanagers: list[HttpUrl] | UnsetType = msgspec.field(default=UNSET, name="urls")
+    alertmanager_pull_interval_s: PositiveFloat | UnsetType = msgspec.field(
+        default=UNSET, name="pull_interval_s"
+    )
+    ingest_max_body: PositiveInt | UnsetType = msgspec.field(default=UNSET, name="max_body_mb")
+    expire_silences_on_resolve: bool | UnsetType = UNSET
+
+
 class _TokenTable(_Table):
     token: Text
     user: Text
@@ -144,6 +160,7 @@ class _HubFile(_Table):
     killswitch: _KillswitchTable = msgspec.field(default_factory=_KillswitchTable)
     escalation_webhooks: dict[str, HttpUrl] = {}
     escalation_delivery: _DeliveryTable = msgspec.field(default_factory=_DeliveryTable)
+    alertmanager: _AlertmanagerTable = msgspec.field(default_factory=_AlertmanagerTable)
 
 
 def load_hub_config(path: str | os.PathLike[str]) -> HubConfig:
@@ -162,7 +179,7 @@ def hub_config_from_dict(raw: dict[str, Any], source: str = "<config>") -> HubCo
     except SchemaError as error:
         raise HubConfigError(f"{source}: {error}") from None
     config = HubConfig()
-    for table in (parsed.hub, parsed.killswitch, parsed.escalation_delivery):
+    for table in (parsed.hub, parsed.killswitch, parsed.escalation_delivery, parsed.alertmanager):
         for name in table.__struct_fields__:
             value = getattr(table, name)
             if value is not UNSET:
@@ -176,6 +193,8 @@ def hub_config_from_dict(raw: dict[str, Any], source: str = "<config>") -> HubCo
     config.tokens = [TokenEntry(t.token, t.user, t.role) for t in parsed.tokens]
     config.permissions.update({name: list(roles) for name, roles in parsed.permissions.items()})
     config.escalation_webhooks = dict(parsed.escalation_webhooks)
+    if parsed.alertmanager.ingest_max_body is not UNSET:
+        config.ingest_max_body = parsed.alertmanager.ingest_max_body * 1024 * 1024
     return config
 
 

@@ -103,6 +103,17 @@ def alert(fingerprint: str, **fields: Any) -> dict[str, Any]:
         "incident_id": None,
         "source": "alertmanager",
         "labels": {},
+        "annotations": {},
+        "generator_url": "",
+        "external_url": "",
+        "group_key": "",
+        "group_labels": {},
+        "label_severity": "",
+        "opens_incident": True,
+        "silenced_by": [],
+        "inhibited_by": [],
+        "stale": False,
+        "repeat_interval_s": None,
     }
     base.update(fields)
     return base
@@ -130,6 +141,8 @@ def incident(incident_id: str, **fields: Any) -> dict[str, Any]:
         "breach_confirmed": False,
         "last_status_update_at": None,
         "alert_count": 0,
+        "group_key": "",
+        "silences": [],
     }
     base.update(fields)
     return base

@@ -44,6 +44,10 @@ CASES: list[tuple[str, str, str, dict[str, Any] | None]] = [
         {"kind": "initial", "text": "INCIDENT: t"},
     ),
     ("POST", "/api/incidents/INC-1/resolve", "incident.write", {"root_cause": "x"}),
+    # Without an Alertmanager configured the hub answers 409; the permission comes first.
+    ("GET", "/api/silences", "read", None),
+    ("POST", "/api/silences", "silence.write", {"fingerprint": "x", "minutes": 5, "comment": "c"}),
+    ("POST", "/api/silences/s-1/expire", "silence.write", {}),
 ]
 OPEN_BODY = {"title": "t", "severity": "SEV3", "category": "incorrect_output"}
 
@@ -67,7 +71,8 @@ def _call(hub: RunningHub, method: str, path: str, body: Any, headers: dict[str,
 def test_cases_cover_every_routed_endpoint() -> None:
     routed = {(e.method, e.path) for e in ENDPOINTS}
     tested = {
-        (m, p.replace("/support", "/{name}").replace("bot-1", "{id}")) for m, p, _, _ in CASES
+        (m, p.replace("/support", "/{name}").replace("bot-1", "{id}").replace("s-1", "{id}"))
+        for m, p, _, _ in CASES
     }
     tested = {(m, p.replace("INC-1", "{id}")) for m, p in tested}
     assert tested == routed
@@ -143,11 +148,17 @@ def test_whoami_lists_the_roles_permissions(matrix_hub: RunningHub, role: str) -
 # What a console locks its bindings with: exactly these names, per role.
 CONSOLE_PERMISSIONS = {
     "viewer": ["read"],
-    "on-call": ["incident.write", "killswitch.pack", "read"],
-    "team-lead": ["incident.write", "killswitch.pack", "read"],
-    "incident-commander": ["incident.write", "killswitch.global", "killswitch.pack", "read"],
-    "security-lead": ["incident.write", "killswitch.global", "read"],
-    "cto": ["incident.write", "killswitch.global", "read"],
+    "on-call": ["incident.write", "killswitch.pack", "read", "silence.write"],
+    "team-lead": ["incident.write", "killswitch.pack", "read", "silence.write"],
+    "incident-commander": [
+        "incident.write",
+        "killswitch.global",
+        "killswitch.pack",
+        "read",
+        "silence.write",
+    ],
+    "security-lead": ["incident.write", "killswitch.global", "read", "silence.write"],
+    "cto": ["incident.write", "killswitch.global", "read", "silence.write"],
 }
 
 

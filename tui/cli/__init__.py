@@ -16,7 +16,7 @@ import sys
 
 from services.console.settings import SettingsError
 from services.ops.outcome import ExitCode
-from tui.cli import console, doctor, hub, ops, runbook
+from tui.cli import console, doctor, hub, ops, runbook, silence
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     ops.add_parsers(sub)
     runbook.add_parsers(sub)
     doctor.add_parsers(sub)
+    silence.add_parsers(sub)
     return parser
 
 
@@ -52,7 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run ``warroom`` with ``argv`` (the process's arguments when None); the exit code."""
     args = build_parser().parse_args(join_token_values(sys.argv[1:] if argv is None else argv))
     try:
-        runners = {**hub.RUNNERS, **ops.RUNNERS, **runbook.RUNNERS, **doctor.RUNNERS}
+        runners = {
+            **hub.RUNNERS,
+            **ops.RUNNERS,
+            **runbook.RUNNERS,
+            **doctor.RUNNERS,
+            **silence.RUNNERS,
+        }
         run = runners.get(args.command) or console.run
         return run(args)
     except SettingsError as error:

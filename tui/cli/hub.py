@@ -61,6 +61,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     hub.add_argument("--data", type=Path, default=None, help="folder for the hub's files")
     hub.add_argument("--config", type=Path, default=None, help="hub config (TOML)")
     hub.add_argument("--simulate", metavar="SCENARIO", default=None, help="run the simulator")
+    hub.add_argument(
+        "--alertmanager",
+        metavar="URL",
+        action="append",
+        default=None,
+        help="pull alerts and silences from this Alertmanager (repeat for an HA pair)",
+    )
     hub.add_argument("--seed", type=int, default=0, help="simulator seed")
 
 
@@ -144,6 +151,8 @@ def run_hub(args: argparse.Namespace) -> int:
         overrides["port"] = args.port
     if args.data:
         overrides["data_dir"] = args.data
+    if args.alertmanager:
+        overrides["alertmanagers"] = [*config.alertmanagers, *args.alertmanager]
     config = replace(config, **overrides)
     if not any(entry.role not in ("agent", "ingest") for entry in config.tokens):
         # A hub with no person's token is of no use: make one (kept across restarts) and say it.

@@ -24,15 +24,17 @@ from starlette.routing import Route, WebSocketRoute
 from services.domain.escalation import role_label
 from services.domain.policy import Policy, load_policy
 from services.domain.timeutil import Clock, to_rfc3339, utcnow
+from services.hub.alertmanager_client import AlertmanagerClient
 from services.hub.config import HubConfig
 from services.hub.delivery import WebhookDelivery
 from services.hub.errors import Counters, HubError, MethodNotAllowed, NotFound
-from services.hub.http import audit, endpoints, incidents
+from services.hub.http import audit, endpoints, incidents, silences
 from services.hub.http.auth import Authority
 from services.hub.http.context import Handler, HubContext, endpoint, public, refuse
 from services.hub.http.stream import stream
 from services.hub.state.events import PROTOCOL_VERSION, MemoryEventLog
 from services.hub.state.hub import HubState
+from storage.alert_file import AlertFile
 from storage.hub_store import HubStore, TinyHubStore
 
 log = logging.getLogger("warroom.hub")
@@ -72,6 +74,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST", "/api/incidents/{id}/status-update", "incident.write", incidents.status_update
     ),
     Endpoint("GET", "/api/audit", "read", audit.audit),
+    Endpoint("GET", "/api/silences", "read", silences.list_silences),
+    Endpoint("POST", "/api/silences", "silence.write", silences.create_silence),
+    Endpoint("POST", "/api/silences/{id}/expire", "silence.write", silences.expire_silence),
 )
 STREAM_PATH = "/api/stream"
 
@@ -122,6 +127,24 @@ async def _every(seconds: float, action: Callable[[], None], what: str) -> None:
             log.exception("periodic %s failed", what)
 
 
+async def pull_alertmanagers(ctx: HubContext) -> None:
+    """Pull mode: reconcile with every configured Alertmanager at start, then every
+    ``[alertmanager] pull_interval_s``. Nothing is resolved when none answered."""
+    while True:
+        try:
+            pulled = await ctx.alertmanager.pull(ctx.state.policy, ctx.clock())
+            if pulled.answered:
+                counts = ctx.state.reconcile_alertmanager(pulled.alerts)
+                ctx.state.last_pull = to_rfc3339(ctx.clock())
+                if counts["new"] or counts["resolved"]:
+                    log.info("alertmanager pull: %s", counts)
+            else:
+                ctx.counters.add("alertmanager_pull_failed")
+        except Exception:
+            log.exception("alertmanager pull failed")
+        await asyncio.sleep(ctx.config.alertmanager_pull_interval_s)
+
+
 def create_app(
     config: HubConfig,
     store: HubStore | None = None,
@@ -153,6 +176,7 @@ def create_app(
         two_person_window_s=config.two_person_window_s,
         stop_deadline_s=config.stop_deadline_s,
         deliver=delivery.submit,
+        alert_file=AlertFile(config.data_dir),
     )
 
     def delivery_failed(item: dict[str, Any], why: str) -> None:
@@ -175,6 +199,7 @@ def create_app(
         owns_store=owns_store,
         counters=counters,
         delivery=delivery,
+        alertmanager=AlertmanagerClient(list(config.alertmanagers)),
     )
 
     def heartbeat() -> None:
@@ -191,6 +216,8 @@ def create_app(
             ),
             asyncio.create_task(_every(config.heartbeat_interval_s, heartbeat, "heartbeat")),
         ]
+        if config.alertmanagers:
+            tasks.append(asyncio.create_task(pull_alertmanagers(ctx)))
         await delivery.start()
         log.info("hub ready: packs %s, seq from %d", ", ".join(state.packs), events.latest_seq)
         try:
@@ -198,8 +225,10 @@ def create_app(
         finally:
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*tasks, *ctx.tasks, return_exceptions=True)
             await delivery.stop()
+            await ctx.alertmanager.close()
+            state.save_alerts(clock(), force=True)
             events.close_all(1001, "hub shutting down")
             if owns_store:
                 hub_store.close()

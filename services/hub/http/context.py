@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -13,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from services.domain.timeutil import Clock
+from services.hub.alertmanager_client import AlertmanagerClient
 from services.hub.config import HubConfig
 from services.hub.delivery import WebhookDelivery
 from services.hub.errors import BadRequest, Counters, HubError, TooLarge
@@ -26,6 +28,7 @@ from storage.hub_store import HubStore
 log = logging.getLogger("warroom.hub")
 
 MAX_BODY = 1024 * 1024  # 1 MiB
+INGEST_PATH = "/api/ingest/alertmanager"
 
 
 @dataclass
@@ -41,6 +44,13 @@ class HubContext:
     owns_store: bool
     counters: Counters = field(default_factory=Counters)
     delivery: WebhookDelivery | None = None
+    # Webhook bodies being parsed off the event loop right now (shown by /health).
+    ingest_parsing: int = 0
+    alertmanager: AlertmanagerClient = field(default_factory=lambda: AlertmanagerClient([]))
+    # Background work started by a request (expiring a resolved incident's silences).
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    # Bodies parsed at once: each holds its whole body and its alerts in memory.
+    parsers: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
     idempotency: IdempotencyGuard = field(init=False)
     started: float = field(default_factory=time.monotonic)
 
@@ -62,6 +72,9 @@ def refuse(ctx: HubContext, request: Request, error: HubError) -> JSONResponse:
     """Answer a refused request: count it by code, log it, never raise."""
     ctx.counters.add(error.code)
     path = request.url.path
+    if path == INGEST_PATH:
+        # Alertmanager only logs a refusal; the people on the incident must see it.
+        ctx.state.ingest_refused(error.code, error.message)
     log.info("%s %s -> %s %s: %s", request.method, path, error.status, error.code, error)
     return error_response(error.status, error.code, error.message)
 
@@ -70,19 +83,24 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-async def read_json(request: Request) -> dict[str, Any]:
-    """The body as a JSON object (an empty body is ``{}``); 413 over 1 MiB, 400 if malformed."""
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The raw body; :class:`TooLarge` (413) over ``limit`` bytes, before reading it all."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
-        raise TooLarge(f"body: larger than {MAX_BODY} bytes")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise TooLarge(f"body: larger than {limit} bytes")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY:
-            raise TooLarge(f"body: larger than {MAX_BODY} bytes")
+        if size > limit:
+            raise TooLarge(f"body: larger than {limit} bytes")
         chunks.append(chunk)
-    raw = b"".join(chunks)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    """The body as a JSON object (an empty body is ``{}``); 413 over 1 MiB, 400 if malformed."""
+    raw = await read_body(request)
     if not raw.strip():
         return {}
     try:

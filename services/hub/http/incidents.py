@@ -19,7 +19,7 @@ from services.domain.api import (
     StatusUpdateBody,
 )
 from services.hub.errors import Invalid
-from services.hub.http import validate
+from services.hub.http import silences, validate
 from services.hub.http.auth import Principal
 from services.hub.http.context import Handler, HubContext, mutate
 from services.hub.state.common import Actor
@@ -115,6 +115,16 @@ ack = _action(_ack)
 severity = _action(_severity)
 status = _action(_status)
 note = _action(_note)
-resolve = _action(_resolve)
+_resolve_handler = _action(_resolve)
+
+
+async def resolve(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """Resolve; then expire the silences made for the incident (when configured)."""
+    answer = await _resolve_handler(request, ctx, principal)
+    if answer.status_code == 200:
+        silences.expire_after_resolve(ctx, request.path_params["id"])
+    return answer
+
+
 breach = _action(_breach)
 status_update = _action(_status_update)

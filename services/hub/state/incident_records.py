@@ -79,14 +79,31 @@ class IncidentRecords:
         """The ids of the open incidents."""
         return [i.id for i in self._incidents.values() if i.is_open]
 
-    def find_open(self, pack: str | None, category: str) -> Incident | None:
-        """The open incident an alert of ``pack`` and ``category`` joins, if any."""
+    def find_open(self, pack: str | None, category: str, group_key: str = "") -> Incident | None:
+        """The open incident an alert joins, if any: by pack and category; an alert
+        without a pack by its Alertmanager group (``group_key``), or, without one
+        either, by category among the incidents that have neither."""
         for incident in self._incidents.values():
-            if not incident.is_open or incident.category != category:
+            if not incident.is_open:
                 continue
-            if (pack in incident.packs) if pack else not incident.packs:
+            if pack:
+                if incident.category == category and pack in incident.packs:
+                    return incident
+            elif group_key:
+                if incident.group_key == group_key and not incident.packs:
+                    return incident
+            elif incident.category == category and not incident.packs and not incident.group_key:
                 return incident
         return None
+
+    def retitle(self, incident_id: str, old: str, new: str) -> None:
+        """An alert's summary changed: an incident that still bears the old title
+        (opened from that alert, not renamed since) takes the new one."""
+        incident = self._incidents.get(incident_id)
+        if incident is None or incident.title != old or old == new:
+            return
+        incident.title = new
+        self._commit(incident, [], progress=False)
 
     # -- building blocks ------------------------------------------------------
     def _now(self) -> str:

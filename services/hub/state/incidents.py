@@ -86,6 +86,7 @@ class IncidentDesk(IncidentRecords):
         fingerprints: list[str],
         author: str,
         text: str,
+        group_key: str = "",
     ) -> Answer:
         """Open an incident at status triage; emits incident.opened + timeline.entry."""
         now = self._now()
@@ -100,6 +101,7 @@ class IncidentDesk(IncidentRecords):
             packs=list(packs),
             alert_fingerprints=list(fingerprints),
             alert_count=len(fingerprints),
+            group_key=group_key,
         )
         self._incidents[incident.id] = incident
         entry = self._entry(incident.id, "opened", text, author)
@@ -119,6 +121,8 @@ class IncidentDesk(IncidentRecords):
             fingerprints=[alert.fingerprint],
             author=HUB_AUTHOR,
             text=f"opened from alert {name}: {alert.title} ({alert.severity})",
+            # Without a pack, the alert's Alertmanager group is what its incident is.
+            group_key="" if alert.pack else alert.group_key,
         )
         return self._incidents[answer["incident"]["id"]]
 
@@ -132,11 +136,14 @@ class IncidentDesk(IncidentRecords):
         incident = self.get(incident_id)
         entries: list[TimelineEntry] = []
         known = set(incident.alert_fingerprints)
+        # An alert already on the incident (re-sent after a restart) is not attached again.
+        alerts = [a for a in alerts if a.fingerprint not in known]
+        if not alerts:
+            return
         for alert in alerts:
-            if alert.fingerprint not in known:
-                known.add(alert.fingerprint)
-                incident.alert_fingerprints.append(alert.fingerprint)
-                incident.alert_count += 1
+            known.add(alert.fingerprint)
+            incident.alert_fingerprints.append(alert.fingerprint)
+            incident.alert_count += 1
         del incident.alert_fingerprints[:-MAX_FINGERPRINTS]
         self._held.setdefault(incident_id, _Held()).add(alerts)
         if self._alert_entry_due(incident_id, self._clock()):
