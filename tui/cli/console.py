@@ -7,17 +7,27 @@ share these flags (``stop``, ``export``) work where the console cannot start.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from services.console.settings import ConsoleSettings, load_settings
 from services.ops.outcome import ExitCode
 
 
+def existing_file(value: str) -> Path:
+    """``--config FILE``: a file named on the command line must be there (a typo is not
+    "no config": it would silently run with the defaults)."""
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{path}: no such config file")
+    return path
+
+
 def add_hub_flags(parser: argparse.ArgumentParser) -> None:
     """``--hub``, ``--token`` and ``--config``: how a command finds and signs in to the hub."""
     parser.add_argument("--hub", metavar="URL", help="the hub's URL (env WARROOM_HUB)")
     parser.add_argument("--token", metavar="TOKEN", help="bearer token (env WARROOM_TOKEN)")
-    parser.add_argument("--config", metavar="FILE", type=Path, help="console config file")
+    parser.add_argument("--config", metavar="FILE", type=existing_file, help="console config file")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,6 +50,8 @@ def run_console(settings: ConsoleSettings) -> int:
     tolerate_invalid_utf8()
     app = WarroomApp(settings)
     app.run()
+    if app.exit_message:
+        print(app.exit_message, file=sys.stderr)
     return exit_code(app.return_code, crashed=app.crashed)
 
 
