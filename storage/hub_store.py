@@ -36,7 +36,10 @@ from storage.atomic import AtomicJSONStorage
 from storage.cached import CachedStorage
 from storage.folder_lock import FolderLock
 
-IDEMPOTENCY_TTL_S = 24 * 3600
+# Longer than a console keeps sending a pending action (services/console/outbox.py
+# PENDING_MAX_AGE_S, 7 days): a note resent after days is still recognised, never
+# applied twice.
+IDEMPOTENCY_TTL_S = 8 * 24 * 3600
 
 
 class HubStore(Protocol):

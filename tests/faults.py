@@ -5,8 +5,10 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
+from typing import Any
 
 from storage.atomic import AtomicJSONStorage
+from storage.errors import StorageFailed
 from storage.hub_store import TinyHubStore
 
 
@@ -32,3 +34,13 @@ def faulty_store(folder: Path) -> tuple[TinyHubStore, FaultyFile]:
 
 
 ENOSPC, EROFS, EIO = errno.ENOSPC, errno.EROFS, errno.EIO
+
+
+class NotesFail(TinyHubStore):
+    """A hub store that cannot write a note (every other write works): the hub answers
+    503 to notes only."""
+
+    def append_timeline(self, entry: dict[str, Any]) -> None:
+        if entry.get("kind") == "note":
+            raise StorageFailed(OSError(EIO, os.strerror(EIO)))
+        super().append_timeline(entry)

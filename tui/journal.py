@@ -1,10 +1,13 @@
 """The app's side of the console's journal: every action is written before it is sent.
 
-:class:`ActionJournal` opens the outbox (one console per data folder), journals
-each action (fsync'd) and sends what is pending in a worker, in order; each
-outcome comes back to the app as an ``OutboxDelivered`` message. Without a
-journal, actions are refused and the person is told why: nothing typed may be
-lost.
+:class:`ActionJournal` opens the outbox (one console per data folder). An action
+is staged in the journal's memory at once — Enter returns to the person without
+waiting for the disk — and a worker writes it (the fsync in a thread), and only
+then sends what is pending; until the write completes the timeline says
+``saving``, then ``pending``. Each outcome comes back to the app as an
+``OutboxDelivered`` message. An action the journal cannot write is taken back
+and the person is told, with its text; without a journal, actions are refused
+and the person is told why: nothing typed may be lost silently.
 """
 
 from __future__ import annotations
@@ -75,9 +78,30 @@ class ActionJournal:
             reason = self.session.outbox_problem or "the console is not connected to a hub"
             self.app.notify(reason, title="Not sent", severity="error")
             return None
-        item = outbox.submit(kind, path, body, incident_id=incident_id)
-        self.flush()
+        item = outbox.stage(kind, path, body, incident_id=incident_id)
+        self.app.run_worker(self._save_then_send(item), group="outbox", exit_on_error=False)
         return item
+
+    async def _save_then_send(self, item: OutboxItem) -> None:
+        outbox = self.session.outbox
+        if outbox is None:
+            return
+        try:
+            await outbox.save(item)
+        except Exception as error:  # a full or failing disk: said, with what was typed
+            text = str(item.body.get("text") or item.body.get("reason") or "")
+            self.app.notify(
+                f"{item.kind} was not saved to the journal and not sent ({error})."
+                + (f" It read: {text}" if text else ""),
+                title="Not saved",
+                severity="error",
+                timeout=60,
+            )
+            if item.kind == "killswitch":  # the kill-switch tracker must not wait for it
+                self._delivered(Delivery(item, "refused", f"not saved: {error}"))
+            return
+        self._delivered(Delivery(item, "saved"))  # durable: the timeline says pending
+        await outbox.flush()
 
     def flush(self) -> None:
         """Send what is pending, in order, in a worker (one flush runs at a time)."""

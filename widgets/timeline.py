@@ -28,26 +28,30 @@ __all__ = ["Timeline", "TimelineRow"]
 
 @dataclass(frozen=True)
 class TimelineRow:
-    """One row: a hub entry, or a note of ours (``state`` pending/refused)."""
+    """One row: a hub entry, or a note of ours (``state`` saving/pending/refused)."""
 
     key: str
     at: str
     author: str
     kind: str
     text: str
-    state: str = "confirmed"  # confirmed | pending | refused
+    state: str = "confirmed"  # confirmed | saving | pending | refused
     reason: str = ""
 
     @classmethod
     def of(cls, entry: TimelineEntry) -> TimelineRow:
-        """A row for an entry the hub recorded."""
-        return cls(entry.id, entry.at, entry.author, entry.kind, entry.text)
+        """A row for an entry the hub recorded, at the time its note was typed if known."""
+        return cls(entry.id, entry.typed_at or entry.at, entry.author, entry.kind, entry.text)
 
 
-def _order(row: TimelineRow) -> tuple[str, int, str]:
-    # Same instant: the hub's ids (TL-9 < TL-10) break the tie numerically.
+def _order(row: TimelineRow) -> tuple[int, int, str]:
+    """The hub's order (its ids, TL-9 < TL-10) for what it recorded, then ours not yet
+    there, by time typed. No clock orders the hub's entries: a console's can step back,
+    and a note typed during an outage is recorded after what the hub wrote meanwhile."""
     digits = "".join(ch for ch in row.key if ch.isdigit())
-    return (row.at, int(digits) if digits and row.state == "confirmed" else 0, row.key)
+    if row.state == "confirmed" and digits:
+        return (0, int(digits), "")
+    return (1, 0, row.at + row.key)
 
 
 class Timeline(KeyedTable):
@@ -84,8 +88,8 @@ class Timeline(KeyedTable):
         except ValueError:
             moment = None
         base = Style()
-        if item.state in ("pending", "refused"):
-            base = self._style(item.state)
+        if item.state in ("saving", "pending", "refused"):
+            base = self._style("refused" if item.state == "refused" else "pending")
         elif item.author == "hub":
             base = self._style("auto")
         kind = item.state if item.state != "confirmed" else item.kind

@@ -120,7 +120,7 @@ class Killswitches:
 
     def on_delivery(self, delivery: Delivery) -> None:
         """An outbox outcome; only kill-switch items concern the tracker."""
-        if delivery.item.kind != "killswitch":
+        if delivery.item.kind != "killswitch" or delivery.state == "saved":
             return
         now = self.context.clock()
         answer = delivery.item.answer if delivery.state == "done" else None

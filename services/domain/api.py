@@ -98,6 +98,9 @@ class NoteBody(msgspec.Struct):
 
     text: Text
     question: Text | None = None
+    # When the person typed it (RFC 3339, the console's clock): a note sent late, after
+    # an outage, keeps it on its timeline entry.
+    typed_at: Annotated[str, msgspec.Meta(max_length=40)] | None = None
 
 
 class ChecklistBody(msgspec.Struct):

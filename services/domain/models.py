@@ -277,6 +277,9 @@ class TimelineEntry(Model):
     text: str
     # Longer content kept with the entry (the text of a status update sent).
     detail: str = ""
+    # A note's time of typing on its author's console, when it differs from ``at``
+    # (sent late, after an outage). The timeline orders by the hub's id, not by either.
+    typed_at: str = ""
 
 
 class Envelope(Model):

@@ -41,11 +41,12 @@ TIMELINE = [
     _entry(3, "18:08:00", "alice", "ack", "acknowledged by alice"),
     _entry(4, "18:08:01", "alice", "status", "status triage → contain"),
     _entry(5, "18:12:00", "alice", "killswitch", "pack support stopped by alice: PII in replies"),
-    _entry(6, "18:13:30", "bob", "note", "[bold red]not markup[/] customer emails in replies"),
-    _entry(7, "18:15:00", "alice", "status_update", "initial notification sent"),
+    # The hub numbers entries in the order it records them (the timeline's order).
     _entry(
-        8, "18:12:01", "alice", "checklist", "checked: Kill the affected agent pack (Ops Console)"
+        6, "18:12:01", "alice", "checklist", "checked: Kill the affected agent pack (Ops Console)"
     ),
+    _entry(7, "18:13:30", "bob", "note", "[bold red]not markup[/] customer emails in replies"),
+    _entry(8, "18:15:00", "alice", "status_update", "initial notification sent"),
 ]
 INC3 = incident(
     "INC-3",

@@ -97,3 +97,70 @@ def test_a_corrupt_journal_is_recovered_from_its_last_generation(tmp_path) -> No
     assert reopened.recovery is not None and "is lost" in reopened.recovery
     assert [p for p in tmp_path.iterdir() if ".corrupt-" in p.name]
     reopened.close()
+
+
+def test_reads_come_from_memory_not_the_file(tmp_path: Path) -> None:
+    store = ConsoleStore(tmp_path, fsync=False)
+    store.enqueue(_item("a"))
+
+    def no_reads() -> None:
+        raise AssertionError("the journal re-read its file")
+
+    store._file.read = no_reads  # type: ignore[method-assign]
+    for _ in range(3):
+        assert [i.key for i in store.pending()] == ["a"]
+        assert store.get("a") is not None and len(store.items("INC-1")) == 1
+
+
+async def test_a_staged_item_is_sent_only_once_saved_and_saved_off_the_loop(
+    tmp_path: Path,
+) -> None:
+    import threading
+
+    store = ConsoleStore(tmp_path, fsync=False)
+    threads: list[str] = []
+    write = store._file.write_payload
+
+    def recording(payload: bytes) -> None:
+        threads.append(threading.current_thread().name)
+        write(payload)
+
+    store._file.write_payload = recording  # type: ignore[method-assign]
+    assert store.stage(_item("a"))
+    assert not store.stage(_item("a"))  # a known key: not twice
+    assert store.pending() == [] and not store.is_saved("a")
+    assert [i.key for i in store.items()] == ["a"]  # shown while saving
+    assert threads == []  # nothing written on the caller's thread
+    await store.save("a")
+    assert threads and threading.main_thread().name not in threads
+    assert store.is_saved("a") and [i.key for i in store.pending()] == ["a"]
+    store.close()
+    assert [i.key for i in ConsoleStore(tmp_path).pending()] == ["a"]
+
+
+async def test_a_failed_save_takes_the_item_back(tmp_path: Path) -> None:
+    store = ConsoleStore(tmp_path, fsync=False)
+
+    def full(payload: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    store._file.write_payload = full  # type: ignore[method-assign]
+    store.stage(_item("a"))
+    with pytest.raises(OSError):
+        await store.save("a")
+    store.discard("a")
+    assert store.items() == [] and store.pending() == []
+    with pytest.raises(OSError):
+        store.enqueue(_item("b"))
+    assert store.get("b") is None  # not durable: not journalled
+
+
+def test_delivered_items_are_compacted(tmp_path: Path) -> None:
+    store = ConsoleStore(tmp_path, fsync=False)
+    store.enqueue(_item("a"))
+    incident = {"id": "INC-1", "fingerprints": ["f" * 64] * 200}
+    entry = {"id": "TL-3", "text": "note a"}
+    store.finish("a", "done", {"incident": incident, "entry": entry}, "t")
+    done = store.get("a")
+    assert done is not None and done.answer == {"entry": entry} and done.body == {}
+    assert (tmp_path / "console.json").stat().st_size < 2000

@@ -60,8 +60,16 @@ ANSWERED_KINDS = frozenset({"note", "retrospective", "checklist", "cause"})
 WORDS_KINDS = frozenset({"note", "retrospective"})
 
 
-def timeline_rows(entries: list[TimelineEntry], items: list[Any], me: str) -> list[TimelineRow]:
+def timeline_rows(
+    entries: list[TimelineEntry],
+    items: list[Any],
+    me: str,
+    unsaved: frozenset[str] = frozenset(),
+) -> list[TimelineRow]:
     """The hub's entries plus this console's notes (``OutboxItem``s) not yet among them.
+
+    A note whose key is in ``unsaved`` is still being written to the journal: it
+    shows ``saving``, and ``pending`` only once its fsync completed.
 
     A delivered note is matched to its entry by the id in the hub's answer, so it
     is shown once whether the stream or the answer came first.
@@ -83,7 +91,8 @@ def timeline_rows(entries: list[TimelineEntry], items: list[Any], me: str) -> li
             continue
         elif item.state == "pending":
             key = f"pending:{item.key}"
-            rows[key] = TimelineRow(key, item.created_at, me, item.kind, text, "pending")
+            state = "saving" if item.key in unsaved else "pending"
+            rows[key] = TimelineRow(key, item.created_at, me, item.kind, text, state)
         else:
             key = f"refused:{item.key}"
             reason = str(item.last_error or "refused")
@@ -270,7 +279,8 @@ class IncidentScreen(RunbookKeys):
         """Redraw the timeline rows (hub entries and our own notes)."""
         outbox = self.session.outbox
         items = outbox.store.items(self.incident_id) if outbox is not None else []
-        rows = timeline_rows(self.entries(), items, self.session.me)
+        unsaved = frozenset(i.key for i in items if outbox and not outbox.store.is_saved(i.key))
+        rows = timeline_rows(self.entries(), items, self.session.me, unsaved)
         self.query_one(Timeline).show_rows(rows)
 
     def _title(self, incident: Incident) -> Text:

@@ -20,6 +20,7 @@ from services.domain.api import (
     StatusBody,
     StatusUpdateBody,
 )
+from services.domain.timeutil import parse_rfc3339, to_rfc3339
 from services.hub.errors import Invalid
 from services.hub.http import silences, validate
 from services.hub.http.auth import Principal
@@ -94,7 +95,13 @@ def _status(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Acto
 
 def _note(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
     note = validate.decode(body, NoteBody)
-    return ctx.state.incidents.add_note(incident_id, note.text, actor, note.question)
+    typed_at = ""
+    if note.typed_at is not None:
+        try:
+            typed_at = to_rfc3339(parse_rfc3339(note.typed_at))
+        except (ValueError, OverflowError):
+            raise Invalid("typed_at: not an RFC 3339 time") from None
+    return ctx.state.incidents.add_note(incident_id, note.text, actor, note.question, typed_at)
 
 
 def _checklist(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:

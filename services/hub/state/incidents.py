@@ -209,7 +209,12 @@ class IncidentDesk(IncidentRunbook):
         return self._answer(incident, entry)
 
     def add_note(
-        self, incident_id: str, text: str, actor: Actor, question: str | None = None
+        self,
+        incident_id: str,
+        text: str,
+        actor: Actor,
+        question: str | None = None,
+        typed_at: str = "",
     ) -> Answer:
         """A note; on a resolved incident it is kept too (a person's words are never lost).
 
@@ -219,6 +224,8 @@ class IncidentDesk(IncidentRunbook):
         incident = self.get(incident_id)
         kind = "note" if question is None else "retrospective"
         entry = self._entry(incident.id, kind, text, actor.user)
+        if typed_at and typed_at != entry.at:
+            entry.typed_at = typed_at  # the person's time, kept; ``at`` stays the hub's
         if question is not None:
             entry.detail = self.retrospective_question(question)
         if incident.is_open:
