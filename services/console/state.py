@@ -50,6 +50,9 @@ AREAS: tuple[str, ...] = ("connection", "incidents", "alerts", "packs", "banner"
 _SEV_RANK = {sev: rank for rank, sev in enumerate(SEVERITIES)}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+# Heartbeats whose clock readings the skew is taken from (about a minute at 2 s).
+SKEW_WINDOW = 30
+
 
 @dataclass(frozen=True)
 class StreamCounters:
@@ -147,7 +150,13 @@ class ConsoleState:
         self.last_seq: int | None = None
         self.heartbeat_interval_s = DEFAULT_HEARTBEAT_S
         self.skew = timedelta(0)
+        # hub_time - received_at of recent snapshots/heartbeats; the skew is their max,
+        # the one that waited least in queues (a slow link delays; it never hurries).
+        self._skews: deque[timedelta] = deque(maxlen=SKEW_WINDOW)
         self.last_frame_at: datetime | None = None
+        # The hub's time of the newest frame (its ``ts``): how old the data is, by the
+        # hub's clock, even while delayed frames still trickle in.
+        self.newest_hub_ts: datetime | None = None
         self.snapshots = 0
         self.unknown_types = 0
         # Alertmanager webhooks the hub refused (``ingest.refused``): alerts we never saw.
@@ -190,6 +199,12 @@ class ConsoleState:
         ``bad_events``) or its type is unknown (counted in ``unknown_types``).
         """
         self.last_frame_at = received_at
+        try:
+            made = parse_optional(envelope.ts)
+        except ValueError:
+            made = None
+        if made is not None and (self.newest_hub_ts is None or made > self.newest_hub_ts):
+            self.newest_hub_ts = made
         self.dirty.add("connection")
         if envelope.type != "heartbeat":
             # The seq was consumed even if its data turns out unusable below.
@@ -227,10 +242,14 @@ class ConsoleState:
         self.last_error = message
         self.dirty.add("connection")
 
-    def _clock(self, data: dict[str, Any], received_at: datetime) -> None:
+    def _clock(self, data: dict[str, Any], received_at: datetime, fresh: bool = False) -> None:
         hub_time = parse_optional(data.get("hub_time"))
         if hub_time is not None:
-            self.skew = hub_time - received_at
+            if fresh:  # a snapshot starts a connection's history: the hub's clock anew
+                self._skews.clear()
+                self.newest_hub_ts = hub_time
+            self._skews.append(hub_time - received_at)
+            self.skew = max(self._skews)
         recovery = data.get("recovery")
         recovery = recovery if isinstance(recovery, str) and recovery else None
         if recovery != self.hub_recovery:
@@ -262,7 +281,7 @@ class ConsoleState:
         self.timeline = {}
         for entry in entries:
             self._put_entry(entry)
-        self._clock(data, received_at)
+        self._clock(data, received_at, fresh=True)
         self.snapshots += 1
         self.dirty.update(AREAS)
         self.policy = policy
@@ -363,13 +382,17 @@ class ConsoleState:
         return local_now + self.skew
 
     def data_age(self, now: datetime) -> float | None:
-        """Seconds since the last frame arrived, or None before the first one."""
+        """How old the newest data is, or None before the first frame: the longer of the
+        time since a frame arrived and, by the hub's clock, since the newest was made."""
         if self.last_frame_at is None:
             return None
-        return max(0.0, (now - self.last_frame_at).total_seconds())
+        age = (now - self.last_frame_at).total_seconds()
+        if self.newest_hub_ts is not None:
+            age = max(age, (self.hub_now(now) - self.newest_hub_ts).total_seconds())
+        return max(0.0, age)
 
     def is_stale(self, now: datetime) -> bool:
-        """True once ``stale_after_heartbeats`` heartbeat intervals pass without a frame."""
+        """True once the newest data is ``stale_after_heartbeats`` heartbeat intervals old."""
         age = self.data_age(now)
         limit = self.heartbeat_interval_s * self.stale_after_heartbeats
         return age is not None and age > limit

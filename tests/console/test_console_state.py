@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from services.console.state import (
+    SKEW_WINDOW,
     ConsoleState,
     StreamCounters,
     StreamStatus,
@@ -166,11 +167,33 @@ def test_stale_after_three_heartbeat_intervals(state: ConsoleState) -> None:
     assert (view.kind, view.label) == ("stale", "STALE 48 s")
 
 
-def test_skew_follows_the_latest_heartbeat(state: ConsoleState) -> None:
+def test_skew_is_the_least_delayed_recent_reading(state: ConsoleState) -> None:
+    # A heartbeat that says the hub's clock is further ahead: it is.
+    state.apply_dict(heartbeat(40, "2026-11-25T18:20:08.000Z"), FROZEN_NOW)
+    assert state.skew == timedelta(seconds=10)
+    # One that says it is behind may have waited in a queue: the skew stays...
     state.apply_dict(heartbeat(40, "2026-11-25T18:19:50.000Z"), FROZEN_NOW)
+    assert state.skew == timedelta(seconds=10)
+    # ...until the readings that said so have left the window (a clock that stepped back).
+    for _ in range(SKEW_WINDOW):
+        state.apply_dict(heartbeat(40, "2026-11-25T18:19:50.000Z"), FROZEN_NOW)
     assert state.skew == timedelta(seconds=-8)
     later = FROZEN_NOW + timedelta(minutes=1)
     assert state.hub_now(later) == later - timedelta(seconds=8)
+
+
+def test_stale_by_the_hubs_clock_while_old_frames_trickle_in(state: ConsoleState) -> None:
+    """A slow reader: frames keep arriving, each older than the last by the hub's clock."""
+    hub_start = FROZEN_NOW + timedelta(seconds=2)  # the snapshot's hub_time
+    for n in range(1, 31):
+        made = hub_start + timedelta(seconds=2 * n)  # a heartbeat every 2 s at the hub...
+        arrived = FROZEN_NOW + timedelta(seconds=4 * n)  # ...read every 4 s
+        stamp = made.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        state.apply_dict(heartbeat(40, stamp), arrived)
+        if n == 3:  # 6 s behind: not yet three intervals
+            assert not state.is_stale(arrived)
+    assert state.is_stale(arrived)  # 60 s behind, one frame just arrived
+    assert state.connection_view(arrived).label.startswith("STALE")
 
 
 def test_connection_view_words(state: ConsoleState) -> None:
@@ -183,7 +206,7 @@ def test_connection_view_words(state: ConsoleState) -> None:
     state.set_status(resynced, now)
     assert state.connection_view(now + timedelta(seconds=1)).label == "RESYNCED"
     assert state.anomalies() == {"gaps": 1, "resyncs": 1}
-    state.apply_dict(heartbeat(40), now + timedelta(seconds=11))
+    state.apply_dict(heartbeat(40, "2026-11-25T18:20:11.000Z"), now + timedelta(seconds=11))
     assert state.connection_view(now + timedelta(seconds=11)).label == "LIVE"
     state.set_status(StreamStatus(state="unauthorized", close_code=4403), now)
     assert state.connection_view(now).label == "FORBIDDEN"
