@@ -72,6 +72,8 @@ class HubConfig:
     recover: bool = False
     # Frames queued for one stream client before it is closed as too slow (1013).
     stream_queue_size: int = 10000
+    # Bytes (of JSON text) queued for one stream client before it is closed as too slow.
+    stream_queue_bytes: int = 4 * 1024 * 1024
     # An agent silent this long is marked `error`.
     agent_timeout_s: float = 15.0
     # How long a new stream connection has to say hello.
@@ -125,6 +127,7 @@ class _HubTable(_Table):
     policy_path: Text | UnsetType = msgspec.field(default=UNSET, name="policy")
     runbook_path: Text | UnsetType = msgspec.field(default=UNSET, name="runbook")
     stream_queue_size: PositiveInt | UnsetType = UNSET
+    stream_queue_bytes: PositiveInt | UnsetType = UNSET
     agent_timeout_s: PositiveFloat | UnsetType = UNSET
     hello_timeout_s: PositiveFloat | UnsetType = UNSET
     tick_interval_s: PositiveFloat | UnsetType = UNSET

@@ -1,7 +1,9 @@
 """The websocket stream ``/api/stream``: hello, replay or snapshot, then live frames.
 
-Two tasks per connection: a writer that drains the connection's bounded queue,
-and a reader that notices the client leaving (and ignores anything else it says).
+Two tasks per connection: a writer that drains the connection's queue (bounded in
+frames and bytes), and a reader that notices the client leaving (and ignores
+anything else it says). A client that falls behind is closed with 1013 and
+counted (``stream_slow_consumer``) even while a send waits on it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_POLICY = 1008  # no hello, or a hello that does not parse
 CLOSE_INVALID_DATA = 1007  # a hello nested too deep or holding a lone surrogate
+# How long a client closed for falling behind has to read its close frame.
+CLOSE_WAIT_S = 5.0
 
 
 class BadHello(Exception):
@@ -62,11 +66,22 @@ async def stream(websocket: WebSocket) -> None:
     # No await between choosing the opening frames and subscribing: nothing
     # appended in between can be missed or sent twice.
     opening = _opening(ctx, hello)
-    subscription = ctx.events.subscribe(ctx.config.stream_queue_size)
+    subscription = ctx.events.subscribe(ctx.config.stream_queue_size, ctx.config.stream_queue_bytes)
     try:
         reader = asyncio.create_task(_drain(websocket))
         writer = asyncio.create_task(_write(ctx, websocket, opening, subscription))
-        done, pending = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+        closing = asyncio.create_task(subscription.closing.wait())
+        tasks = {reader, writer, closing}
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        if closing in done and writer in pending:
+            if not subscription.queue.empty():
+                # The Close waits behind a send blocked on a client that stopped reading:
+                # that send is stopped (nothing of it was written), the close goes instead.
+                writer.cancel()
+                await asyncio.gather(writer, return_exceptions=True)
+                await _close_slow(ctx, websocket, subscription)
+            else:  # the writer took the Close and is closing
+                await asyncio.gather(writer, return_exceptions=True)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
@@ -75,6 +90,24 @@ async def stream(websocket: WebSocket) -> None:
                 log.debug("stream connection ended: %r", task.exception())
     finally:
         ctx.events.unsubscribe(subscription)
+
+
+async def _close_slow(ctx: HubContext, websocket: WebSocket, subscription: Subscription) -> None:
+    """Close with the subscription's :class:`Close` (counted when 1013)."""
+    item = subscription.queue.get_nowait()
+    if isinstance(item, Close):
+        await _close(ctx, websocket, item)
+
+
+async def _close(ctx: HubContext, websocket: WebSocket, item: Close) -> None:
+    if item.code == 1013:
+        ctx.counters.add("stream_slow_consumer")
+        log.warning("stream client %s too slow: closed", websocket.client)
+    try:
+        # Waits while the client's buffers are full; then the connection is dropped.
+        await asyncio.wait_for(websocket.close(code=item.code, reason=item.reason), CLOSE_WAIT_S)
+    except (TimeoutError, WebSocketDisconnect, RuntimeError, OSError):
+        pass
 
 
 async def _hello(websocket: WebSocket) -> Hello:
@@ -138,11 +171,10 @@ async def _write(
             await websocket.send_text(frame)
         while True:
             item = await subscription.queue.get()
+            if isinstance(item, str):
+                subscription.taken(item)
             if isinstance(item, Close):
-                if item.code == 1013:
-                    ctx.counters.add("stream_slow_consumer")
-                    log.warning("stream client %s too slow: closed", websocket.client)
-                await websocket.close(code=item.code, reason=item.reason)
+                await _close(ctx, websocket, item)
                 return
             await websocket.send_text(item)
     except (WebSocketDisconnect, RuntimeError, OSError):

@@ -36,21 +36,32 @@ class Close:
 
 @dataclass(eq=False)
 class Subscription:
-    """One stream connection's bounded queue of JSON frames (or a final :class:`Close`)."""
+    """One stream connection's queue of JSON frames (or a final :class:`Close`), bounded
+    in frames and in bytes: a client that falls further behind is closed with 1013."""
 
     queue: asyncio.Queue[str | Close] = field(default_factory=asyncio.Queue)
     max_queued: int = 10000
+    max_bytes: int = 4 * 1024 * 1024
     closed: bool = False
+    queued_bytes: int = 0
+    # Set when closed: the connection stops a send blocked on a client that stopped reading.
+    closing: asyncio.Event = field(default_factory=asyncio.Event)
 
     def offer(self, frame: str) -> bool:
         """Queue ``frame``; False (and the subscription closed with 1013) when full."""
         if self.closed:
             return True
-        if self.queue.qsize() >= self.max_queued:
+        size = len(frame)
+        if self.queue.qsize() >= self.max_queued or self.queued_bytes + size > self.max_bytes:
             self.close(1013, "too slow: resume from your last seq")
             return False
         self.queue.put_nowait(frame)
+        self.queued_bytes += size
         return True
+
+    def taken(self, frame: str) -> None:
+        """The connection took ``frame`` off the queue to send it."""
+        self.queued_bytes = max(0, self.queued_bytes - len(frame))
 
     def close(self, code: int, reason: str) -> None:
         """Drop what is queued and ask the connection to close with ``code``."""
@@ -59,7 +70,9 @@ class Subscription:
         self.closed = True
         while not self.queue.empty():
             self.queue.get_nowait()
+        self.queued_bytes = 0
         self.queue.put_nowait(Close(code, reason))
+        self.closing.set()
 
 
 def encode(frame: dict[str, Any]) -> str:
@@ -105,7 +118,7 @@ class EventLog(Protocol):
         """Forget the held events and give their seq numbers back."""
         ...
 
-    def subscribe(self, max_queued: int) -> Subscription:
+    def subscribe(self, max_queued: int, max_bytes: int = 4 * 1024 * 1024) -> Subscription:
         """A new subscriber that receives every event appended from now on."""
         ...
 
@@ -222,8 +235,8 @@ class MemoryEventLog:
             return None
         return [envelope for envelope, _ in self._ring if envelope["seq"] > seq]
 
-    def subscribe(self, max_queued: int) -> Subscription:
-        subscription = Subscription(max_queued=max_queued)
+    def subscribe(self, max_queued: int, max_bytes: int = 4 * 1024 * 1024) -> Subscription:
+        subscription = Subscription(max_queued=max_queued, max_bytes=max_bytes)
         self._subscribers.add(subscription)
         return subscription
 
