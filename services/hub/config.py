@@ -74,6 +74,12 @@ class HubConfig:
     stream_queue_size: int = 10000
     # Bytes (of JSON text) queued for one stream client before it is closed as too slow.
     stream_queue_bytes: int = 4 * 1024 * 1024
+    # HTTP connections: a request head must arrive within header_timeout_s; an idle
+    # keep-alive connection is closed after idle_timeout_s; at max_connections the
+    # oldest connection that never sent a request head is closed to make room.
+    header_timeout_s: float = 10.0
+    idle_timeout_s: float = 5.0
+    max_connections: int = 1000
     # An agent silent this long is marked `error`.
     agent_timeout_s: float = 15.0
     # How long a new stream connection has to say hello.
@@ -128,6 +134,9 @@ class _HubTable(_Table):
     runbook_path: Text | UnsetType = msgspec.field(default=UNSET, name="runbook")
     stream_queue_size: PositiveInt | UnsetType = UNSET
     stream_queue_bytes: PositiveInt | UnsetType = UNSET
+    header_timeout_s: PositiveFloat | UnsetType = UNSET
+    idle_timeout_s: PositiveFloat | UnsetType = UNSET
+    max_connections: PositiveInt | UnsetType = UNSET
     agent_timeout_s: PositiveFloat | UnsetType = UNSET
     hello_timeout_s: PositiveFloat | UnsetType = UNSET
     tick_interval_s: PositiveFloat | UnsetType = UNSET

@@ -19,9 +19,11 @@ from collections.abc import Awaitable, Callable
 
 import uvicorn
 from starlette.applications import Starlette
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from services.domain.timeutil import Clock, utcnow
 from services.hub.config import HubConfig
+from services.hub.connections import ConnectionGuard, guarded
 from services.hub.http.app import create_app
 from storage.hub_store import HubStore
 
@@ -87,8 +89,18 @@ def _base_url(sock: socket.socket) -> str:
 
 def _uvicorn(config: HubConfig, clock: Clock, store: HubStore | None = None) -> _Server:
     app = create_app(config, store=store, clock=clock)
+
+    def count(name: str) -> None:
+        ctx = getattr(app.state, "ctx", None)
+        if ctx is not None:
+            ctx.counters.add(name)
+
+    guard = ConnectionGuard(config.max_connections, config.header_timeout_s, count)
     settings = uvicorn.Config(
         app,
+        # Connections that never send a request head are timed out and shed first.
+        http=guarded(AutoHTTPProtocol, guard),
+        timeout_keep_alive=max(1, round(config.idle_timeout_s)),
         host=config.host,
         port=config.port,
         log_level="warning",
