@@ -150,6 +150,35 @@ def _severity(labels: dict[str, str], category: str, policy: Policy) -> tuple[Se
     return mapped, True
 
 
+# One annotation value, and all of an alert's together, in characters: the rest is cut
+# with a visible marker. Alerts are telemetry kept in memory and sent to every console.
+ANNOTATION_MAX = 4096
+ANNOTATIONS_MAX = 16384
+
+
+def capped_annotations(annotations: dict[str, str]) -> dict[str, str]:
+    """``annotations`` with each value at most :data:`ANNOTATION_MAX` characters and all
+    of them at most :data:`ANNOTATIONS_MAX`: a cut value ends ``… [cut N chars]``, and
+    annotations past the total are dropped, said under the key ``warroom.cut``."""
+    kept: dict[str, str] = {}
+    room = ANNOTATIONS_MAX - 64  # for the note of what was dropped
+    dropped = 0
+    for key, value in annotations.items():
+        text, name = str(value), str(key)[:200]
+        limit = min(ANNOTATION_MAX, room - len(name))
+        if len(text) > limit:
+            keep = limit - len(f"… [cut {len(text)} chars]")
+            if keep < 16:  # no room left worth keeping
+                dropped += 1
+                continue
+            text = f"{text[:keep]}… [cut {len(text) - keep} chars]"
+        kept[name] = text
+        room -= len(name) + len(text)
+    if dropped:
+        kept["warroom.cut"] = f"{dropped} more annotations dropped (size cap)"
+    return kept
+
+
 def _parse_alert(
     item: AlertmanagerAlert,
     where: str,
@@ -160,7 +189,7 @@ def _parse_alert(
     firing: bool,
 ) -> IncomingAlert:
     labels = item.labels or {}
-    annotations = item.annotations or {}
+    annotations = capped_annotations(item.annotations or {})
     started_at = _time(item.startsAt, f"{where}.startsAt", optional=False)
     # Firing alerts carry the zero time (or a provisional end) in endsAt: not an end.
     ends_at = _time(item.endsAt, f"{where}.endsAt", optional=True)
