@@ -29,3 +29,19 @@ def test_all_annotations_together_are_capped() -> None:
     assert kept["k0"] == "v" * 3000 and "[cut" in kept["k5"]
     assert kept["warroom.cut"].startswith("14 more annotations dropped")
     assert capped_annotations({"summary": "short"}) == {"summary": "short"}
+
+
+def test_fat_alerts_keep_the_snapshot_well_under_the_frame_limit(hub: Any) -> None:
+    """The ingest token alone must not make a snapshot no console can take (64 MiB)."""
+    from services.hub.state.alerts import MAX_ALERT_BYTES
+    from tests.hub.test_slow_client import _webhook
+
+    ingest = hub.client("ingest")
+    for batch in range(30):  # 1,500 alerts of ~16 KB of annotations: ~25 MB sent
+        body = _webhook(batch)
+        for alert in body["alerts"]:
+            alert["annotations"] = {f"a{n}": "z" * 4100 for n in range(4)}
+        assert ingest.post("/api/ingest/alertmanager", json=body).status_code == 200
+    state = hub.client("viewer").get("/api/state")
+    assert len(state.content) < MAX_ALERT_BYTES + 2 * 1024 * 1024
+    assert 500 < len(state.json()["alerts"]) < 1500  # the oldest went first

@@ -46,3 +46,18 @@ def test_fan_out_and_overflow(tmp_path: Path) -> None:
     assert log.subscriber_count == 1
     log.close_all(1001, "bye")
     assert log.subscriber_count == 0
+
+
+def test_the_ring_is_bounded_in_bytes(tmp_path: Path) -> None:
+    log = MemoryEventLog(
+        TinyHubStore(tmp_path, fsync=False), utcnow, ring_size=1000, ring_bytes=10_000
+    )
+    for _ in range(50):
+        log.append("x", {"text": "y" * 1000})
+    assert log.ring_bytes <= 10_000
+    assert log.since(40) is None  # gone: a resume from there gets a snapshot
+    assert [e["seq"] for e in log.since(log.latest_seq - 3) or []] == [
+        log.latest_seq - 2,
+        log.latest_seq - 1,
+        log.latest_seq,
+    ]

@@ -22,6 +22,9 @@ from services.hub.state.events import EventLog
 from services.hub.state.incidents import IncidentDesk
 
 MAX_ALERTS = 5000
+# And at about this many bytes of alert text (annotations are capped at ingest): every
+# snapshot carries every alert, and must stay well under a console's 64 MiB frame limit.
+MAX_ALERT_BYTES = 16 * 1024 * 1024
 # Stale once not seen for this many of its group's repeat intervals: a repeat comes
 # on the next group_interval tick after the interval, so one interval is too tight.
 STALE_FACTOR = 2.0
@@ -30,15 +33,21 @@ STALE_FACTOR = 2.0
 class AlertBook:
     """The alerts the hub knows, keyed by fingerprint.
 
-    Bounded at ``max_alerts``: the oldest resolved alert goes first, and only
-    when none is resolved the oldest firing one (an alert storm must not grow
-    the hub without limit). ``dirty`` says the set changed since it was saved.
+    Bounded at ``max_alerts`` and at ``max_bytes`` of text: the oldest resolved
+    alert goes first, and only when none is resolved the oldest firing one (an
+    alert storm must not grow the hub, or its snapshots, without limit).
+    ``dirty`` says the set changed since it was saved.
     """
 
-    def __init__(self, events: EventLog, max_alerts: int = MAX_ALERTS) -> None:
+    def __init__(
+        self, events: EventLog, max_alerts: int = MAX_ALERTS, max_bytes: int = MAX_ALERT_BYTES
+    ) -> None:
         self._events = events
         self._max = max_alerts
+        self._max_bytes = max_bytes
         self._alerts: dict[str, Alert] = {}
+        # An estimate of each alert's size in a snapshot, kept as alerts come and change.
+        self._sizes: dict[str, int] = {}
         # Resolved fingerprints in the order they resolved: eviction in O(1).
         self._resolved: dict[str, None] = {}
         # Per Alertmanager group: the last delivery (this run only) and the longest
@@ -50,11 +59,11 @@ class AlertBook:
     def save(self) -> Callable[[], None]:
         """A copy of the alerts; the result puts it back (a webhook whose write failed)."""
         alerts = {key: copy.copy(alert) for key, alert in self._alerts.items()}
-        resolved = dict(self._resolved)
+        resolved, sizes = dict(self._resolved), dict(self._sizes)
         deliveries, intervals, dirty = dict(self._last_delivery), dict(self._intervals), self.dirty
 
         def restore() -> None:
-            self._alerts, self._resolved = alerts, resolved
+            self._alerts, self._resolved, self._sizes = alerts, resolved, sizes
             self._last_delivery, self._intervals, self.dirty = deliveries, intervals, dirty
 
         return restore
@@ -78,9 +87,11 @@ class AlertBook:
             except ModelError:
                 continue
             self._alerts[alert.fingerprint] = alert
+            self._sizes[alert.fingerprint] = _size(alert)
             if alert.status == "resolved":
                 self._resolved[alert.fingerprint] = None
         self._intervals.update(intervals)
+        self._evict()
         return len(self._alerts)
 
     def saved_form(self) -> tuple[list[dict[str, Any]], dict[str, float]]:
@@ -148,6 +159,7 @@ class AlertBook:
             if linked and desk.exists(linked) and desk.get(linked).is_open:
                 alert.incident_id = linked
         self._alerts[alert.fingerprint] = alert
+        self._sizes[alert.fingerprint] = _size(alert)
         self.dirty = True
         if alert.incident_id is None and alert.opens_incident:
             target = desk.find_open(alert.pack, alert.category, alert.group_key)
@@ -182,6 +194,7 @@ class AlertBook:
         existing.description = seen.description
         existing.annotations = seen.annotations
         existing.generator_url = seen.generator_url or existing.generator_url
+        self._sizes[existing.fingerprint] = _size(existing)
         self.dirty = True
         if existing.incident_id and old_title != seen.title:
             desk.retitle(existing.incident_id, old_title, seen.title)
@@ -198,6 +211,7 @@ class AlertBook:
             alert = existing
         else:
             self._alerts[alert.fingerprint] = alert
+            self._sizes[alert.fingerprint] = _size(alert)
         self._resolved[alert.fingerprint] = None
         self.dirty = True
         self._events.append("alert.resolved", {"alert": alert.to_dict()})
@@ -255,13 +269,24 @@ class AlertBook:
         self._events.append(kind, {"alert": alert.to_dict()})
 
     def _evict(self) -> None:
-        while len(self._alerts) > self._max:
+        total = sum(self._sizes.values())
+        while self._alerts and (len(self._alerts) > self._max or total > self._max_bytes):
             if self._resolved:
                 fingerprint = next(iter(self._resolved))
                 del self._resolved[fingerprint]
             else:
                 fingerprint = next(iter(self._alerts))
             del self._alerts[fingerprint]
+            total -= self._sizes.pop(fingerprint, 0)
 
     def snapshot(self) -> list[dict[str, Any]]:
         return [alert.to_dict() for alert in self._alerts.values()]
+
+
+def _size(alert: Alert) -> int:
+    """About how many bytes ``alert`` takes in a snapshot: its text, plus the rest."""
+    text = len(alert.title) + len(alert.description) + len(alert.generator_url)
+    text += sum(len(k) + len(v) for k, v in alert.annotations.items())
+    text += sum(len(k) + len(v) for k, v in alert.labels.items())
+    text += sum(len(k) + len(v) for k, v in alert.group_labels.items())
+    return text + 600

@@ -24,6 +24,8 @@ from storage.hub_store import HubStore
 
 PROTOCOL_VERSION = 1
 SEQ_BLOCK = 1000
+# The replay ring's bound in bytes of JSON, besides its bound in events.
+RING_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,9 @@ class EventLog(Protocol):
 
 
 class MemoryEventLog:
-    """:class:`EventLog` on an in-memory ring of the last ``ring_size`` events.
+    """:class:`EventLog` on an in-memory ring of the last ``ring_size`` events, and of
+    at most ``ring_bytes`` of their JSON (the oldest go first; a client resuming from
+    before them gets a snapshot).
 
     ``seq`` is reserved from the store in blocks of ``block_size``: one disk
     write per block, not per event, and a restarted hub continues above every
@@ -142,7 +146,12 @@ class MemoryEventLog:
     """
 
     def __init__(
-        self, store: HubStore, clock: Clock, ring_size: int = 10000, block_size: int = SEQ_BLOCK
+        self,
+        store: HubStore,
+        clock: Clock,
+        ring_size: int = 10000,
+        block_size: int = SEQ_BLOCK,
+        ring_bytes: int = RING_BYTES,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -150,7 +159,10 @@ class MemoryEventLog:
         self._next = store.reserve_seq_block(block_size)
         self._block_end = self._next + block_size  # first seq not reserved
         self._latest = self._next - 1
-        self._ring: deque[tuple[dict[str, Any], str]] = deque(maxlen=ring_size)
+        self._ring: deque[tuple[dict[str, Any], str]] = deque()
+        self._ring_size = ring_size
+        self._ring_max_bytes = ring_bytes
+        self.ring_bytes = 0
         # Events appended while held wait here for the write that makes them true.
         self._held: list[tuple[dict[str, Any], str]] | None = None
         self._held_from = (self._next, self._block_end)
@@ -196,6 +208,11 @@ class MemoryEventLog:
 
     def _publish(self, envelope: dict[str, Any], text: str) -> None:
         self._ring.append((envelope, text))
+        self.ring_bytes += len(text)
+        while len(self._ring) > self._ring_size or (
+            self.ring_bytes > self._ring_max_bytes and len(self._ring) > 1
+        ):
+            self.ring_bytes -= len(self._ring.popleft()[1])
         self._latest = envelope["seq"]
         self._fan_out(text)
 
