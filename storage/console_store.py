@@ -157,6 +157,16 @@ class ConsoleStore:
         await self._acommit()
         self._unsaved.difference_update(keys)
 
+    def save_now(self) -> None:
+        """Write every staged item durably on this thread (a console closing)."""
+        if self._unsaved:
+            self._commit()
+            self._unsaved.clear()
+
+    def waiting(self) -> int:
+        """How many actions are not answered yet, those still being saved included."""
+        return sum(1 for row in self._rows.values() if row["state"] == "pending")
+
     def discard(self, key: str) -> None:
         """Take back a staged item whose save failed (it was never durable)."""
         if key in self._unsaved:

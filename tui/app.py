@@ -188,7 +188,7 @@ class WarroomApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit; undelivered actions are counted, to be said once the terminal is back."""
-        pending = len(self.outbox.pending()) if self.outbox is not None else 0
+        pending = self.outbox.store.waiting() if self.outbox is not None else 0
         if pending:
             actions = "action" if pending == 1 else "actions"
             self.exit_message = (

@@ -67,7 +67,11 @@ class ActionJournal:
         if self._hub is not None:
             await self._hub.aclose()
         if self.session.outbox is not None:
-            self.session.outbox.store.close()
+            store = self.session.outbox.store
+            try:
+                store.save_now()  # what is still being saved is not left behind
+            finally:
+                store.close()
 
     def submit(
         self, kind: str, path: str, body: dict[str, Any], incident_id: str | None

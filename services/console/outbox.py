@@ -107,7 +107,7 @@ class Outbox:
         """Make a staged action durable (fsync in a thread); it is taken back if that fails."""
         try:
             await self.store.save(item.key)
-        except BaseException:
+        except Exception:  # the write failed; a cancelled save stays staged (save_now)
             self.store.discard(item.key)
             raise
 

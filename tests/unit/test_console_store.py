@@ -164,3 +164,12 @@ def test_delivered_items_are_compacted(tmp_path: Path) -> None:
     done = store.get("a")
     assert done is not None and done.answer == {"entry": entry} and done.body == {}
     assert (tmp_path / "console.json").stat().st_size < 2000
+
+
+def test_a_closing_console_saves_what_is_still_being_saved(tmp_path: Path) -> None:
+    store = ConsoleStore(tmp_path, fsync=False)
+    store.stage(_item("a"))
+    assert store.waiting() == 1 and store.pending() == []
+    store.save_now()
+    store.close()
+    assert [i.key for i in ConsoleStore(tmp_path).pending()] == ["a"]

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from services.domain.api import ConfirmGlobalBody, HeartbeatBody, SwitchBody
 from services.domain.timeutil import to_rfc3339
-from services.hub.errors import BadRequest
+from services.hub.errors import BadRequest, Forbidden
 from services.hub.http import validate
 from services.hub.http.auth import Principal
 from services.hub.http.context import HubContext, mutate, read_body, read_json
@@ -107,6 +107,8 @@ async def killswitch_pack(request: Request, ctx: HubContext, principal: Principa
 
     def apply(body: dict[str, Any], actor: Actor) -> tuple[int, dict[str, Any]]:
         switch = validate.decode(body, SwitchBody)
+        if not switch.enabled and not ctx.authority.allows(principal.role, "killswitch.global"):
+            _refuse_a_global_stop_in_effect(ctx, pack)
         answer = ctx.state.set_switch(
             pack,
             enabled=switch.enabled,
@@ -117,6 +119,18 @@ async def killswitch_pack(request: Request, ctx: HubContext, principal: Principa
         return 200, answer
 
     return await mutate(request, ctx, principal, apply)
+
+
+def _refuse_a_global_stop_in_effect(ctx: HubContext, pack: str) -> None:
+    """Stopping more than half of the packs, one by one, is a global stop: without
+    ``killswitch.global`` (and its two-person rule) it is refused (403)."""
+    packs = [s for s in ctx.state.switches.all() if s.pack is not None]
+    stopped = {s.pack for s in packs if not s.enabled} | {pack}
+    if len(stopped) > len(packs) // 2:
+        raise Forbidden(
+            f"stopping pack {pack} would leave {len(stopped)} of {len(packs)} packs stopped: "
+            "more than half is a global stop, which needs the killswitch.global permission"
+        )
 
 
 async def heartbeat(request: Request, ctx: HubContext, principal: Principal) -> Response:
