@@ -178,6 +178,10 @@ class HubClient:
         data = await self.request("GET", hub_path("api", "audit", query=query))
         return list(data.get("records", []))
 
+    async def reveal_pii(self) -> dict[str, Any]:
+        """``POST /api/pii/reveal``: have the hub log that this console shows category B PII."""
+        return await self.request("POST", hub_path("api", "pii", "reveal"), {})
+
     # -- kill switches (the command-line fallback; the console journals its own) --
 
     async def set_global_switch(

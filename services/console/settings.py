@@ -6,7 +6,8 @@ The config file is TOML at ``$XDG_CONFIG_HOME/warroom/config.toml`` (default
 
     hub = "http://127.0.0.1:8080"
     token = "…"
-    redact = true
+    redact = true        # category B PII (e-mail, phone, …); false asks to show it
+    redact_c = false     # category C (IP addresses, user ids, locations)
     stale_after_heartbeats = 3
     restore_watch_minutes = 5   # guided restore: watch each pack this long
 
@@ -48,8 +49,12 @@ class ConsoleSettings:
 
     hub_url: str = DEFAULT_HUB
     token: str = ""
-    # Redact PII (categories A and B) in alert and note text shown on screen.
-    redact: bool = False
+    # Category A PII (keys, card numbers, SSNs…) is always redacted. Category B (e-mail,
+    # phone, address, name, birth date) is too unless this is False, and then only once
+    # the hub has recorded that a role holding ``pii.view`` asked (POST /api/pii/reveal).
+    redact: bool = True
+    # Category C (IP addresses, user ids, locations): redacted only when asked.
+    redact_c: bool = False
     # Wall mode: read-only, big timers, STALE overlay.
     wall: bool = False
     # The console's own durable files (journal, outbox, audit).
@@ -60,6 +65,15 @@ class ConsoleSettings:
     restore_watch_s: float = 300.0
     keymap: dict[str, str] = field(default_factory=dict)
     config_path: Path | None = None
+
+    def redacted_categories(self, *, pii_view_recorded: bool = False) -> frozenset[str]:
+        """The PII categories to redact: A always; B unless turned off *and* recorded; C if asked."""
+        categories = {"A"}
+        if self.redact or self.wall or not pii_view_recorded:
+            categories.add("B")
+        if self.redact_c:
+            categories.add("C")
+        return frozenset(categories)
 
     @property
     def ws_url(self) -> str:
@@ -78,6 +92,7 @@ class _SettingsFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     hub: HttpUrl | UnsetType = UNSET
     token: str | UnsetType = UNSET
     redact: bool | UnsetType = UNSET
+    redact_c: bool | UnsetType = UNSET
     data_dir: Text | UnsetType = UNSET
     stale_after_heartbeats: Annotated[int, msgspec.Meta(ge=1)] | UnsetType = UNSET
     restore_watch_minutes: Annotated[float, msgspec.Meta(gt=0)] | UnsetType = UNSET
@@ -129,6 +144,9 @@ def load_settings(
         settings = replace(settings, token=env["WARROOM_TOKEN"])
     if "WARROOM_REDACT" in env:
         settings = replace(settings, redact=_bool("WARROOM_REDACT", "value", env["WARROOM_REDACT"]))
+    if "WARROOM_REDACT_C" in env:
+        value = _bool("WARROOM_REDACT_C", "value", env["WARROOM_REDACT_C"])
+        settings = replace(settings, redact_c=value)
     if env.get("WARROOM_DATA"):
         settings = replace(settings, data_dir=Path(env["WARROOM_DATA"]).expanduser())
     overrides = {key: value for key, value in flags.items() if value is not None}
@@ -157,6 +175,8 @@ def _from_file(settings: ConsoleSettings, path: Path) -> ConsoleSettings:
         updates["token"] = parsed.token
     if parsed.redact is not UNSET:
         updates["redact"] = parsed.redact
+    if parsed.redact_c is not UNSET:
+        updates["redact_c"] = parsed.redact_c
     if parsed.data_dir is not UNSET:
         updates["data_dir"] = Path(parsed.data_dir).expanduser()
     if parsed.stale_after_heartbeats is not UNSET:

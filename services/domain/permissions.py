@@ -21,7 +21,13 @@ Role = Literal[
 ]
 ROLES: tuple[str, ...] = get_args(Role)
 Permission = Literal[
-    "read", "incident.write", "killswitch.pack", "killswitch.global", "agent.heartbeat", "ingest"
+    "read",
+    "incident.write",
+    "killswitch.pack",
+    "killswitch.global",
+    "agent.heartbeat",
+    "ingest",
+    "pii.view",
 ]
 
 # `agent` and `ingest` are service roles: they may only heartbeat and ingest, and
@@ -33,6 +39,9 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
     "killswitch.global": ["incident-commander", "security-lead", "cto"],
     "agent.heartbeat": ["agent"],
     "ingest": ["ingest"],
+    # Category B PII (e-mail, phone, …) is redacted on every console by default; these
+    # roles may ask to see it, and the hub logs each time they do (POST /api/pii/reveal).
+    "pii.view": ["incident-commander", "security-lead", "cto"],
 }
 PERMISSIONS: tuple[str, ...] = get_args(Permission)
 assert tuple(DEFAULT_PERMISSIONS) == PERMISSIONS  # one list, two spellings

@@ -4,7 +4,9 @@
 # a hub (hub.py); ``warroom stop|enable|health|export`` are the fallbacks for
 # when the console cannot start (ops.py, over services/ops), with ``warroom
 # runbook`` (runbook.py, the offline runbook) and ``warroom doctor`` (doctor.py,
-# access checked before an incident). Textual is imported
+# access checked before an incident), ``warroom redact``
+# (redact.py, a PII filter for logs) and ``warroom wall`` (wall.py, the read-only
+# wall display). Textual is imported
 # only by the commands that draw a screen, so the others keep working on a box
 # where the console cannot start.
 
@@ -15,7 +17,7 @@ import sys
 
 from services.console.settings import SettingsError
 from services.ops.outcome import ExitCode
-from tui.cli import console, doctor, hub, ops, runbook
+from tui.cli import console, doctor, hub, ops, redact, runbook, wall
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     ops.add_parsers(sub)
     runbook.add_parsers(sub)
     doctor.add_parsers(sub)
+    redact.add_parsers(sub)
+    wall.add_parsers(sub)
     return parser
 
 
@@ -38,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         runners = {**hub.RUNNERS, **ops.RUNNERS, **runbook.RUNNERS, **doctor.RUNNERS}
+        runners |= {**redact.RUNNERS, **wall.RUNNERS}
         run = runners.get(args.command) or console.run
         return run(args)
     except SettingsError as error:

@@ -25,7 +25,6 @@ from textual.widgets import Footer, Static
 from services.console.hub_client import HubCallError
 from services.console.state import ConsoleState
 from services.domain.models import Incident, ModelError, TimelineEntry, category_label
-from services.domain.redaction import redact
 from tui.screens.incident_keys import IncidentKeys
 from tui.session import Session
 from widgets.escalation_countdown import EscalationCountdown
@@ -124,8 +123,6 @@ class IncidentScreen(IncidentKeys):
 
     def on_mount(self) -> None:
         self._fit(self.app.size.width)
-        if self.session.settings.redact:
-            self.query_one(Timeline).text_filter = redact
         self.query_one(Timeline).border_title = "Timeline · newest first"
         self.query_one(Timeline).focus()
         self._ready = True
@@ -173,7 +170,8 @@ class IncidentScreen(IncidentKeys):
         return list(merged.values())
 
     def _text(self, value: str) -> str:
-        return redact(value) if self.session.settings.redact else value
+        # Redaction is safe_text's, with the categories the app set: one filter everywhere.
+        return value
 
     def show_state(self, state: ConsoleState, now: datetime, dirty: set[str]) -> None:
         """Draw the incident at local time ``now`` (timers from the hub's clock)."""

@@ -72,6 +72,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST", "/api/incidents/{id}/status-update", "incident.write", incidents.status_update
     ),
     Endpoint("GET", "/api/audit", "read", audit.audit),
+    Endpoint("POST", "/api/pii/reveal", "pii.view", endpoints.pii_reveal),
 )
 STREAM_PATH = "/api/stream"
 

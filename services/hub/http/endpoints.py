@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from importlib import metadata
 from typing import Any
@@ -18,6 +19,7 @@ from services.hub.http.context import HubContext, mutate, read_json
 from services.hub.state.common import Actor
 
 MAX_AGENT_ID = 200
+log = logging.getLogger("warroom.hub")
 
 
 def _version() -> str:
@@ -133,3 +135,17 @@ async def ingest_alertmanager(request: Request, ctx: HubContext, principal: Prin
     """``POST /api/ingest/alertmanager``: a webhook body, version 4, unchanged."""
     body = await read_json(request)
     return JSONResponse(ctx.state.ingest_alertmanager(body))
+
+
+async def pii_reveal(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``POST /api/pii/reveal``: a console is about to show category B PII; logged first.
+
+    Consoles redact e-mails, phones, addresses, names and birth dates by default; a
+    role holding ``pii.view`` may turn that off, and the hub's log is where it is
+    recorded (who, which role, when), before the console shows anything.
+    """
+    at = to_rfc3339(ctx.clock())
+    log.warning(
+        "PII redaction (category B) turned off by %s (%s) at %s", principal.user, principal.role, at
+    )
+    return JSONResponse({"recorded_at": at, "user": principal.user, "categories_shown": ["B"]})
