@@ -51,6 +51,7 @@ from tui.screens.incident import IncidentScreen
 from tui.screens.killswitch import KillswitchScreen
 from tui.screens.restore import RestoreScreen
 from tui.session import Session
+from tui.theme import WARROOM_THEME
 from widgets.safe_text import set_redaction, shown
 
 __all__ = ["FLUSH_INTERVAL_S", "WarroomApp"]
@@ -134,6 +135,8 @@ class WarroomApp(App[None]):
         return self.dashboard
 
     def on_mount(self) -> None:
+        self.register_theme(WARROOM_THEME)
+        self.theme = WARROOM_THEME.name
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         self.dashboard.set_who(hub_label(self.settings.hub_url))

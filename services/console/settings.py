@@ -10,6 +10,8 @@ The config file is TOML at ``$XDG_CONFIG_HOME/warroom/config.toml`` (default
     redact_c = false     # category C (IP addresses, user ids, locations)
     stale_after_heartbeats = 3
     restore_watch_minutes = 5   # guided restore: watch each pack this long
+    wall_page_seconds = 10      # warroom wall: turn the pages this often
+    wall_bell = true            # warroom wall: ring the bell once per new SEV1
 
     [keys]            # action id -> key(s), applied with App.set_keymap
     "dashboard.quit" = "ctrl+q"
@@ -57,6 +59,10 @@ class ConsoleSettings:
     redact_c: bool = False
     # Wall mode: read-only, big timers, STALE overlay.
     wall: bool = False
+    # The wall turns its pages this often when the incidents do not fit on one.
+    wall_page_seconds: float = 10.0
+    # The wall rings the terminal bell once per new SEV1.
+    wall_bell: bool = True
     # The console's own durable files (journal, outbox, audit).
     data_dir: Path = field(default_factory=lambda: default_data_dir())
     # Missed heartbeat intervals before the data is declared STALE.
@@ -67,7 +73,8 @@ class ConsoleSettings:
     config_path: Path | None = None
 
     def redacted_categories(self, *, pii_view_recorded: bool = False) -> frozenset[str]:
-        """The PII categories to redact: A always; B unless turned off *and* recorded; C if asked."""
+        """The PII categories to redact: A always; B unless turned off *and* recorded;
+        C if asked. A wall always redacts B."""
         categories = {"A"}
         if self.redact or self.wall or not pii_view_recorded:
             categories.add("B")
@@ -97,6 +104,8 @@ class _SettingsFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     stale_after_heartbeats: Annotated[int, msgspec.Meta(ge=1)] | UnsetType = UNSET
     restore_watch_minutes: Annotated[float, msgspec.Meta(gt=0)] | UnsetType = UNSET
     keys: dict[str, Text] | UnsetType = UNSET
+    wall_page_seconds: Annotated[float, msgspec.Meta(ge=1)] | UnsetType = UNSET
+    wall_bell: bool | UnsetType = UNSET
 
 
 def default_config_path() -> Path:
@@ -183,6 +192,10 @@ def _from_file(settings: ConsoleSettings, path: Path) -> ConsoleSettings:
         updates["stale_after_heartbeats"] = parsed.stale_after_heartbeats
     if parsed.restore_watch_minutes is not UNSET:
         updates["restore_watch_s"] = parsed.restore_watch_minutes * 60.0
+    if parsed.wall_page_seconds is not UNSET:
+        updates["wall_page_seconds"] = parsed.wall_page_seconds
+    if parsed.wall_bell is not UNSET:
+        updates["wall_bell"] = parsed.wall_bell
     if parsed.keys is not UNSET:
         updates["keymap"] = dict(parsed.keys)
     return replace(settings, **updates)

@@ -54,11 +54,12 @@ def run(args: argparse.Namespace) -> int:
     """``warroom redact [--category-c]``."""
     categories = frozenset({"A", "B", "C"} if args.category_c else {"A", "B"})
     # Undecodable bytes pass through as escapes rather than stopping the filter midway.
-    source = open(sys.stdin.fileno(), encoding="utf-8", errors="backslashreplace", closefd=False)
-    try:
-        redact_stream(source, sys.stdout, Redactor(categories))
-    except BrokenPipeError:
-        return ExitCode.OK  # `warroom redact < log | head` is fine
+    stdin = sys.stdin.fileno()
+    with open(stdin, encoding="utf-8", errors="backslashreplace", closefd=False) as source:
+        try:
+            redact_stream(source, sys.stdout, Redactor(categories))
+        except BrokenPipeError:
+            return ExitCode.OK  # `warroom redact < log | head` is fine
     return ExitCode.OK
 
 
