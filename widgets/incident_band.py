@@ -69,7 +69,10 @@ class IncidentBand(Static):
     """A band; :meth:`show` redraws it only when its text or class changed."""
 
     DEFAULT_CSS = """
-    IncidentBand { height: 2; width: 1fr; padding: 0 1; margin-bottom: 1; }
+    IncidentBand {
+        height: 2; width: 1fr; padding: 0 1; margin-bottom: 1;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     IncidentBand.-sev1 { background: $error; color: $text; text-style: bold; }
     IncidentBand.-sev2 { background: $warning-darken-2; color: $text; }
     IncidentBand.-sev3 { background: $primary-darken-1; color: $text; }
