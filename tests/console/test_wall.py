@@ -52,8 +52,13 @@ async def test_no_key_changes_anything() -> None:
         actions = {active.binding.action for active in app.active_bindings.values()}
         # Textual's own: tab moves focus (nothing to focus), ctrl+c copies selected text.
         harmless = {
-            "quit", "page(1)", "page(-1)", "help_quit",
-            "app.focus_next", "app.focus_previous", "screen.copy_text",
+            "quit",
+            "page(1)",
+            "page(-1)",
+            "help_quit",
+            "app.focus_next",
+            "app.focus_previous",
+            "screen.copy_text",
         }
         assert actions <= harmless, actions
         assert not app.ENABLE_COMMAND_PALETTE
@@ -203,7 +208,8 @@ async def test_against_a_real_hub_with_a_viewer_token_stale_and_back(hub: Runnin
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await until(lambda: app.state.snapshots > 0, what="the snapshot", step=pilot.pause)
-            await until(lambda: not app.query_one(StaleOverlay).showing, what="live", step=pilot.pause)
+            overlay = app.query_one(StaleOverlay)
+            await until(lambda: not overlay.showing, what="live", step=pilot.pause)
             await driver.set_pack("legal", False, reason="wall test")
             await until(
                 lambda: "legal" in _text(app, "#wall-packs"), what="legal stopped", step=pilot.pause
