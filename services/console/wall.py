@@ -53,9 +53,7 @@ def _sort_key(incident: Incident) -> tuple[int, datetime | str, str]:
 def data_moment(state: ConsoleState, now: datetime) -> datetime:
     """The hub time the wall's numbers are computed at: now while live, the moment the
     last frame arrived once the data is stale (so countdowns stop, not tick on)."""
-    if state.last_frame_at is not None and state.is_stale(now):
-        return state.hub_now(state.last_frame_at)
-    return state.hub_now(now)
+    return state.data_now(now)
 
 
 @dataclass(frozen=True)

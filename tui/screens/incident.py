@@ -26,7 +26,9 @@ from services.console.hub_client import HubCallError
 from services.console.state import ConsoleState
 from services.domain.models import Incident, ModelError, TimelineEntry, category_label
 from tui.screens.incident_keys import IncidentKeys
+from tui.screens.live_state import FROZEN_ID, show_live_state
 from tui.session import Session
+from widgets.connection_bar import ConnectionBar
 from widgets.escalation_countdown import EscalationCountdown
 from widgets.response_timer import ResponseTimer
 from widgets.safe_text import safe_text
@@ -107,6 +109,8 @@ class IncidentScreen(IncidentKeys):
         self._ready = False
 
     def compose(self) -> ComposeResult:
+        yield ConnectionBar(id="inc-conn")
+        yield Static(id=FROZEN_ID, markup=False)
         with Horizontal(id="inc-head"):
             yield SeverityBadge(id="inc-sev")
             yield Static(id="inc-title", markup=False)
@@ -179,11 +183,13 @@ class IncidentScreen(IncidentKeys):
             return  # not composed yet, or already closed
         incident = self.incident()
         if incident is None:
+            show_live_state(self, state, now)
             self.query_one("#inc-title", Static).update(
                 safe_text(f"{self.incident_id}: not known to this console (yet)")
             )
             return
-        hub_now = state.hub_now(now)
+        show_live_state(self, state, now)
+        hub_now = state.data_now(now)  # frozen while STALE: no countdown ticks on
         policy = state.policy
         if self.writable != self._writable:
             self._writable = self.writable
