@@ -29,6 +29,7 @@ from typing import Any
 
 from services.console.stop_watch import (
     Members,
+    Seen,
     StopWatch,
     Switches,
     Violation,
@@ -207,7 +208,13 @@ class ContainmentTracker:
             action.phase in _OPEN for action in self.actions.values()
         )
 
-    def observe(self, switches: Switches, agents: Mapping[str, Members], now: datetime) -> None:
+    def observe(
+        self,
+        switches: Switches,
+        agents: Mapping[str, Members],
+        now: datetime,
+        seen: Seen | None = None,
+    ) -> None:
         """The switches and every pack's agents as the stream last told them.
 
         Feeds the stops (:class:`StopWatch`); APPLIED actions whose target is
@@ -215,7 +222,7 @@ class ContainmentTracker:
         every agent report while :meth:`watching`, so that an agent seen
         ``stopped`` then ``error`` is remembered as stopped.
         """
-        self.stops.observe(switches, agents)
+        self.stops.observe(switches, agents, seen)
         for action in self.actions.values():
             if action.phase is not Phase.APPLIED:
                 continue

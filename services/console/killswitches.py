@@ -184,7 +184,7 @@ class Killswitches:
             pack: [(a.id, a.state) for a in members]
             for pack, members in state.agents_by_pack().items()
         }
-        self.tracker.observe(switches, agents, now)
+        self.tracker.observe(switches, agents, now, state.stops_seen)
 
     # -- views -----------------------------------------------------------------------
 

@@ -24,7 +24,6 @@ which only the app knows: it checks them with :func:`unknown_key_ids`.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,7 +32,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from services.domain.schema import SchemaError, Text, convert, described
+from services.domain.schema import SchemaError, Text, TomlFileError, convert, described, read_toml
 
 DEFAULT_HUB = "http://127.0.0.1:8080"
 HttpUrl = Annotated[
@@ -168,11 +167,9 @@ def _from_file(settings: ConsoleSettings, path: Path) -> ConsoleSettings:
     """``settings`` with what the TOML file at ``path`` sets."""
     source = str(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise SettingsError(f"{source}: cannot read: {error.strerror}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise SettingsError(f"{source}: not valid TOML: {error}") from None
+        raw = read_toml(path)
+    except TomlFileError as error:
+        raise SettingsError(str(error)) from None
     try:
         parsed = convert(raw, _SettingsFile)
     except SchemaError as error:

@@ -156,6 +156,9 @@ class ConsoleState:
         self.policy_refused: str | None = None
         """Why the last policy a hub sent was refused (the previous one is kept)."""
         self.policy_refusals = 0
+        self.stops_seen: dict[str, tuple[str, frozenset[str]]] = {}
+        """From the last snapshot: each stop in force (target → its ``stopped_at``, the
+        agents the hub had seen stopped), so the stop rule here starts where the hub's is."""
         self.dirty: set[str] = set(AREAS)
 
     # -- applying -------------------------------------------------------------
@@ -226,6 +229,11 @@ class ConsoleState:
         incidents = [Incident.from_dict(i) for i in _items(data, "incidents")]
         entries = [TimelineEntry.from_dict(t) for t in _items(data, "timeline")]
         policy, refused = self._policy(data.get("policy"))
+        stops = {
+            str(stop["target"]): (str(stop["stopped_at"]), frozenset(stop["seen_stopped"]))
+            for stop in _items(data, "stops")
+            if isinstance(stop, dict) and {"target", "stopped_at", "seen_stopped"} <= stop.keys()
+        }
         # Only replace once everything parsed: a bad snapshot leaves the old state.
         self.packs = packs
         self.switches = {_switch_key(s): s for s in switches}
@@ -241,6 +249,7 @@ class ConsoleState:
         self.snapshots += 1
         self.dirty.update(AREAS)
         self.policy = policy
+        self.stops_seen = stops
         if refused is None:
             self.policy_refused = None
         else:

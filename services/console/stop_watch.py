@@ -16,13 +16,16 @@ from datetime import datetime
 
 from services.domain.models import GLOBAL
 from services.domain.stop_rule import STOP_DEADLINE_S, StopProgress
+from services.domain.timeutil import parse_rfc3339
 
-__all__ = ["Members", "StopWatch", "Switches", "Violation", "members_of", "target_of"]
+__all__ = ["Members", "Seen", "StopWatch", "Switches", "Violation", "members_of", "target_of"]
 
 Members = Sequence[tuple[str, str]]
 """The (agent id, state) pairs of one pack, as the stream last told them."""
 Switches = Mapping[str, tuple[bool, datetime | None]]
 """Target (``global``, ``pack:NAME``) → (enabled, changed_at in hub time)."""
+Seen = Mapping[str, tuple[str, frozenset[str]]]
+"""Target → (the stop's ``stopped_at``, agents the hub had seen stopped), from a snapshot."""
 
 
 def target_of(pack: str | None) -> str:
@@ -62,6 +65,18 @@ class _Stop:
     running: frozenset[str] = frozenset()  # those not counted as stopped
 
 
+def _seen_for(seen: Seen | None, target: str, since: datetime | None) -> frozenset[str]:
+    """The agents the hub had seen stopped for this very stop (same ``stopped_at``)."""
+    if not seen or since is None or target not in seen:
+        return frozenset()
+    stopped_at, agents = seen[target]
+    try:
+        same = parse_rfc3339(stopped_at) == since
+    except ValueError:
+        return frozenset()
+    return agents if same else frozenset()
+
+
 class StopWatch:
     """The stops in force, each with what the stop rule says of its agents."""
 
@@ -71,15 +86,21 @@ class StopWatch:
     def __bool__(self) -> bool:
         return bool(self._stops)
 
-    def observe(self, switches: Switches, agents: Mapping[str, Members]) -> None:
+    def observe(
+        self, switches: Switches, agents: Mapping[str, Members], seen: Seen | None = None
+    ) -> None:
         """Follow the stopped switches (a new ``changed_at`` is a new stop; a switch
-        enabled again ends its stop) and feed each stop its agents' reports."""
+        enabled again ends its stop) and feed each stop its agents' reports.
+
+        ``seen`` (from the hub's snapshot) starts a stop with the agents the hub had
+        already seen stopped for that same stop, so a console that connects after a
+        stop counts an agent that stopped and then went silent as the hub does."""
         for target, (enabled, since) in switches.items():
             stop = self._stops.get(target)
             if enabled:
                 self._stops.pop(target, None)
             elif stop is None or stop.since != since:
-                self._stops[target] = _Stop(since)
+                self._stops[target] = _Stop(since, StopProgress(_seen_for(seen, target, since)))
         for target in [t for t in self._stops if t not in switches]:
             del self._stops[target]
         for target, stop in self._stops.items():

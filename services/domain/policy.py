@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import msgspec
 
 from services.domain.models import ALL_CATEGORIES, INCIDENT_STATUSES, Category, Severity
-from services.domain.schema import SchemaError, convert
+from services.domain.schema import SchemaError, TomlFileError, convert, read_toml
 
 DEFAULT_CATEGORY = "incorrect_output"
 POST_INCIDENT = "post-incident"
@@ -171,11 +171,9 @@ def load_policy(path: str | Path | None = None) -> Policy:
     if path is not None:
         source = str(path)
         try:
-            override = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except OSError as error:
-            raise PolicyError(f"{source}: cannot read: {error.strerror}") from None
-        except tomllib.TOMLDecodeError as error:
-            raise PolicyError(f"{source}: not valid TOML: {error}") from None
+            override = read_toml(path)
+        except TomlFileError as error:
+            raise PolicyError(str(error)) from None
         raw = _merge(raw, override)
     return policy_from_dict(raw, source)
 

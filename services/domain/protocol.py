@@ -63,6 +63,17 @@ class SnapshotData(msgspec.Struct, kw_only=True):
     # The hub's effective policy (``Policy.raw``); absent from older hubs. Its own
     # schema is services.domain.policy's: read it with ``policy_from_dict``.
     policy: dict[str, Any] | None = None
+    # Every stop in force with the agents the hub has seen stopped since (the stop
+    # rule), so a console that joins later decides as the hub does.
+    stops: list[StopInForce] = []
+
+
+class StopInForce(msgspec.Struct):
+    """One stop in force in a snapshot: since when, and who was seen stopped."""
+
+    target: str
+    stopped_at: str
+    seen_stopped: list[str] = []
 
 
 class HeartbeatData(msgspec.Struct):

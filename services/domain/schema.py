@@ -9,8 +9,11 @@ a person reads ``category_severity.pii_exposure: 'SEV9' is not one of ...``.
 
 from __future__ import annotations
 
+import os
 import re
+import tomllib
 import types
+from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 import msgspec
@@ -52,6 +55,27 @@ class SchemaError(ValueError):
         self.message = message
         self.problem = problem
         super().__init__(f"{path}: {message}" if path else message)
+
+
+class TomlFileError(ValueError):
+    """A TOML file that cannot be read or parsed; the message starts with its path."""
+
+
+def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The tables of the TOML file at ``path``; every config and data file reads this way.
+
+    Raises :class:`TomlFileError` (``FILE: cannot read: …`` / ``FILE: not valid TOML: …``),
+    which each caller turns into its own error class.
+    """
+    source = str(path)
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise TomlFileError(f"{source}: cannot read: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise TomlFileError(f"{source}: not UTF-8: {error.reason}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise TomlFileError(f"{source}: not valid TOML: {error}") from None
 
 
 def convert(data: Any, kind: type[T], *, strict: bool = True) -> T:

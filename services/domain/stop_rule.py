@@ -23,8 +23,10 @@ STOP_DEADLINE_S = 30.0
 class StopProgress:
     """Which agents of one stopped target count as stopped; one per stop."""
 
-    def __init__(self) -> None:
-        self._seen: set[str] = set()
+    def __init__(self, seen_stopped: Iterable[str] = ()) -> None:
+        # ``seen_stopped``: agents already seen stopped for this stop (by the hub,
+        # before this console connected).
+        self._seen: set[str] = set(seen_stopped)
 
     def counts_as_stopped(self, agent_id: str, state: str) -> bool:
         """True when ``agent_id`` in ``state`` counts as stopped for this stop.
@@ -43,3 +45,7 @@ class StopProgress:
     def seen_stopped(self, agent_id: str) -> bool:
         """True once ``agent_id`` has been seen ``stopped`` since the stop."""
         return agent_id in self._seen
+
+    def seen(self) -> list[str]:
+        """Every agent seen ``stopped`` since the stop, sorted."""
+        return sorted(self._seen)

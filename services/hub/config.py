@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, NamedTuple
@@ -19,7 +18,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from services.domain.permissions import DEFAULT_PERMISSIONS, Permission, Role
-from services.domain.schema import SchemaError, Text, convert, described
+from services.domain.schema import SchemaError, Text, TomlFileError, convert, described, read_toml
 
 AGENTOS_PACKS: tuple[str, ...] = (
     "marketing",
@@ -149,14 +148,11 @@ class _HubFile(_Table):
 
 def load_hub_config(path: str | os.PathLike[str]) -> HubConfig:
     """Read the hub config at ``path``; raises :class:`HubConfigError` naming file and key."""
-    source = str(path)
     try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise HubConfigError(f"{source}: cannot read: {error.strerror}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise HubConfigError(f"{source}: not valid TOML: {error}") from None
-    return hub_config_from_dict(raw, source)
+        raw = read_toml(path)
+    except TomlFileError as error:
+        raise HubConfigError(str(error)) from None
+    return hub_config_from_dict(raw, str(path))
 
 
 def hub_config_from_dict(raw: dict[str, Any], source: str = "<config>") -> HubConfig:

@@ -228,6 +228,8 @@ def snapshot(seq: int = 40, *, global_enabled: bool = True) -> dict[str, Any]:
         "pending_global": None,
         # The hub's effective policy; the shipped one, as a hub without a policy file sends.
         "policy": load_policy().raw,
+        # Stops in force with the agents the hub has seen stopped (none here).
+        "stops": [],
     }
     # A copy: tests edit what they get, and must not edit the next test's data.
     return envelope(seq, "snapshot", copy.deepcopy(data))

@@ -202,7 +202,9 @@ async def test_events_keep_flowing_while_the_hub_restarts(
             await asyncio.to_thread(hub.restart)
             await until(lambda: client.status.counters.reconnects > reconnects, what="a reconnect")
             await until(lambda: client.status.state == "live", what="live again")
-            await asyncio.sleep(0.2)  # let the producer post to the restarted hub too
+            # The producer posts to the restarted hub too before it stops.
+            after_restart = client.last_seq or 0
+            await until(lambda: (client.last_seq or 0) > after_restart + 5, what="events after")
         finally:
             stop.set()
             await asyncio.wait_for(producer, 10)

@@ -143,3 +143,30 @@ def test_a_pack_without_agents_is_not_reported_as_seen_stopped(hub: RunningHub) 
     timeline = hub.client("viewer").get(f"/api/incidents/{iid}").json()["timeline"]
     texts = [e["text"] for e in timeline if e["kind"] == "stop_confirmed"]
     assert texts == ["pack support: no agents known to the hub, so none left running"]
+
+
+async def test_snapshot_carries_each_stops_progress(hub: RunningHub) -> None:
+    # A console that connects after a stop must decide as the hub does: "b" stopped
+    # and then went silent (error) counts as stopped; "c" was in error before it was
+    # ever seen stopped and does not.
+    for agent in ("a", "b", "c"):
+        beat(hub, agent, "support", "running")
+    beat(hub, "c", "support", "error")
+    hub.client("on-call").post("/api/killswitch/pack/support", json=STOP)
+    beat(hub, "a", "support", "stopped")
+    beat(hub, "b", "support", "stopped")
+    beat(hub, "b", "support", "error")
+    async with stream(hub) as ws:
+        await hello(ws, None)
+        snapshot = (await recv(ws))["data"]
+    switch = next(s for s in snapshot["switches"] if s["pack"] == "support")
+    assert snapshot["stops"] == [
+        {"target": "pack:support", "stopped_at": switch["changed_at"], "seen_stopped": ["a", "b"]}
+    ]
+    answer = hub.client("on-call").post(
+        "/api/killswitch/pack/support", json={"enabled": True, "reason": "fixed"}
+    )
+    assert answer.status_code == 200, answer.text
+    async with stream(hub) as ws:
+        await hello(ws, None)
+        assert (await recv(ws))["data"]["stops"] == []

@@ -103,6 +103,8 @@ class HubState:
             "pending_global": self.containment.two_person.pending,
             # The effective policy, so every console's countdowns are the hub's own.
             "policy": self.policy.raw,
+            # Each stop's progress under the one stop rule, for consoles that join later.
+            "stops": self.containment.verifier.progress(),
         }
 
     def packs_status(self) -> dict[str, Any]:

@@ -62,6 +62,9 @@ class StopVerifier:
         self.deadline_s = deadline_s
         self._deadline = timedelta(seconds=deadline_s)
         self._watches: dict[str, _Watch] = {}
+        # Every stop in force, confirmed or not, with its progress under the stop rule:
+        # a console that connects later seeds its own from it (``stops`` in the snapshot).
+        self._in_force: dict[str, tuple[str | None, StopProgress]] = {}
 
     def watching(self) -> list[str]:
         """The targets still being verified."""
@@ -70,11 +73,23 @@ class StopVerifier:
     def watch(self, switch: SwitchState, now: datetime) -> None:
         """Start verifying a stop that was just applied."""
         pack = None if switch.scope == GLOBAL else switch.pack
-        self._watches[switch.target] = _Watch(switch.target, pack, now, switch.incident_id)
+        watch = _Watch(switch.target, pack, now, switch.incident_id)
+        self._watches[switch.target] = watch
+        self._in_force[switch.target] = (switch.changed_at, watch.progress)
 
     def drop(self, target: str) -> None:
         """Stop verifying ``target`` (it was re-enabled)."""
         self._watches.pop(target, None)
+        self._in_force.pop(target, None)
+
+    def progress(self) -> list[dict[str, Any]]:
+        """The snapshot's ``stops``: each stop in force, since when (the switch's
+        ``changed_at``), and the agents the stop rule has seen stopped."""
+        return [
+            {"target": target, "stopped_at": since, "seen_stopped": progress.seen()}
+            for target, (since, progress) in sorted(self._in_force.items())
+            if since is not None
+        ]
 
     def check(self, agents: Iterable[Agent], now: datetime) -> None:
         """Confirm or flag every watched stop against the agents as last reported."""
