@@ -88,6 +88,8 @@ class ConnectionBar(Horizontal):
         """Show the connection ``view``, the hub's clock and nonzero anomaly counters."""
         self._label = view.label
         self.kind = view.kind
+        if not self.query("#conn-clock"):
+            return  # a screen drawing on mount, before this bar's own children are
         self.query_one("#conn-state", Static).update(Text(view.label))
         self.query_one("#conn-detail", Static).update(safe_text(view.detail, max_length=200))
         parts = [f"{name} {value}" for name, value in counters.items()]

@@ -22,6 +22,7 @@ CASES: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("POST", "/api/killswitch/pack/support", "killswitch.pack", {"enabled": True, "reason": "x"}),
     ("POST", "/api/killswitch/global/confirm", "killswitch.global", {"request_id": "gstop-1"}),
     ("GET", "/api/audit", "read", None),
+    ("POST", "/api/pii/reveal", "pii.view", {}),
     (
         "POST",
         "/api/agents/bot-1/heartbeat",
@@ -145,9 +146,15 @@ CONSOLE_PERMISSIONS = {
     "viewer": ["read"],
     "on-call": ["incident.write", "killswitch.pack", "read"],
     "team-lead": ["incident.write", "killswitch.pack", "read"],
-    "incident-commander": ["incident.write", "killswitch.global", "killswitch.pack", "read"],
-    "security-lead": ["incident.write", "killswitch.global", "read"],
-    "cto": ["incident.write", "killswitch.global", "read"],
+    "incident-commander": [
+        "incident.write",
+        "killswitch.global",
+        "killswitch.pack",
+        "pii.view",
+        "read",
+    ],
+    "security-lead": ["incident.write", "killswitch.global", "pii.view", "read"],
+    "cto": ["incident.write", "killswitch.global", "pii.view", "read"],
 }
 
 

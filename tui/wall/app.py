@@ -231,7 +231,13 @@ class WallApp(App[None]):
 
     def _rows(self) -> int:
         height = self.query_one("#wall-bands").size.height
+        if height <= 0:
+            return self.pager.rows  # not laid out yet: keep what it was
         return max(1, height // BAND_LINES)
+
+    def on_resize(self) -> None:
+        """A new size fits more or fewer bands: redraw once the layout has settled."""
+        self.call_after_refresh(self.flush)
 
     def _show_bands(self, at: datetime, stale: bool, has_data: bool) -> None:
         container = self.query_one("#wall-bands", Vertical)

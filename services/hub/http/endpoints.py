@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from services.domain.api import ConfirmGlobalBody, HeartbeatBody, SwitchBody
+from services.domain.api import ConfirmGlobalBody, HeartbeatBody, PiiRevealBody, SwitchBody
 from services.domain.timeutil import to_rfc3339
 from services.hub.errors import BadRequest
 from services.hub.http import validate
@@ -144,6 +144,7 @@ async def pii_reveal(request: Request, ctx: HubContext, principal: Principal) ->
     role holding ``pii.view`` may turn that off, and the hub's log is where it is
     recorded (who, which role, when), before the console shows anything.
     """
+    validate.decode(await read_json(request), PiiRevealBody)
     at = to_rfc3339(ctx.clock())
     log.warning(
         "PII redaction (category B) turned off by %s (%s) at %s", principal.user, principal.role, at
