@@ -16,11 +16,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/warroom demo
 
-# tmux drives the end-to-end test in a real terminal; install it when missing (CI is root).
+# tmux drives the end-to-end test in a real terminal, and the Alertmanager tests run a
+# real Prometheus Alertmanager; install them when missing (CI is root).
 system-deps:
 	@command -v tmux >/dev/null 2>&1 || { \
 	  echo "installing tmux for the end-to-end test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; }
+	@command -v prometheus-alertmanager >/dev/null 2>&1 || { \
+	  echo "installing prometheus-alertmanager for the Alertmanager tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    prometheus-alertmanager >/dev/null; }
 
 # ruff, then the architecture's import contracts ([tool.importlinter] in pyproject.toml).
 lint: $(STAMP)

@@ -19,6 +19,7 @@ from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from rich.console import RenderableType
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -50,6 +51,7 @@ from tui.screens.help import HelpScreen, screen_keys
 from tui.screens.incident import IncidentScreen
 from tui.screens.killswitch import KillswitchScreen
 from tui.screens.restore import RestoreScreen
+from tui.screens.runbook_view import RunbookView
 from tui.session import Session
 from tui.theme import WARROOM_THEME
 from widgets.safe_text import set_redaction, shown
@@ -101,6 +103,13 @@ class WarroomApp(App[None]):
         """Where every action is written before it is sent."""
         self._stream: StreamClient | None = None
         self._shown_second: int | None = None
+        self.crashed = False
+        """True once the console ended on an error (its exit code says so)."""
+
+    def panic(self, *renderables: RenderableType) -> None:
+        """End on an unexpected error; unlike Textual's own, this one is not exit code 0."""
+        self.crashed = True
+        super().panic(*renderables)
 
     # The session's parts, for tests and benchmarks that read them off the app.
 
@@ -405,6 +414,11 @@ class WarroomApp(App[None]):
         pack = incident.packs[0] if incident is not None and incident.packs else None
         self.push_screen(KillswitchScreen(self.session, incident.id if incident else None, pack))
 
+    def action_runbook(self) -> None:
+        """The runbook's text: the hub's, else the copy shipped with warroom."""
+        if not isinstance(self.screen, RunbookView):
+            self.push_screen(RunbookView(self.session.runbook.markdown))
+
     def action_help(self) -> None:
         """Open the help screen listing the keys of the screen in front."""
         if not isinstance(self.screen, HelpScreen):
@@ -413,6 +427,9 @@ class WarroomApp(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help", "Keys and what the dashboard's words mean", self.action_help)
+        yield SystemCommand(
+            "Runbook", "The incident response runbook, offline (R)", self.action_runbook
+        )
         if screen is self.dashboard:
             for name in PANELS:
                 yield SystemCommand(

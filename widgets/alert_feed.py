@@ -1,7 +1,8 @@
 """The live alert feed: newest first, one row per fingerprint with a repeat count.
 
-Each row: when last seen, severity badge, title · pack/agent, repeat count,
-firing/resolved. A repeat of a firing alert bumps its count and moves it to
+Each row: when last seen, severity badge, title · pack/agent · the labels that tell
+it apart from alerts of the same name, repeat count, and its state: firing,
+silenced, inhibited, stale or resolved. A repeat of a firing alert bumps its count and moves it to
 the top; it never adds a row. Resolved alerts stay, dimmed.
 """
 
@@ -63,8 +64,9 @@ class AlertFeed(KeyedTable):
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"alert-feed--{name}", partial=True)
 
-    def row(self, alert: Alert) -> Cells:
-        """The cells for one alert."""
+    def row(self, alert: Alert, differing: tuple[str, ...] = ()) -> Cells:
+        """The cells for one alert; ``differing`` names the labels to show (those that
+        tell it apart from other alerts of the same name)."""
         resolved = alert.status == "resolved"
         muted = self._style("resolved") if resolved else Style()
         try:
@@ -78,15 +80,55 @@ class AlertFeed(KeyedTable):
         if source:
             what.append(" · ")
             what.append_text(safe_text(source, self._style("source"), max_length=80))
-        status_style = self._style("resolved" if resolved else "firing")
+        shown = " ".join(f"{key}={alert.labels[key]}" for key in differing if key in alert.labels)
+        if shown:
+            what.append(" · ")
+            what.append_text(safe_text(shown, self._style("source"), max_length=120))
+        # Silenced, inhibited and stale alerts still "fire" in Alertmanager's terms, but
+        # nobody should act on them as if they were live.
+        state = alert.state
+        status_style = self._style("firing" if state == "firing" else "resolved")
         return (
             Text(f"{seen:%H:%M:%S}" if seen else "--:--:--", style=muted, end=""),
             severity_badge(alert.severity, self._style(severity_class(alert.severity)[1:])),
             what,
             Text(f"{TIMES}{alert.repeat_count}", style=muted, end=""),
-            safe_text(alert.status, status_style, max_length=10),
+            safe_text(state, status_style, max_length=10),
         )
 
     def show_alerts(self, alerts: Sequence[Alert]) -> None:
         """Show ``alerts`` (newest first, one per fingerprint), at most ``FEED_LIMIT``."""
-        self.sync([(alert.fingerprint, self.row(alert)) for alert in alerts[:FEED_LIMIT]])
+        shown = alerts[:FEED_LIMIT]
+        differing = differing_labels(shown)
+        self.sync(
+            [
+                (alert.fingerprint, self.row(alert, differing.get(alert_name(alert), ())))
+                for alert in shown
+            ]
+        )
+
+
+# Labels the row already shows in other words.
+_SHOWN_LABELS = frozenset({"alertname", "pack", "agent", "severity", "category"})
+
+
+def alert_name(alert: Alert) -> str:
+    """The ``alertname`` label, or the title when there is none."""
+    return alert.labels.get("alertname", alert.title)
+
+
+def differing_labels(alerts: Sequence[Alert]) -> dict[str, tuple[str, ...]]:
+    """For each alert name held by more than one alert, the labels whose values differ
+    between them (two instances of one alert must not look identical)."""
+    by_name: dict[str, list[Alert]] = {}
+    for alert in alerts:
+        by_name.setdefault(alert_name(alert), []).append(alert)
+    found: dict[str, tuple[str, ...]] = {}
+    for name, group in by_name.items():
+        if len(group) < 2:
+            continue
+        keys = sorted({key for alert in group for key in alert.labels} - _SHOWN_LABELS)
+        found[name] = tuple(
+            key for key in keys if len({alert.labels.get(key) for alert in group}) > 1
+        )
+    return found

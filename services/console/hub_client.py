@@ -178,6 +178,24 @@ class HubClient:
         data = await self.request("GET", hub_path("api", "audit", query=query))
         return list(data.get("records", []))
 
+    # -- Alertmanager silences, through the hub ------------------------------------
+
+    async def silences(self) -> list[dict[str, Any]]:
+        """``GET /api/silences``: Alertmanager's silences, as the hub reads them."""
+        data = await self.request("GET", hub_path("api", "silences"))
+        return list(data.get("silences", []))
+
+    async def create_silence(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """``POST /api/silences`` (``fingerprint`` or ``incident_id``, ``minutes``,
+        ``comment``): the silences created."""
+        data = await self.request("POST", hub_path("api", "silences"), body)
+        return list(data.get("silences", []))
+
+    async def expire_silence(self, silence_id: str, incident_id: str | None = None) -> None:
+        """``POST /api/silences/{id}/expire``."""
+        body = {"incident_id": incident_id} if incident_id else {}
+        await self.request("POST", hub_path("api", "silences", silence_id, "expire"), body)
+
     async def reveal_pii(self) -> dict[str, Any]:
         """``POST /api/pii/reveal``: have the hub log that this console shows category B PII."""
         return await self.request("POST", hub_path("api", "pii", "reveal"), {})

@@ -35,6 +35,7 @@ from services.domain.models import (
     TimelineEntry,
 )
 from services.domain.policy import Policy, PolicyError, load_policy, policy_from_dict
+from services.domain.runbook import Runbook, RunbookError, load_runbook, runbook_from_snapshot
 from services.domain.timeutil import format_duration, parse_optional
 
 ConnState = Literal["connecting", "live", "reconnecting", "unauthorized"]
@@ -131,6 +132,9 @@ class ConsoleState:
         timeline_limit: int = TIMELINE_LIMIT,
     ) -> None:
         self.stale_after_heartbeats = stale_after_heartbeats
+        # What the hub recovered from a corrupt store and lost (its snapshot and
+        # heartbeats say so until it restarts cleanly); shown on the connection bar.
+        self.hub_recovery: str | None = None
         self.alert_limit = alert_limit
         self.timeline_limit = timeline_limit
         self.packs: list[str] = []
@@ -146,6 +150,9 @@ class ConsoleState:
         self.last_frame_at: datetime | None = None
         self.snapshots = 0
         self.unknown_types = 0
+        # Alertmanager webhooks the hub refused (``ingest.refused``): alerts we never saw.
+        self.ingest_refused = 0
+        self.last_ingest_refusal = ""
         self.other_events: dict[str, dict[str, Any]] = {}
         self.bad_events = 0
         self.last_error: str | None = None
@@ -156,6 +163,10 @@ class ConsoleState:
         self.policy_refused: str | None = None
         """Why the last policy a hub sent was refused (the previous one is kept)."""
         self.policy_refusals = 0
+        self.runbook: Runbook = load_runbook()
+        """The hub's runbook (the shipped one until a snapshot brings the hub's)."""
+        self.runbook_refused: str | None = None
+        """Why the last runbook a hub sent was refused (the previous one is kept)."""
         self.stops_seen: dict[str, tuple[str, frozenset[str]]] = {}
         """From the last snapshot: each stop in force (target → its ``stopped_at``, the
         agents the hub had seen stopped), so the stop rule here starts where the hub's is."""
@@ -220,6 +231,11 @@ class ConsoleState:
         hub_time = parse_optional(data.get("hub_time"))
         if hub_time is not None:
             self.skew = hub_time - received_at
+        recovery = data.get("recovery")
+        recovery = recovery if isinstance(recovery, str) and recovery else None
+        if recovery != self.hub_recovery:
+            self.hub_recovery = recovery
+            self.dirty.add("connection")
 
     def _snapshot(self, data: dict[str, Any], received_at: datetime) -> None:
         packs = [p for p in _items(data, "packs") if isinstance(p, str)]
@@ -229,6 +245,7 @@ class ConsoleState:
         incidents = [Incident.from_dict(i) for i in _items(data, "incidents")]
         entries = [TimelineEntry.from_dict(t) for t in _items(data, "timeline")]
         policy, refused = self._policy(data.get("policy"))
+        runbook, runbook_refused = self._runbook(data.get("runbook"))
         stops = {
             str(stop["target"]): (str(stop["stopped_at"]), frozenset(stop["seen_stopped"]))
             for stop in _items(data, "stops")
@@ -249,6 +266,10 @@ class ConsoleState:
         self.snapshots += 1
         self.dirty.update(AREAS)
         self.policy = policy
+        self.runbook = runbook
+        if runbook_refused is not None:
+            self.runbook_refused = runbook_refused
+            self._bad(f"the hub's runbook was refused, the previous one is kept: {runbook_refused}")
         self.stops_seen = stops
         if refused is None:
             self.policy_refused = None
@@ -269,11 +290,26 @@ class ConsoleState:
         except PolicyError as error:
             return self.policy, str(error)
 
+    def _runbook(self, raw: Any) -> tuple[Runbook, str | None]:
+        """The runbook a snapshot carries (none: the current one) and why it was refused."""
+        if raw is None:
+            return self.runbook, None
+        try:
+            return runbook_from_snapshot(raw), None
+        except RunbookError as error:
+            return self.runbook, str(error)
+
     def _heartbeat(self, data: dict[str, Any], received_at: datetime) -> None:
         interval = data.get("interval_s")
         if isinstance(interval, int | float) and interval > 0:
             self.heartbeat_interval_s = float(interval)
         self._clock(data, received_at)
+
+    def _ingest_refused(self, data: dict[str, Any], _: datetime) -> None:
+        count = data.get("count")
+        self.ingest_refused = count if isinstance(count, int) else self.ingest_refused + 1
+        self.last_ingest_refusal = f"{data.get('code', '')}: {data.get('message', '')}"
+        self.dirty.add("connection")
 
     def _agent(self, data: dict[str, Any], _: datetime) -> None:
         agent = Agent.from_dict(data["agent"])
@@ -361,6 +397,8 @@ class ConsoleState:
             )
             if recent:
                 return ConnectionView("resynced", "RESYNCED", "re-synced after a gap")
+            if self.hub_recovery:
+                return ConnectionView("live", "LIVE", f"HUB STORE RECOVERED: {self.hub_recovery}")
             return ConnectionView("live", "LIVE")
         if status.state == "reconnecting":
             return ConnectionView("reconnecting", f"RECONNECTING ({status.attempt})", detail)
@@ -375,6 +413,8 @@ class ConsoleState:
             counts["bad data"] = self.bad_events
         if self.unknown_types:
             counts["unknown"] = self.unknown_types
+        if self.ingest_refused:
+            counts["alerts refused"] = self.ingest_refused
         return counts
 
     def open_incidents(self) -> list[Incident]:
@@ -454,4 +494,5 @@ _HANDLERS = {
     "incident.resolved": ConsoleState._incident,
     "timeline.entry": ConsoleState._entry,
     "killswitch.changed": ConsoleState._switch,
+    "ingest.refused": ConsoleState._ingest_refused,
 }

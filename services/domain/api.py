@@ -22,10 +22,11 @@ from services.domain.models import (
     Incident,
     IncidentStatus,
     Severity,
+    Silence,
     SwitchState,
     TimelineEntry,
 )
-from services.domain.protocol import PendingGlobal, SnapshotData
+from services.domain.protocol import IngestRefusal, PendingGlobal, SnapshotData
 from services.domain.schema import Text
 
 Count = Annotated[int, msgspec.Meta(ge=0)]
@@ -92,9 +93,26 @@ class StatusBody(msgspec.Struct):
 
 
 class NoteBody(msgspec.Struct):
-    """``POST /api/incidents/{id}/notes``."""
+    """``POST /api/incidents/{id}/notes``; with ``question``, an answer to one of the
+    runbook's retrospective questions (a ``retrospective`` entry)."""
 
     text: Text
+    question: Text | None = None
+
+
+class ChecklistBody(msgspec.Struct):
+    """``POST /api/incidents/{id}/checklist``: a runbook checklist item checked or unchecked."""
+
+    item: Text
+    done: bool
+
+
+class CauseBody(msgspec.Struct):
+    """``POST /api/incidents/{id}/cause``: the root cause identified: one of the runbook's
+    causes (``cause``), words (``root_cause``), or both."""
+
+    cause: Text | None = None
+    root_cause: Text | None = None
 
 
 class BreachBody(msgspec.Struct):
@@ -129,6 +147,7 @@ class AlertmanagerAlert(msgspec.Struct):
     endsAt: str | None = None
     labels: dict[str, str] | None = None
     annotations: dict[str, str] | None = None
+    generatorURL: str | None = None
 
 
 class AlertmanagerPayload(msgspec.Struct):
@@ -136,6 +155,77 @@ class AlertmanagerPayload(msgspec.Struct):
 
     version: Literal["4"]
     alerts: list[AlertmanagerAlert]
+    groupKey: str | None = None
+    groupLabels: dict[str, str] | None = None
+    externalURL: str | None = None
+    receiver: str | None = None
+
+
+class AlertmanagerAlertStatus(msgspec.Struct):
+    """``status`` of an alert in Alertmanager's ``GET /api/v2/alerts``."""
+
+    state: Literal["active", "suppressed", "unprocessed"] = "active"
+    silencedBy: list[str] | None = None
+    inhibitedBy: list[str] | None = None
+
+
+class AlertmanagerPulledAlert(msgspec.Struct):
+    """One alert of Alertmanager's ``GET /api/v2/alerts`` (pull mode)."""
+
+    fingerprint: Annotated[str, msgspec.Meta(min_length=1)]
+    startsAt: str
+    endsAt: str | None = None
+    labels: dict[str, str] | None = None
+    annotations: dict[str, str] | None = None
+    generatorURL: str | None = None
+    status: AlertmanagerAlertStatus = msgspec.field(default_factory=AlertmanagerAlertStatus)
+
+
+class AlertmanagerSilenceStatus(msgspec.Struct):
+    """A silence's ``status`` in Alertmanager's API."""
+
+    state: Literal["active", "pending", "expired"]
+
+
+class AlertmanagerMatcher(msgspec.Struct):
+    """One matcher of a silence (Alertmanager's spelling)."""
+
+    name: str
+    value: str
+    isRegex: bool = False
+    isEqual: bool = True
+
+
+class AlertmanagerSilence(msgspec.Struct):
+    """One silence of Alertmanager's ``GET /api/v2/silences``."""
+
+    id: str
+    matchers: list[AlertmanagerMatcher]
+    startsAt: str
+    endsAt: str
+    createdBy: str = ""
+    comment: str = ""
+    status: AlertmanagerSilenceStatus | None = None
+
+
+SilenceMinutes = Annotated[int, msgspec.Meta(gt=0, le=60 * 24 * 30)]
+
+
+class SilenceBody(msgspec.Struct):
+    """``POST /api/silences``: silence one alert (its labels are the matchers) or every
+    firing alert of an incident, for ``minutes``; the hub writes who and the incident
+    into the comment Alertmanager keeps."""
+
+    minutes: SilenceMinutes
+    comment: Text
+    fingerprint: str | None = None
+    incident_id: str | None = None
+
+
+class ExpireSilenceBody(msgspec.Struct):
+    """``POST /api/silences/{id}/expire``: optionally the incident it is recorded on."""
+
+    incident_id: str | None = None
 
 
 REQUEST_BODIES: dict[tuple[str, str], type[msgspec.Struct]] = {
@@ -150,12 +240,23 @@ REQUEST_BODIES: dict[tuple[str, str], type[msgspec.Struct]] = {
     ("POST", "/api/incidents/{id}/severity"): SeverityBody,
     ("POST", "/api/incidents/{id}/status"): StatusBody,
     ("POST", "/api/incidents/{id}/notes"): NoteBody,
+    ("POST", "/api/incidents/{id}/checklist"): ChecklistBody,
+    ("POST", "/api/incidents/{id}/cause"): CauseBody,
     ("POST", "/api/incidents/{id}/breach"): BreachBody,
     ("POST", "/api/incidents/{id}/status-update"): StatusUpdateBody,
     ("POST", "/api/incidents/{id}/resolve"): ResolveBody,
+    ("POST", "/api/silences"): SilenceBody,
+    ("POST", "/api/silences/{id}/expire"): ExpireSilenceBody,
 }
 
 # -- answers --------------------------------------------------------------------
+
+
+class IngestHealth(msgspec.Struct):
+    """``GET /health``'s ``ingest``: bodies being parsed, and the last refusal."""
+
+    parsing: Count = 0
+    last_refusal: IngestRefusal | None = None
 
 
 class HealthAnswer(msgspec.Struct):
@@ -167,6 +268,9 @@ class HealthAnswer(msgspec.Struct):
     seq: Count
     uptime_s: float
     counters: dict[str, Count]
+    ingest: IngestHealth | None = None
+    # What a `warroom hub --recover` start recovered and lost (absent or null: nothing).
+    recovery: str | None = None
 
 
 class WhoamiAnswer(msgspec.Struct):
@@ -239,6 +343,18 @@ class IngestAnswer(msgspec.Struct):
     received: Count
     new: Count
     resolved: Count
+
+
+class SilencesAnswer(msgspec.Struct):
+    """``GET /api/silences`` and ``POST /api/silences``."""
+
+    silences: list[Silence]
+
+
+class ExpiredAnswer(msgspec.Struct):
+    """``POST /api/silences/{id}/expire``."""
+
+    expired: str
 
 
 class IncidentsAnswer(msgspec.Struct):

@@ -28,7 +28,7 @@ INCIDENT_STATUSES: tuple[str, ...] = get_args(IncidentStatus)
 
 AlertStatus = Literal["firing", "resolved"]
 SwitchScope = Literal["global", "pack"]
-AuditAction = Literal["stop", "enable"]
+AuditAction = Literal["stop", "enable", "silence", "expire-silence"]
 EscalationAction = Literal["page", "ticket", "notify"]
 
 # The runbook's categories, grouped as it groups them.
@@ -101,6 +101,18 @@ class Agent(Model):
     tokens_per_min: NonNegative = 0.0
 
 
+class Silence(Model):
+    """An Alertmanager silence, as far as a person needs it (``/api/v2/silences``)."""
+
+    id: str
+    created_by: str = ""
+    comment: str = ""
+    starts_at: str = ""
+    ends_at: str = ""
+    state: str = "active"  # active | pending | expired
+    matchers: list[dict[str, Any]] = msgspec.field(default_factory=list)
+
+
 class Alert(Model):
     """An alert keyed by its fingerprint (Alertmanager's, or the simulator's)."""
 
@@ -119,6 +131,34 @@ class Alert(Model):
     incident_id: str | None = None
     source: str = "alertmanager"
     labels: dict[str, str] = msgspec.field(default_factory=dict)
+    # Everything else Alertmanager sends is kept: runbook_url, dashboard and any
+    # other annotation, the links, and the group the alert was routed in.
+    annotations: dict[str, str] = msgspec.field(default_factory=dict)
+    generator_url: str = ""
+    external_url: str = ""
+    group_key: str = ""
+    group_labels: dict[str, str] = msgspec.field(default_factory=dict)
+    # The ``severity`` label as sent; ``none`` (a Watchdog) never opens an incident.
+    label_severity: str = ""
+    opens_incident: bool = True
+    # Muted in Alertmanager (learned by pulling ``/api/v2/alerts``): who, why, until when.
+    silenced_by: list[Silence] = msgspec.field(default_factory=list)
+    inhibited_by: list[str] = msgspec.field(default_factory=list)
+    # Firing, but not re-sent within its group's repeat interval (learned from the
+    # deliveries): Alertmanager never sends the end of an alert muted after delivery.
+    stale: bool = False
+    repeat_interval_s: NonNegative | None = None
+
+    @property
+    def state(self) -> str:
+        """``resolved``, ``silenced``, ``inhibited``, ``stale`` or ``firing``."""
+        if self.status == "resolved":
+            return "resolved"
+        if self.silenced_by:
+            return "silenced"
+        if self.inhibited_by:
+            return "inhibited"
+        return "stale" if self.stale else "firing"
 
 
 class Escalation(Model):
@@ -128,6 +168,14 @@ class Escalation(Model):
     at: str
     reason: str
     action: EscalationAction = "page"
+
+
+class ChecklistMark(Model):
+    """A runbook checklist item as last set on an incident: done or not, by whom, when."""
+
+    done: bool
+    by: str
+    at: str
 
 
 class Incident(Model):
@@ -145,6 +193,8 @@ class Incident(Model):
     acknowledged_by: str | None = None
     resolved_at: str | None = None
     root_cause: str | None = None
+    # The runbook cause chosen (``code-bug``, …); ``root_cause`` keeps the words.
+    cause: str | None = None
     impact: str = ""
     lead: str | None = None
     packs: list[str] = msgspec.field(default_factory=list)
@@ -156,6 +206,13 @@ class Incident(Model):
     last_status_update_at: str | None = None
     # Alerts ever linked; ``alert_fingerprints`` keeps only the newest ones.
     alert_count: Count = 0
+    # Alertmanager's groupKey of the alert that opened it, when that alert named no
+    # pack: unrelated alerts without a pack must not merge into one incident.
+    group_key: str = ""
+    # Alertmanager silences made from warroom for this incident (their ids).
+    silences: list[str] = msgspec.field(default_factory=list)
+    # The runbook checklist by item id (``contain.pack-stop``): items never set are absent.
+    checklist: dict[str, ChecklistMark] = msgspec.field(default_factory=dict)
 
     @property
     def is_open(self) -> bool:
@@ -187,7 +244,7 @@ class AuditRecord(Model):
     user: str
     role: str
     action: AuditAction
-    target: str  # "global" | "pack:NAME"
+    target: str  # "global" | "pack:NAME" | "silence:ID"
     reason: str
     incident_id: str | None = None
     client: str | None = None
@@ -235,4 +292,5 @@ EVENT_TYPES: tuple[str, ...] = (
     "killswitch.pending",
     "killswitch.violation",
     "killswitch.confirmed",
+    "ingest.refused",
 )

@@ -27,6 +27,7 @@ Permission = Literal[
     "killswitch.global",
     "agent.heartbeat",
     "ingest",
+    "silence.write",
     "pii.view",
 ]
 
@@ -39,6 +40,8 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
     "killswitch.global": ["incident-commander", "security-lead", "cto"],
     "agent.heartbeat": ["agent"],
     "ingest": ["ingest"],
+    # Silencing alerts in Alertmanager (through the hub): who may contain an incident.
+    "silence.write": ["on-call", "team-lead", "incident-commander", "security-lead", "cto"],
     # Category B PII (e-mail, phone, …) is redacted on every console by default; these
     # roles may ask to see it, and the hub logs each time they do (POST /api/pii/reveal).
     "pii.view": ["incident-commander", "security-lead", "cto"],

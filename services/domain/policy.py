@@ -8,11 +8,11 @@ where time matters, ``now``.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -91,6 +91,7 @@ class _PolicyFile(_Table, frozen=True):
     escalation: EscalationPolicy
     status_update_minutes: _PerSeverity
     retrospective: _Retrospective
+    alert_severity: dict[str, Severity | Literal["none", "category"]] = {}
 
 
 class Step(msgspec.Struct, frozen=True):
@@ -114,10 +115,28 @@ class Policy:
     status_update_minutes: dict[str, int]
     retrospective_hours: int
     retrospective_severities: tuple[str, ...]
+    alert_severity: dict[str, str] = field(default_factory=dict)
 
     def severity_for(self, category: str) -> Severity:
         """The severity an incident of ``category`` opens at (SEV3 when unlisted)."""
         return self.category_severity.get(category, "SEV3")
+
+    def alert_severity_for(self, labels: dict[str, str], category: str) -> Severity | None:
+        """The severity of an alert from its ``severity`` label; ``None`` when it must
+        never open an incident (``severity: none``).
+
+        An unlisted label (or none) leaves the category's severity; a security
+        category is never lowered by the label.
+        """
+        base = self.severity_for(category)
+        mapped = self.alert_severity.get(labels.get("severity", "").strip().lower())
+        if mapped is None or mapped == "category":
+            return base
+        if mapped == "none":
+            return None
+        if category in self.escalation.security_categories and mapped > base:
+            return base  # "SEV1" < "SEV4": a larger name is a lower severity
+        return mapped  # type: ignore[return-value]
 
     def category_for(self, labels: dict[str, str]) -> str:
         """The runbook category of an alert, from its labels."""
@@ -198,6 +217,7 @@ def policy_from_dict(raw: dict[str, Any], source: str) -> Policy:
         status_update_minutes=msgspec.structs.asdict(parsed.status_update_minutes),
         retrospective_hours=parsed.retrospective.hours,
         retrospective_severities=parsed.retrospective.severities,
+        alert_severity=dict(parsed.alert_severity),
     )
 
 

@@ -18,6 +18,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from services.domain.permissions import DEFAULT_PERMISSIONS, Permission, Role
+from services.domain.runbook import Runbook, RunbookError, load_runbook, runbook_from_dict
 from services.domain.schema import SchemaError, Text, TomlFileError, convert, described, read_toml
 
 AGENTOS_PACKS: tuple[str, ...] = (
@@ -65,6 +66,10 @@ class HubConfig:
         default_factory=lambda: {name: list(roles) for name, roles in DEFAULT_PERMISSIONS.items()}
     )
     policy_path: Path | None = None
+    # A runbook TOML with its Markdown beside it (same name, ``.md``); None: the shipped one.
+    runbook_path: Path | None = None
+    # `warroom hub --recover`: start from the last good generation of a corrupt store.
+    recover: bool = False
     # Frames queued for one stream client before it is closed as too slow (1013).
     stream_queue_size: int = 10000
     # An agent silent this long is marked `error`.
@@ -83,6 +88,13 @@ class HubConfig:
     delivery_attempts: int = 5
     delivery_backoff_s: float = 2.0
     delivery_timeout_s: float = 5.0
+    # [alertmanager]: the largest webhook body accepted (a group of thousands of alerts),
+    # the instances pulled (an HA pair is deduplicated by fingerprint) and how often.
+    ingest_max_body: int = 64 * 1024 * 1024
+    alertmanagers: list[str] = field(default_factory=list)
+    alertmanager_pull_interval_s: float = 30.0
+    # Expire the silences made from warroom for an incident when it is resolved.
+    expire_silences_on_resolve: bool = True
 
 
 PositiveInt = Annotated[int, msgspec.Meta(gt=0)]
@@ -111,6 +123,7 @@ class _HubTable(_Table):
     ring_size: PositiveInt | UnsetType = UNSET
     packs: Annotated[list[PackName], msgspec.Meta(min_length=1)] | UnsetType = UNSET
     policy_path: Text | UnsetType = msgspec.field(default=UNSET, name="policy")
+    runbook_path: Text | UnsetType = msgspec.field(default=UNSET, name="runbook")
     stream_queue_size: PositiveInt | UnsetType = UNSET
     agent_timeout_s: PositiveFloat | UnsetType = UNSET
     hello_timeout_s: PositiveFloat | UnsetType = UNSET
@@ -129,6 +142,15 @@ class _DeliveryTable(_Table):
     delivery_timeout_s: PositiveFloat | UnsetType = msgspec.field(default=UNSET, name="timeout_s")
 
 
+class _AlertmanagerTable(_Table):
+    alertmanagers: list[HttpUrl] | UnsetType = msgspec.field(default=UNSET, name="urls")
+    alertmanager_pull_interval_s: PositiveFloat | UnsetType = msgspec.field(
+        default=UNSET, name="pull_interval_s"
+    )
+    ingest_max_body: PositiveInt | UnsetType = msgspec.field(default=UNSET, name="max_body_mb")
+    expire_silences_on_resolve: bool | UnsetType = UNSET
+
+
 class _TokenTable(_Table):
     token: Text
     user: Text
@@ -144,6 +166,7 @@ class _HubFile(_Table):
     killswitch: _KillswitchTable = msgspec.field(default_factory=_KillswitchTable)
     escalation_webhooks: dict[str, HttpUrl] = {}
     escalation_delivery: _DeliveryTable = msgspec.field(default_factory=_DeliveryTable)
+    alertmanager: _AlertmanagerTable = msgspec.field(default_factory=_AlertmanagerTable)
 
 
 def load_hub_config(path: str | os.PathLike[str]) -> HubConfig:
@@ -162,7 +185,7 @@ def hub_config_from_dict(raw: dict[str, Any], source: str = "<config>") -> HubCo
     except SchemaError as error:
         raise HubConfigError(f"{source}: {error}") from None
     config = HubConfig()
-    for table in (parsed.hub, parsed.killswitch, parsed.escalation_delivery):
+    for table in (parsed.hub, parsed.killswitch, parsed.escalation_delivery, parsed.alertmanager):
         for name in table.__struct_fields__:
             value = getattr(table, name)
             if value is not UNSET:
@@ -171,12 +194,36 @@ def hub_config_from_dict(raw: dict[str, Any], source: str = "<config>") -> HubCo
         config.data_dir = Path(parsed.hub.data_dir).expanduser()
     if parsed.hub.policy_path is not UNSET:
         config.policy_path = Path(parsed.hub.policy_path).expanduser()
+    if parsed.hub.runbook_path is not UNSET:
+        config.runbook_path = Path(parsed.hub.runbook_path).expanduser()
     _no_twice(config.packs, f"{source}: hub.packs")
     _no_twice([t.token for t in parsed.tokens], f"{source}: tokens", ".token", secret=True)
     config.tokens = [TokenEntry(t.token, t.user, t.role) for t in parsed.tokens]
     config.permissions.update({name: list(roles) for name, roles in parsed.permissions.items()})
     config.escalation_webhooks = dict(parsed.escalation_webhooks)
+    if parsed.alertmanager.ingest_max_body is not UNSET:
+        config.ingest_max_body = parsed.alertmanager.ingest_max_body * 1024 * 1024
     return config
+
+
+def load_runbook_file(path: Path | None) -> Runbook:
+    """The runbook at ``path`` (its checklists) and the Markdown beside it (same name,
+    ``.md``), or the shipped one for ``None``; :class:`RunbookError` names the file."""
+    if path is None:
+        return load_runbook()
+    markdown_path = path.with_suffix(".md")
+    try:
+        raw = read_toml(path)
+    except TomlFileError as error:
+        raise RunbookError(str(error)) from None
+    try:
+        markdown = markdown_path.read_text(encoding="utf-8")
+    except OSError as error:
+        why = error.strerror
+        raise RunbookError(f"{markdown_path}: cannot read the runbook's text: {why}") from None
+    except UnicodeDecodeError as error:
+        raise RunbookError(f"{markdown_path}: not UTF-8: {error.reason}") from None
+    return runbook_from_dict(raw, markdown, str(path))
 
 
 def _no_twice(items: list[str], where: str, suffix: str = "", *, secret: bool = False) -> None:

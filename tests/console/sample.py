@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.domain.policy import load_policy
+from services.domain.runbook import load_runbook
 
 FROZEN_NOW = datetime(2026, 11, 25, 18, 19, 58, tzinfo=UTC)
 HUB_TIME = "2026-11-25T18:20:00.000Z"
@@ -103,6 +104,17 @@ def alert(fingerprint: str, **fields: Any) -> dict[str, Any]:
         "incident_id": None,
         "source": "alertmanager",
         "labels": {},
+        "annotations": {},
+        "generator_url": "",
+        "external_url": "",
+        "group_key": "",
+        "group_labels": {},
+        "label_severity": "",
+        "opens_incident": True,
+        "silenced_by": [],
+        "inhibited_by": [],
+        "stale": False,
+        "repeat_interval_s": None,
     }
     base.update(fields)
     return base
@@ -130,6 +142,10 @@ def incident(incident_id: str, **fields: Any) -> dict[str, Any]:
         "breach_confirmed": False,
         "last_status_update_at": None,
         "alert_count": 0,
+        "group_key": "",
+        "silences": [],
+        "cause": None,
+        "checklist": {},
     }
     base.update(fields)
     return base
@@ -202,6 +218,10 @@ INCIDENTS = [
 ]
 
 
+# The stream epoch of the sample hub (docs/protocol.md).
+EPOCH = "5f0c9a1e2b7d4c33"
+
+
 def snapshot(seq: int = 40, *, global_enabled: bool = True) -> dict[str, Any]:
     """A snapshot: agents in every pack, support stopped, a SEV1 and a SEV2."""
     glob = switch(None)
@@ -219,6 +239,8 @@ def snapshot(seq: int = 40, *, global_enabled: bool = True) -> dict[str, Any]:
     data = {
         "reason": "initial",
         "hub_time": HUB_TIME,
+        "epoch": EPOCH,
+        "recovery": None,
         "packs": PACKS,
         "switches": switches,
         "agents": agents,
@@ -228,6 +250,8 @@ def snapshot(seq: int = 40, *, global_enabled: bool = True) -> dict[str, Any]:
         "pending_global": None,
         # The hub's effective policy; the shipped one, as a hub without a policy file sends.
         "policy": load_policy().raw,
+        # The hub's runbook; the shipped one, as a hub without [hub] runbook sends.
+        "runbook": load_runbook().to_dict(),
         # Stops in force with the agents the hub has seen stopped (none here).
         "stops": [],
     }
@@ -237,4 +261,5 @@ def snapshot(seq: int = 40, *, global_enabled: bool = True) -> dict[str, Any]:
 
 def heartbeat(seq: int = 40, hub_time: str = HUB_TIME) -> dict[str, Any]:
     """A heartbeat at ``hub_time``."""
-    return envelope(seq, "heartbeat", {"hub_time": hub_time, "interval_s": 2.0}, ts=hub_time)
+    data = {"hub_time": hub_time, "interval_s": 2.0, "epoch": EPOCH, "recovery": None}
+    return envelope(seq, "heartbeat", data, ts=hub_time)

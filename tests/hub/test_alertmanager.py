@@ -63,6 +63,18 @@ def test_fields_are_derived_as_the_protocol_says() -> None:
             "pack": "support",
             "severity": "critical",
         },
+        # Everything else Alertmanager sent is kept.
+        "annotations": {"summary": alert.title, "description": alert.description},
+        "generator_url": "http://127.0.0.1/agent-monitor/support/ticket-summarizer",
+        "external_url": "http://127.0.0.1:56463",
+        "group_key": '{}:{pack="support"}',
+        "group_labels": {"pack": "support"},
+        "label_severity": "critical",
+        "opens_incident": True,
+        "silenced_by": [],
+        "inhibited_by": [],
+        "stale": False,
+        "repeat_interval_s": None,
     }
     assert alert.description.startswith("ticket-summarizer emitted text")
 
@@ -170,6 +182,7 @@ def test_the_recorded_run_opens_the_right_incidents(hub: RunningHub) -> None:
         "triage",
     )
     runaway = by_title["Agent invoice-reconciler is looping"]
+    # `severity: critical` keeps the category's severity ([alert_severity] in policy.toml).
     assert (runaway["severity"], runaway["category"], runaway["packs"]) == (
         "SEV2",
         "runaway_agent",

@@ -37,6 +37,13 @@ CASES: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("POST", "/api/incidents/INC-1/severity", "incident.write", {"severity": "SEV2"}),
     ("POST", "/api/incidents/INC-1/status", "incident.write", {"status": "contain"}),
     ("POST", "/api/incidents/INC-1/notes", "incident.write", {"text": "a note"}),
+    (
+        "POST",
+        "/api/incidents/INC-1/checklist",
+        "incident.write",
+        {"item": "triage.notify", "done": True},
+    ),
+    ("POST", "/api/incidents/INC-1/cause", "incident.write", {"cause": "code-bug"}),
     ("POST", "/api/incidents/INC-1/breach", "incident.write", {"confirmed": False}),
     (
         "POST",
@@ -45,6 +52,10 @@ CASES: list[tuple[str, str, str, dict[str, Any] | None]] = [
         {"kind": "initial", "text": "INCIDENT: t"},
     ),
     ("POST", "/api/incidents/INC-1/resolve", "incident.write", {"root_cause": "x"}),
+    # Without an Alertmanager configured the hub answers 409; the permission comes first.
+    ("GET", "/api/silences", "read", None),
+    ("POST", "/api/silences", "silence.write", {"fingerprint": "x", "minutes": 5, "comment": "c"}),
+    ("POST", "/api/silences/s-1/expire", "silence.write", {}),
 ]
 OPEN_BODY = {"title": "t", "severity": "SEV3", "category": "incorrect_output"}
 
@@ -68,7 +79,8 @@ def _call(hub: RunningHub, method: str, path: str, body: Any, headers: dict[str,
 def test_cases_cover_every_routed_endpoint() -> None:
     routed = {(e.method, e.path) for e in ENDPOINTS}
     tested = {
-        (m, p.replace("/support", "/{name}").replace("bot-1", "{id}")) for m, p, _, _ in CASES
+        (m, p.replace("/support", "/{name}").replace("bot-1", "{id}").replace("s-1", "{id}"))
+        for m, p, _, _ in CASES
     }
     tested = {(m, p.replace("INC-1", "{id}")) for m, p in tested}
     assert tested == routed
@@ -144,17 +156,18 @@ def test_whoami_lists_the_roles_permissions(matrix_hub: RunningHub, role: str) -
 # What a console locks its bindings with: exactly these names, per role.
 CONSOLE_PERMISSIONS = {
     "viewer": ["read"],
-    "on-call": ["incident.write", "killswitch.pack", "read"],
-    "team-lead": ["incident.write", "killswitch.pack", "read"],
+    "on-call": ["incident.write", "killswitch.pack", "read", "silence.write"],
+    "team-lead": ["incident.write", "killswitch.pack", "read", "silence.write"],
     "incident-commander": [
         "incident.write",
         "killswitch.global",
         "killswitch.pack",
         "pii.view",
         "read",
+        "silence.write",
     ],
-    "security-lead": ["incident.write", "killswitch.global", "pii.view", "read"],
-    "cto": ["incident.write", "killswitch.global", "pii.view", "read"],
+    "security-lead": ["incident.write", "killswitch.global", "pii.view", "read", "silence.write"],
+    "cto": ["incident.write", "killswitch.global", "pii.view", "read", "silence.write"],
 }
 
 

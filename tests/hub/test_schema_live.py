@@ -64,6 +64,8 @@ def exercise(hub: RunningHub) -> None:
     fits(ic.get("/api/packs/status"), api.PacksStatusAnswer)
     fits(ic.get("/api/audit"), api.AuditAnswer)
     fits(ic.get("/api/whoami"), api.WhoamiAnswer)
+    refused = ingest.post("/api/ingest/alertmanager", content=b"{not json")
+    assert refused.status_code == 400
     fits(hub.client().get("/health"), api.HealthAnswer)
 
 

@@ -17,7 +17,7 @@ import sys
 
 from services.console.settings import SettingsError
 from services.ops.outcome import ExitCode
-from tui.cli import console, doctor, hub, ops, redact, runbook, wall
+from tui.cli import console, doctor, hub, ops, redact, runbook, silence, wall
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     ops.add_parsers(sub)
     runbook.add_parsers(sub)
     doctor.add_parsers(sub)
+    silence.add_parsers(sub)
     redact.add_parsers(sub)
     wall.add_parsers(sub)
     return parser
@@ -41,8 +42,15 @@ def main(argv: list[str] | None = None) -> int:
     """Run ``warroom`` with ``argv`` (the process's arguments when None); the exit code."""
     args = build_parser().parse_args(argv)
     try:
-        runners = {**hub.RUNNERS, **ops.RUNNERS, **runbook.RUNNERS, **doctor.RUNNERS}
-        runners |= {**redact.RUNNERS, **wall.RUNNERS}
+        runners = {
+            **hub.RUNNERS,
+            **ops.RUNNERS,
+            **runbook.RUNNERS,
+            **doctor.RUNNERS,
+            **silence.RUNNERS,
+            **redact.RUNNERS,
+            **wall.RUNNERS,
+        }
         run = runners.get(args.command) or console.run
         return run(args)
     except SettingsError as error:

@@ -41,7 +41,20 @@ def run(args: argparse.Namespace) -> int:
 def run_console(settings: ConsoleSettings) -> int:
     """Draw the console until it quits; its exit code."""
     from tui.app import WarroomApp  # Textual loads only for the console
+    from tui.terminal_input import tolerate_invalid_utf8
 
+    tolerate_invalid_utf8()
     app = WarroomApp(settings)
     app.run()
-    return app.return_code or ExitCode.OK
+    return exit_code(app.return_code, crashed=app.crashed)
+
+
+def exit_code(return_code: int | None, *, crashed: bool) -> ExitCode:
+    """The console's exit code from how its app ended.
+
+    The console never exits with a code of its own: anything but 0 (or a panic,
+    which Textual ends with 0) is a crash, and a script must see it as one.
+    """
+    if return_code or crashed:
+        return ExitCode.CRASHED
+    return ExitCode.OK

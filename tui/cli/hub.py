@@ -69,7 +69,19 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     hub.add_argument("--data", type=Path, default=None, help="folder for the hub's files")
     hub.add_argument("--config", type=Path, default=None, help="hub config (TOML)")
     hub.add_argument("--simulate", metavar="SCENARIO", default=None, help="run the simulator")
+    hub.add_argument(
+        "--alertmanager",
+        metavar="URL",
+        action="append",
+        default=None,
+        help="pull alerts and silences from this Alertmanager (repeat for an HA pair)",
+    )
     hub.add_argument("--seed", type=int, default=0, help="simulator seed")
+    hub.add_argument(
+        "--recover",
+        action="store_true",
+        help="start from the last good generation of a corrupt store (says what is lost)",
+    )
 
 
 def _simulator_factory(config: HubConfig, scenario: str, seed: int) -> Any:
@@ -127,14 +139,24 @@ def generated_token(data_dir: Path) -> tuple[str, Path]:
 
 def run_hub(args: argparse.Namespace) -> int:
     """``warroom hub``: serve until interrupted."""
-    from services.hub.config import HubConfig, HubConfigError, TokenEntry, load_hub_config
+    from services.domain.runbook import RunbookError
+    from services.hub.config import (
+        HubConfig,
+        HubConfigError,
+        TokenEntry,
+        load_hub_config,
+        load_runbook_file,
+    )
     from services.hub.server import run_foreground
     from services.simulator.simulator import PACKS, ScenarioError
+    from storage.atomic import CorruptFile
+    from storage.folder_lock import FolderLocked
 
     setup_logging()
     try:
         config = load_hub_config(args.config) if args.config else HubConfig(packs=list(PACKS))
-    except HubConfigError as error:
+        load_runbook_file(config.runbook_path)  # refused at start, naming the file and key
+    except (HubConfigError, RunbookError) as error:
         print(f"warroom hub: {error}", file=sys.stderr)
         return ExitCode.REFUSED
     overrides: dict[str, Any] = {}
@@ -144,6 +166,10 @@ def run_hub(args: argparse.Namespace) -> int:
         overrides["port"] = args.port
     if args.data:
         overrides["data_dir"] = args.data
+    if args.alertmanager:
+        overrides["alertmanagers"] = [*config.alertmanagers, *args.alertmanager]
+    if args.recover:
+        overrides["recover"] = True
     config = replace(config, **overrides)
     if not any(entry.role not in ("agent", "ingest") for entry in config.tokens):
         # A hub with no person's token is of no use: make one (kept across restarts) and say it.
@@ -168,7 +194,12 @@ def run_hub(args: argparse.Namespace) -> int:
             print(f"warroom hub: {error}", file=sys.stderr)
             return ExitCode.REFUSED
     print(f"warroom hub: listening on http://{config.host}:{config.port}", file=sys.stderr)
-    run_foreground(config, background=background)
+    try:
+        run_foreground(config, background=background)
+    except (CorruptFile, FolderLocked) as error:
+        # Refusing to start is the safe answer: say why and what to do.
+        print(f"warroom hub: not started: {error}", file=sys.stderr)
+        return ExitCode.REFUSED
     return ExitCode.OK
 
 

@@ -25,6 +25,7 @@ from services.console.containment import Violation
 from services.console.state import ConsoleState
 from tui.screens.incident import IncidentScreen
 from tui.screens.incident_keys import open_from_alert, selected_key, write_note
+from tui.screens.runbook_view import RunbookView
 from tui.session import Session
 from widgets.agent_table import AgentTable
 from widgets.alert_feed import FEED_LIMIT, AlertFeed
@@ -71,6 +72,8 @@ class DashboardScreen(Screen[None]):
         Binding("n", "note", "Note", id="dashboard.note"),
         Binding("o", "open_from_alert", "Open incident", id="dashboard.open_incident"),
         Binding("k", "app.killswitch", "Kill switch", id="dashboard.killswitch"),
+        # Not in the footer (it would not fit at 80 columns): in help, and the palette.
+        Binding("R", "runbook", "Runbook", id="dashboard.runbook", show=False),
     ]
 
     stale: reactive[bool] = reactive(False)
@@ -166,6 +169,10 @@ class DashboardScreen(Screen[None]):
             self.app.push_screen(IncidentScreen(self.session, linked.id))
         else:
             open_from_alert(self, self.session, alert)
+
+    def action_runbook(self) -> None:
+        """``R``: the runbook's text (the hub's, else the copy shipped with warroom)."""
+        self.app.push_screen(RunbookView(self.session.runbook.markdown))
 
     def action_focus_panel(self, panel: str) -> None:
         """Focus one of the three panels by name."""

@@ -23,16 +23,19 @@ from starlette.routing import Route, WebSocketRoute
 
 from services.domain.escalation import role_label
 from services.domain.policy import Policy, load_policy
+from services.domain.runbook import Runbook
 from services.domain.timeutil import Clock, to_rfc3339, utcnow
-from services.hub.config import HubConfig
+from services.hub.alertmanager_client import AlertmanagerClient
+from services.hub.config import HubConfig, load_runbook_file
 from services.hub.delivery import WebhookDelivery
 from services.hub.errors import Counters, HubError, MethodNotAllowed, NotFound
-from services.hub.http import audit, endpoints, incidents
+from services.hub.http import audit, endpoints, incidents, silences
 from services.hub.http.auth import Authority
 from services.hub.http.context import Handler, HubContext, endpoint, public, refuse
 from services.hub.http.stream import stream
 from services.hub.state.events import PROTOCOL_VERSION, MemoryEventLog
 from services.hub.state.hub import HubState
+from storage.alert_file import AlertFile
 from storage.hub_store import HubStore, TinyHubStore
 
 log = logging.getLogger("warroom.hub")
@@ -66,12 +69,17 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("POST", "/api/incidents/{id}/severity", "incident.write", incidents.severity),
     Endpoint("POST", "/api/incidents/{id}/status", "incident.write", incidents.status),
     Endpoint("POST", "/api/incidents/{id}/notes", "incident.write", incidents.note),
+    Endpoint("POST", "/api/incidents/{id}/checklist", "incident.write", incidents.checklist),
+    Endpoint("POST", "/api/incidents/{id}/cause", "incident.write", incidents.cause),
     Endpoint("POST", "/api/incidents/{id}/resolve", "incident.write", incidents.resolve),
     Endpoint("POST", "/api/incidents/{id}/breach", "incident.write", incidents.breach),
     Endpoint(
         "POST", "/api/incidents/{id}/status-update", "incident.write", incidents.status_update
     ),
     Endpoint("GET", "/api/audit", "read", audit.audit),
+    Endpoint("GET", "/api/silences", "read", silences.list_silences),
+    Endpoint("POST", "/api/silences", "silence.write", silences.create_silence),
+    Endpoint("POST", "/api/silences/{id}/expire", "silence.write", silences.expire_silence),
     Endpoint("POST", "/api/pii/reveal", "pii.view", endpoints.pii_reveal),
 )
 STREAM_PATH = "/api/stream"
@@ -123,18 +131,42 @@ async def _every(seconds: float, action: Callable[[], None], what: str) -> None:
             log.exception("periodic %s failed", what)
 
 
+async def pull_alertmanagers(ctx: HubContext) -> None:
+    """Pull mode: reconcile with every configured Alertmanager at start, then every
+    ``[alertmanager] pull_interval_s``. Nothing is resolved when none answered."""
+    while True:
+        try:
+            pulled = await ctx.alertmanager.pull(ctx.state.policy, ctx.clock())
+            if pulled.answered:
+                counts = ctx.state.reconcile_alertmanager(pulled.alerts)
+                ctx.state.last_pull = to_rfc3339(ctx.clock())
+                if counts["new"] or counts["resolved"]:
+                    log.info("alertmanager pull: %s", counts)
+            else:
+                ctx.counters.add("alertmanager_pull_failed")
+        except Exception:
+            log.exception("alertmanager pull failed")
+        await asyncio.sleep(ctx.config.alertmanager_pull_interval_s)
+
+
 def create_app(
     config: HubConfig,
     store: HubStore | None = None,
     clock: Clock = utcnow,
     policy: Policy | None = None,
+    runbook: Runbook | None = None,
 ) -> Starlette:
     """The hub application; the store (``DATA_DIR/hub.json`` by default) is closed at shutdown
     when the app opened it."""
     owns_store = store is None
-    hub_store: HubStore = store if store is not None else TinyHubStore(config.data_dir)
+    hub_store: HubStore = (
+        store if store is not None else TinyHubStore(config.data_dir, recover=config.recover)
+    )
     events = MemoryEventLog(hub_store, clock, ring_size=config.ring_size)
     counters = Counters()
+    if hub_store.recovery is not None:
+        counters.add("store_recovered")
+        log.error("the store was recovered: %s", hub_store.recovery)
     delivery = WebhookDelivery(
         config.escalation_webhooks,
         hub_store,
@@ -154,6 +186,8 @@ def create_app(
         two_person_window_s=config.two_person_window_s,
         stop_deadline_s=config.stop_deadline_s,
         deliver=delivery.submit,
+        alert_file=AlertFile(config.data_dir),
+        runbook=runbook if runbook is not None else load_runbook_file(config.runbook_path),
     )
 
     def delivery_failed(item: dict[str, Any], why: str) -> None:
@@ -163,7 +197,8 @@ def create_app(
         if state.incidents.exists(incident_id):
             label = role_label(str(escalation.get("role", "")))
             text = f"escalation to {label} not delivered by webhook: {why}"
-            state.incidents.add_hub_entry(incident_id, "escalation", text)
+            with state.atomic():
+                state.incidents.add_hub_entry(incident_id, "escalation", text)
 
     delivery.on_failed = delivery_failed
     ctx = HubContext(
@@ -176,11 +211,17 @@ def create_app(
         owns_store=owns_store,
         counters=counters,
         delivery=delivery,
+        alertmanager=AlertmanagerClient(list(config.alertmanagers)),
     )
 
     def heartbeat() -> None:
         now = to_rfc3339(clock())
-        data = {"hub_time": now, "interval_s": config.heartbeat_interval_s}
+        data = {
+            "hub_time": now,
+            "interval_s": config.heartbeat_interval_s,
+            "epoch": events.epoch,
+            "recovery": hub_store.recovery,
+        }
         frame = {"v": PROTOCOL_VERSION, "seq": events.latest_seq, "ts": now, "type": "heartbeat"}
         events.broadcast({**frame, "data": data})
 
@@ -192,6 +233,8 @@ def create_app(
             ),
             asyncio.create_task(_every(config.heartbeat_interval_s, heartbeat, "heartbeat")),
         ]
+        if config.alertmanagers:
+            tasks.append(asyncio.create_task(pull_alertmanagers(ctx)))
         await delivery.start()
         log.info("hub ready: packs %s, seq from %d", ", ".join(state.packs), events.latest_seq)
         try:
@@ -199,8 +242,10 @@ def create_app(
         finally:
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*tasks, *ctx.tasks, return_exceptions=True)
             await delivery.stop()
+            await ctx.alertmanager.close()
+            state.save_alerts(clock(), force=True)
             events.close_all(1001, "hub shutting down")
             if owns_store:
                 hub_store.close()

@@ -21,7 +21,8 @@ from services.hub.state.common import number_of
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 10000
 _TARGET = described(
-    r"^(?:global|pack:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$", "must be 'global' or 'pack:NAME'"
+    r"^(?:global|pack:[A-Za-z0-9][A-Za-z0-9_.-]{0,63}|silence:[A-Za-z0-9-]{1,64})$",
+    "must be 'global', 'pack:NAME' or 'silence:ID'",
 )
 
 

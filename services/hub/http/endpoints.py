@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from importlib import metadata
@@ -15,7 +16,7 @@ from services.domain.timeutil import to_rfc3339
 from services.hub.errors import BadRequest
 from services.hub.http import validate
 from services.hub.http.auth import Principal
-from services.hub.http.context import HubContext, mutate, read_json
+from services.hub.http.context import HubContext, mutate, read_body, read_json
 from services.hub.state.common import Actor
 
 MAX_AGENT_ID = 200
@@ -42,6 +43,12 @@ async def health(request: Request, ctx: HubContext) -> Response:
             "seq": ctx.events.latest_seq,
             "uptime_s": round(time.monotonic() - ctx.started, 1),
             "counters": ctx.counters.as_dict(),
+            "ingest": {
+                "parsing": ctx.ingest_parsing,
+                "last_refusal": ctx.state.last_ingest_refusal,
+            },
+            # A start with --recover: what was recovered and what was lost.
+            "recovery": ctx.store.recovery,
         }
     )
 
@@ -132,9 +139,20 @@ async def heartbeat(request: Request, ctx: HubContext, principal: Principal) -> 
 
 
 async def ingest_alertmanager(request: Request, ctx: HubContext, principal: Principal) -> Response:
-    """``POST /api/ingest/alertmanager``: a webhook body, version 4, unchanged."""
-    body = await read_json(request)
-    return JSONResponse(ctx.state.ingest_alertmanager(body))
+    """``POST /api/ingest/alertmanager``: a webhook body, version 4, unchanged.
+
+    Alertmanager sends a whole group at once (3,000 alerts are 1.6 MB): the body may
+    be up to ``[alertmanager] max_body_mb``, and it is parsed in a worker thread so
+    the event loop (a kill switch, the stream) is not held meanwhile.
+    """
+    raw = await read_body(request, ctx.config.ingest_max_body)
+    ctx.ingest_parsing += 1
+    try:
+        async with ctx.parsers:
+            incoming = await asyncio.to_thread(ctx.state.parse_alertmanager, raw)
+    finally:
+        ctx.ingest_parsing -= 1
+    return JSONResponse(ctx.state.apply_alertmanager(incoming))
 
 
 async def pii_reveal(request: Request, ctx: HubContext, principal: Principal) -> Response:

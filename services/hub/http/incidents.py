@@ -1,5 +1,5 @@
 """HTTP endpoints for incidents: list, detail, open, ack, severity, status, notes, breach,
-status updates sent, resolve."""
+status updates sent, the runbook checklist, the root cause, resolve."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from starlette.responses import JSONResponse, Response
 
 from services.domain.api import (
     BreachBody,
+    CauseBody,
+    ChecklistBody,
     NoteBody,
     OpenIncidentBody,
     ResolveBody,
@@ -19,7 +21,7 @@ from services.domain.api import (
     StatusUpdateBody,
 )
 from services.hub.errors import Invalid
-from services.hub.http import validate
+from services.hub.http import silences, validate
 from services.hub.http.auth import Principal
 from services.hub.http.context import Handler, HubContext, mutate
 from services.hub.state.common import Actor
@@ -91,8 +93,18 @@ def _status(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Acto
 
 
 def _note(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
-    text = validate.decode(body, NoteBody).text
-    return ctx.state.incidents.add_note(incident_id, text, actor)
+    note = validate.decode(body, NoteBody)
+    return ctx.state.incidents.add_note(incident_id, note.text, actor, note.question)
+
+
+def _checklist(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
+    mark = validate.decode(body, ChecklistBody)
+    return ctx.state.incidents.check(incident_id, mark.item, mark.done, actor)
+
+
+def _cause(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
+    found = validate.decode(body, CauseBody)
+    return ctx.state.incidents.set_cause(incident_id, found.cause, found.root_cause, actor)
 
 
 def _breach(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
@@ -115,6 +127,19 @@ ack = _action(_ack)
 severity = _action(_severity)
 status = _action(_status)
 note = _action(_note)
-resolve = _action(_resolve)
+checklist = _action(_checklist)
+cause = _action(_cause)
+
+_resolve_handler = _action(_resolve)
+
+
+async def resolve(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """Resolve; then expire the silences made for the incident (when configured)."""
+    answer = await _resolve_handler(request, ctx, principal)
+    if answer.status_code == 200:
+        silences.expire_after_resolve(ctx, request.path_params["id"])
+    return answer
+
+
 breach = _action(_breach)
 status_update = _action(_status_update)

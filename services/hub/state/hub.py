@@ -9,23 +9,29 @@ change is applied and announced as one step.
 
 from __future__ import annotations
 
+import copy
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from services.domain.models import AGENT_STATES, Agent, AgentState, Severity
 from services.domain.policy import Policy
+from services.domain.runbook import Runbook
 from services.domain.timeutil import Clock, to_rfc3339
 from services.hub.errors import NotFound
-from services.hub.state.alertmanager import parse_webhook
+from services.hub.state.alertmanager import IncomingAlert, decode_json, parse_webhook
 from services.hub.state.alerts import MAX_ALERTS, AlertBook
+from services.hub.state.atomic import Atomic
 from services.hub.state.common import Actor
 from services.hub.state.escalations import Deliver, EscalationEngine
 from services.hub.state.events import EventLog
 from services.hub.state.incidents import Answer, IncidentDesk, describe_new
+from services.hub.state.silences import SilenceRecords
 from services.hub.state.switch_actions import SwitchActions
 from services.hub.state.switches import SwitchBoard
+from storage.alert_file import AlertFile
 from storage.hub_store import HubStore
 
 log = logging.getLogger("warroom.hub")
@@ -58,6 +64,9 @@ class HubState:
         two_person_window_s: float = 300.0,
         stop_deadline_s: float = 30.0,
         deliver: Deliver | None = None,
+        alert_file: AlertFile | None = None,
+        alert_save_interval_s: float = 1.0,
+        runbook: Runbook | None = None,
     ) -> None:
         self.events = events
         self.policy = policy
@@ -68,8 +77,22 @@ class HubState:
         # The ``now`` of the last tick that ran to the end (tests wait on it).
         self.last_tick: datetime | None = None
         self.switches = SwitchBoard(store, events, clock, packs)
-        self.incidents = IncidentDesk(store, events, clock)
+        self.incidents = IncidentDesk(store, events, clock, runbook)
         self.alerts = AlertBook(events, max_alerts)
+        self.silences = SilenceRecords(self.alerts, self.incidents, self.switches, events, store)
+        # The active alerts survive a restart through their own file, saved whole at
+        # most once per interval (storage/alert_file.py says why not the store).
+        self._alert_file = alert_file
+        self._alert_save_interval = timedelta(seconds=alert_save_interval_s)
+        self._alerts_saved_at: datetime | None = None
+        if alert_file is not None:
+            rows, intervals = alert_file.load()
+            if self.alerts.restore(rows, intervals):
+                log.info("%d alerts restored from %s", len(self.alerts), alert_file.path)
+        # The last webhook refused (too large, malformed): /health and every console say so.
+        self.last_ingest_refusal: dict[str, Any] | None = None
+        # When pull mode last reconciled with Alertmanager (RFC 3339), if it runs.
+        self.last_pull: str | None = None
         self.escalations = EscalationEngine(self.incidents, policy, clock, deliver)
         self.incidents.after_change = self.escalations.run_for
         self.containment = SwitchActions(
@@ -83,6 +106,42 @@ class HubState:
             two_person_window_s=two_person_window_s,
             stop_deadline_s=stop_deadline_s,
         )
+        # Every change goes through ``atomic``: it takes effect only once durable.
+        self.atomic = Atomic(
+            store, events, self._reload, self.containment.verifier.save, self.incidents.save
+        )
+
+    def _reload(self) -> None:
+        self.switches.reload()
+        self.incidents.reload()
+        self.containment.two_person.reload()
+        log.error("a write failed: the hub's state is back to what its store holds")
+
+    def _save_agent(self, agent_id: str) -> Callable[[], Callable[[], None]]:
+        def save() -> Callable[[], None]:
+            old = self._agents.get(agent_id)
+            kept = None if old is None else _Tracked(copy.copy(old.agent), old.seen, old.announced)
+
+            def restore() -> None:
+                if kept is None:
+                    self._agents.pop(agent_id, None)
+                else:
+                    self._agents[agent_id] = kept
+
+            return restore
+
+        return save
+
+    def _save_agents(self) -> Callable[[], None]:
+        kept = {
+            key: _Tracked(copy.copy(t.agent), t.seen, t.announced)
+            for key, t in self._agents.items()
+        }
+
+        def restore() -> None:
+            self._agents = kept
+
+        return restore
 
     @property
     def packs(self) -> list[str]:
@@ -94,6 +153,9 @@ class HubState:
         return {
             "reason": reason,
             "hub_time": to_rfc3339(self._clock()),
+            "epoch": self.events.epoch,
+            # Said on every console until the hub restarts cleanly: state was lost.
+            "recovery": self._store.recovery,
             "packs": self.packs,
             "switches": [s.to_dict() for s in self.switches.all()],
             "agents": [t.agent.to_dict() for t in self._agents.values()],
@@ -103,6 +165,8 @@ class HubState:
             "pending_global": self.containment.two_person.pending,
             # The effective policy, so every console's countdowns are the hub's own.
             "policy": self.policy.raw,
+            # Its runbook, so every console shows the hub's checklists and causes.
+            "runbook": self.incidents.runbook.to_dict(),
             # Each stop's progress under the one stop rule, for consoles that join later.
             "stops": self.containment.verifier.progress(),
         }
@@ -172,9 +236,9 @@ class HubState:
             # State changes go out at once; rate changes alone at most every 5 s.
             announce = changed or (rates and now - tracked.announced >= RATE_EVENT_INTERVAL)
         if announce:
-            self._agents[agent_id] = _Tracked(agent, seen=now, announced=now)
-            self.events.append("agent.status", {"agent": agent.to_dict()})
-            with self._store.transaction():
+            with self.atomic(self._save_agent(agent_id)):
+                self._agents[agent_id] = _Tracked(agent, seen=now, announced=now)
+                self.events.append("agent.status", {"agent": agent.to_dict()})
                 self.containment.agents_changed(now)
         else:
             assert tracked is not None
@@ -190,7 +254,7 @@ class HubState:
     def tick(self, now: datetime) -> None:
         """Called about once a second: agent liveness, the two-person window, stop
         verification and the escalation engine; their writes reach the disk once."""
-        with self._store.transaction():
+        with self.atomic(self._save_agents):
             for tracked in self._agents.values():
                 agent = tracked.agent
                 if agent.state != "error" and now - tracked.seen > self._agent_timeout:
@@ -204,7 +268,22 @@ class HubState:
             self.incidents.flush_alert_entries(now)
             self.containment.tick(now)
             self.escalations.run(now)
+            self.alerts.age(now)
+        self.save_alerts(now)
         self.last_tick = now
+
+    def save_alerts(self, now: datetime, *, force: bool = False) -> None:
+        """Save the alert set when it changed, at most once per interval (or now, ``force``)."""
+        if self._alert_file is None or not self.alerts.dirty:
+            return
+        due = (
+            self._alerts_saved_at is None
+            or now - self._alerts_saved_at >= self._alert_save_interval
+        )
+        if due or force:
+            rows, intervals = self.alerts.saved_form()
+            self._alert_file.save(rows, intervals)
+            self._alerts_saved_at = now
 
     # -- kill switches ------------------------------------------------------------------
     def set_switch(
@@ -226,13 +305,38 @@ class HubState:
         )
 
     # -- alerts ----------------------------------------------------------------------
+    def parse_alertmanager(self, raw: bytes) -> list[IncomingAlert]:
+        """A webhook body checked and derived; pure, so it runs off the event loop.
+        Raises BadRequest before anything is applied."""
+        return parse_webhook(decode_json(raw), self.policy, self._clock())
+
     def ingest_alertmanager(self, payload: Any) -> dict[str, Any]:
-        """Apply an Alertmanager webhook (version 4); raises BadRequest before applying anything."""
-        incoming = parse_webhook(payload, self.policy, self._clock())
+        """Apply an Alertmanager webhook body (version 4); raises BadRequest before
+        applying anything."""
+        return self.apply_alertmanager(parse_webhook(payload, self.policy, self._clock()))
+
+    def apply_alertmanager(self, incoming: list[IncomingAlert]) -> dict[str, Any]:
+        """Apply a webhook's parsed alerts."""
         # One file write per webhook at most, and none when only repeats came in.
-        with self._store.transaction():
-            counts = self.alerts.ingest(incoming, self.incidents)
+        with self.atomic(self.alerts.save):
+            counts = self.alerts.ingest(incoming, self.incidents, self._clock())
         return {"status": "ok", **counts}
+
+    def reconcile_alertmanager(self, pulled: list[IncomingAlert]) -> dict[str, int]:
+        """Apply what Alertmanager holds (pull mode)."""
+        with self.atomic(self.alerts.save):
+            return self.alerts.reconcile(pulled, self.incidents, self._clock())
+
+    def ingest_refused(self, code: str, message: str) -> None:
+        """A webhook was refused: remember it for /health and tell every console."""
+        count = (self.last_ingest_refusal or {}).get("count", 0) + 1
+        self.last_ingest_refusal = {
+            "at": to_rfc3339(self._clock()),
+            "code": code,
+            "message": message[:500],
+            "count": count,
+        }
+        self.events.append("ingest.refused", dict(self.last_ingest_refusal))
 
     # -- incidents -------------------------------------------------------------------
     def open_incident(

@@ -31,14 +31,18 @@ class IncidentRecords:
         # Called with an incident's id after a change the escalation rules look at
         # (opening, severity, breach), so at-open pages go out at once, not a tick later.
         self.after_change: Callable[[str], object] | None = None
-        incidents = load_models(Incident, store.load_incidents(), "incident")
+        self.reload()
+
+    def reload(self) -> None:
+        """(Re)load incidents and timelines from the store (after a failed write)."""
+        incidents = load_models(Incident, self._store.load_incidents(), "incident")
         for incident in incidents:
             # Incidents stored before alert_count existed.
             incident.alert_count = max(incident.alert_count, len(incident.alert_fingerprints))
         self._incidents: dict[str, Incident] = {i.id: i for i in incidents}
         self._timeline: dict[str, list[TimelineEntry]] = {}
         self._entry_counter = 0
-        for entry in load_models(TimelineEntry, store.load_timeline(), "timeline entry"):
+        for entry in load_models(TimelineEntry, self._store.load_timeline(), "timeline entry"):
             self._timeline.setdefault(entry.incident_id, []).append(entry)
             self._entry_counter = max(self._entry_counter, number_of(entry.id, "TL-"))
 
@@ -79,14 +83,31 @@ class IncidentRecords:
         """The ids of the open incidents."""
         return [i.id for i in self._incidents.values() if i.is_open]
 
-    def find_open(self, pack: str | None, category: str) -> Incident | None:
-        """The open incident an alert of ``pack`` and ``category`` joins, if any."""
+    def find_open(self, pack: str | None, category: str, group_key: str = "") -> Incident | None:
+        """The open incident an alert joins, if any: by pack and category; an alert
+        without a pack by its Alertmanager group (``group_key``), or, without one
+        either, by category among the incidents that have neither."""
         for incident in self._incidents.values():
-            if not incident.is_open or incident.category != category:
+            if not incident.is_open:
                 continue
-            if (pack in incident.packs) if pack else not incident.packs:
+            if pack:
+                if incident.category == category and pack in incident.packs:
+                    return incident
+            elif group_key:
+                if incident.group_key == group_key and not incident.packs:
+                    return incident
+            elif incident.category == category and not incident.packs and not incident.group_key:
                 return incident
         return None
+
+    def retitle(self, incident_id: str, old: str, new: str) -> None:
+        """An alert's summary changed: an incident that still bears the old title
+        (opened from that alert, not renamed since) takes the new one."""
+        incident = self._incidents.get(incident_id)
+        if incident is None or incident.title != old or old == new:
+            return
+        incident.title = new
+        self._commit(incident, [], progress=False)
 
     # -- building blocks ------------------------------------------------------
     def _now(self) -> str:

@@ -7,7 +7,9 @@ every change to the store before its events go out.
 
 from __future__ import annotations
 
+import copy
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,10 +22,12 @@ from services.domain.models import (
     TimelineEntry,
     category_label,
 )
+from services.domain.runbook import Runbook
 from services.domain.timeutil import Clock
 from services.hub.state.common import HUB_AUTHOR, Actor, severity_rank
 from services.hub.state.events import EventLog
-from services.hub.state.incident_records import Answer, IncidentRecords
+from services.hub.state.incident_records import Answer
+from services.hub.state.incident_runbook import IncidentRunbook
 from storage.hub_store import HubStore
 
 log = logging.getLogger("warroom.hub")
@@ -67,13 +71,24 @@ STATUS_UPDATE_LABELS = {
 }
 
 
-class IncidentDesk(IncidentRecords):
+class IncidentDesk(IncidentRunbook):
     """Owns incidents and their timelines; mutations answer ``{incident, changed, entry}``."""
 
-    def __init__(self, store: HubStore, events: EventLog, clock: Clock) -> None:
-        super().__init__(store, events, clock)
+    def __init__(
+        self, store: HubStore, events: EventLog, clock: Clock, runbook: Runbook | None = None
+    ) -> None:
+        super().__init__(store, events, clock, runbook)
         self._held: dict[str, _Held] = {}
         self._last_alert_entry: dict[str, datetime] = {}
+
+    def save(self) -> Callable[[], None]:
+        """A copy of the alerts held for entries; the result puts it back."""
+        saved = (copy.deepcopy(self._held), dict(self._last_alert_entry))
+
+        def restore() -> None:
+            self._held, self._last_alert_entry = saved
+
+        return restore
 
     # -- opening --------------------------------------------------------------
     def open(
@@ -86,6 +101,7 @@ class IncidentDesk(IncidentRecords):
         fingerprints: list[str],
         author: str,
         text: str,
+        group_key: str = "",
     ) -> Answer:
         """Open an incident at status triage; emits incident.opened + timeline.entry."""
         now = self._now()
@@ -100,6 +116,7 @@ class IncidentDesk(IncidentRecords):
             packs=list(packs),
             alert_fingerprints=list(fingerprints),
             alert_count=len(fingerprints),
+            group_key=group_key,
         )
         self._incidents[incident.id] = incident
         entry = self._entry(incident.id, "opened", text, author)
@@ -119,6 +136,8 @@ class IncidentDesk(IncidentRecords):
             fingerprints=[alert.fingerprint],
             author=HUB_AUTHOR,
             text=f"opened from alert {name}: {alert.title} ({alert.severity})",
+            # Without a pack, the alert's Alertmanager group is what its incident is.
+            group_key="" if alert.pack else alert.group_key,
         )
         return self._incidents[answer["incident"]["id"]]
 
@@ -132,11 +151,14 @@ class IncidentDesk(IncidentRecords):
         incident = self.get(incident_id)
         entries: list[TimelineEntry] = []
         known = set(incident.alert_fingerprints)
+        # An alert already on the incident (re-sent after a restart) is not attached again.
+        alerts = [a for a in alerts if a.fingerprint not in known]
+        if not alerts:
+            return
         for alert in alerts:
-            if alert.fingerprint not in known:
-                known.add(alert.fingerprint)
-                incident.alert_fingerprints.append(alert.fingerprint)
-                incident.alert_count += 1
+            known.add(alert.fingerprint)
+            incident.alert_fingerprints.append(alert.fingerprint)
+            incident.alert_count += 1
         del incident.alert_fingerprints[:-MAX_FINGERPRINTS]
         self._held.setdefault(incident_id, _Held()).add(alerts)
         if self._alert_entry_due(incident_id, self._clock()):
@@ -186,10 +208,19 @@ class IncidentDesk(IncidentRecords):
         self._commit(incident, [entry])
         return self._answer(incident, entry)
 
-    def add_note(self, incident_id: str, text: str, actor: Actor) -> Answer:
-        """A note; on a resolved incident it is kept too (a person's words are never lost)."""
+    def add_note(
+        self, incident_id: str, text: str, actor: Actor, question: str | None = None
+    ) -> Answer:
+        """A note; on a resolved incident it is kept too (a person's words are never lost).
+
+        With ``question`` (one of the runbook's retrospective questions) it is an answer
+        to it: a ``retrospective`` entry whose ``detail`` is the question.
+        """
         incident = self.get(incident_id)
-        entry = self._entry(incident.id, "note", text, actor.user)
+        kind = "note" if question is None else "retrospective"
+        entry = self._entry(incident.id, kind, text, actor.user)
+        if question is not None:
+            entry.detail = self.retrospective_question(question)
         if incident.is_open:
             self._commit(incident, [entry])
         else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from services.domain.models import GLOBAL, AuditRecord, SwitchState
+from services.domain.models import GLOBAL, AuditAction, AuditRecord, SwitchState
 from services.domain.timeutil import Clock, to_rfc3339
 from services.hub.errors import NotFound
 from services.hub.state.common import Actor, load_models, number_of
@@ -25,14 +25,19 @@ class SwitchBoard:
         self._store = store
         self._events = events
         self._clock = clock
+        self._pack_names = list(packs)
+        self.reload()
+
+    def reload(self) -> None:
+        """(Re)load the switches and the audit from the store (after a failed write)."""
         self._global = SwitchState(scope=GLOBAL)
-        self._packs = {pack: SwitchState(scope="pack", pack=pack) for pack in packs}
-        for switch in load_models(SwitchState, store.load_switches(), "switch"):
+        self._packs = {pack: SwitchState(scope="pack", pack=pack) for pack in self._pack_names}
+        for switch in load_models(SwitchState, self._store.load_switches(), "switch"):
             if switch.scope == GLOBAL:
                 self._global = switch
             elif switch.pack in self._packs:
                 self._packs[switch.pack] = switch
-        self._audit = load_models(AuditRecord, store.load_audit(), "audit record")
+        self._audit = load_models(AuditRecord, self._store.load_audit(), "audit record")
         self._audit_counter = max((number_of(a.id, "AUD-") for a in self._audit), default=0)
 
     @property
@@ -56,6 +61,27 @@ class SwitchBoard:
     def audit(self) -> list[AuditRecord]:
         """Every audit record, oldest first."""
         return list(self._audit)
+
+    def record(
+        self, action: AuditAction, target: str, reason: str, incident_id: str | None, actor: Actor
+    ) -> AuditRecord:
+        """An audit record for an action that is not a switch change (a silence)."""
+        self._audit_counter += 1
+        record = AuditRecord(
+            id=f"AUD-{self._audit_counter}",
+            at=to_rfc3339(self._clock()),
+            user=actor.user,
+            role=actor.role,
+            action=action,
+            target=target,
+            reason=reason,
+            incident_id=incident_id,
+            client=actor.client,
+            idempotency_key=actor.idempotency_key,
+        )
+        self._store.append_audit(record.to_dict())
+        self._audit.append(record)
+        return record
 
     def allowed(self, pack: str) -> tuple[bool, str | None]:
         """May agents of ``pack`` run? And if not, why (for the heartbeat answer)."""
