@@ -32,7 +32,7 @@ class AlertFeed(KeyedTable):
 
     DEFAULT_CSS = """
     AlertFeed > .alert-feed--sev1 { color: $text-error; text-style: bold; }
-    AlertFeed > .alert-feed--sev2 { color: $text-warning; text-style: bold; }
+    AlertFeed > .alert-feed--sev2 { color: $warning-darken-1; text-style: bold; }
     AlertFeed > .alert-feed--sev3 { color: $text-primary; text-style: bold; }
     AlertFeed > .alert-feed--sev4 { text-style: bold; }
     AlertFeed > .alert-feed--sevx { text-style: dim; }

@@ -243,5 +243,7 @@ class DashboardScreen(Screen[None]):
             stopped = sum(1 for p in summaries if not p.enabled)
             if state.global_engaged:
                 packs.border_title = "Packs · GLOBAL STOP"
+            elif not summaries:
+                packs.border_title = "Packs · no data yet"
             else:
                 packs.border_title = f"Packs · {stopped} stopped" if stopped else "Packs · all on"
