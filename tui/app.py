@@ -47,6 +47,7 @@ from tui.messages import (
     OutboxDelivered,
     SubmitAction,
 )
+from tui.screens.alert_detail import AlertDetail
 from tui.screens.dashboard import PANELS, DashboardScreen
 from tui.screens.help import HelpScreen, screen_keys
 from tui.screens.incident import IncidentScreen
@@ -173,7 +174,8 @@ class WarroomApp(App[None]):
         self.submit_action(
             message.kind, message.path, message.body, incident_id=message.incident_id
         )
-        self.state.dirty.add("timeline")
+        # A note shows pending on the timeline, a silence on its alerts.
+        self.state.dirty |= {"timeline", "alerts"}
         self.flush()
 
     def on_outbox_delivered(self, message: OutboxDelivered) -> None:
@@ -187,8 +189,9 @@ class WarroomApp(App[None]):
                 severity="error",
                 timeout=15,
             )
-        # An incident screen shows our notes pending, then confirmed or refused.
-        self.state.dirty.add("timeline")
+        # An incident screen shows our notes pending, then confirmed or refused; the
+        # feed and an alert's detail its silence pending.
+        self.state.dirty |= {"timeline", "alerts"}
 
     @work(exclusive=True, group="stream", exit_on_error=False)
     async def run_stream(self) -> None:
@@ -337,7 +340,7 @@ class WarroomApp(App[None]):
         with self.batch_update():
             self.dashboard.show_state(self.state, now, dirty)
             for screen in self.screen_stack:
-                if isinstance(screen, IncidentScreen):
+                if isinstance(screen, IncidentScreen | AlertDetail):
                     try:
                         screen.show_state(self.state, now, dirty)
                     except NoMatches:

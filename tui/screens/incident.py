@@ -95,6 +95,7 @@ class IncidentScreen(IncidentKeys):
         Binding("r", "resolve", "Resolve", id="incident.resolve"),
         Binding("e", "export", "Export", id="incident.export"),
         Binding("k", "app.killswitch", "Kill switch", id="incident.killswitch"),
+        Binding("x", "silence", "Silence", id="incident.silence"),
         Binding("question_mark", "app.help", "Help", id="incident.help"),
     ]
 
@@ -254,6 +255,8 @@ class IncidentScreen(IncidentKeys):
         """Mutating actions are absent when read-only, and changes on a resolved incident."""
         if action in WRITES and not self.writable:
             return False
+        if action == "silence":
+            return self.session.may("silence.write")
         if action in CHANGES:
             incident = self.incident()
             if incident is None or not incident.is_open:

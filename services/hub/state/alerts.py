@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from services.domain.models import Alert, ModelError
+from services.domain.models import Alert, ModelError, Silence
 from services.domain.timeutil import parse_optional, to_rfc3339
 from services.hub.state.alertmanager import IncomingAlert
 from services.hub.state.events import EventLog
@@ -157,7 +157,10 @@ class AlertBook:
             existing.silenced_by = seen.silenced_by
             existing.inhibited_by = seen.inhibited_by
         else:
-            existing.silenced_by = []
+            # A delivery Alertmanager computed before a silence was made (a retry of it
+            # arrives later) must not unmute the alert: a silence still running that
+            # warroom knows of stays until it ends, is expired, or a pull says otherwise.
+            existing.silenced_by = still_running(existing.silenced_by, seen.last_seen_at)
             existing.inhibited_by = []
             existing.group_key = seen.group_key or existing.group_key
             existing.group_labels = seen.group_labels or existing.group_labels
@@ -252,3 +255,20 @@ class AlertBook:
 
     def snapshot(self) -> list[dict[str, Any]]:
         return [alert.to_dict() for alert in self._alerts.values()]
+
+
+def still_running(silences: list[Silence], at: str | None) -> list[Silence]:
+    """The silences whose end is known and later than ``at``."""
+    try:
+        moment = parse_optional(at)
+    except ValueError:
+        return []
+    kept = []
+    for silence in silences:
+        try:
+            ends = parse_optional(silence.ends_at or None)
+        except ValueError:
+            continue
+        if moment is not None and ends is not None and ends > moment:
+            kept.append(silence)
+    return kept
