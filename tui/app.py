@@ -240,6 +240,8 @@ class WarroomApp(App[None]):
     def _apply(self, envelope: Envelope, now: datetime) -> bool:
         refusals = self.state.policy_refusals
         applied = self.state.apply(envelope, now)
+        if applied:
+            self.session.events.add_envelope(envelope)
         self.killswitch.on_envelope(envelope, now)
         if self.state.policy_refusals > refusals:
             self.notify(

@@ -25,6 +25,7 @@ from services.console.containment import Violation
 from services.console.silences import pending_silences
 from services.console.state import ConsoleState
 from tui.screens.alert_detail import AlertDetail
+from tui.screens.explorer import EventExplorer
 from tui.screens.incident import IncidentScreen
 from tui.screens.incident_keys import open_from_alert, selected_key, write_note
 from tui.screens.silence import silence_key
@@ -75,6 +76,7 @@ class DashboardScreen(Screen[None]):
         Binding("o", "open_from_alert", "Open incident", id="dashboard.open_incident"),
         Binding("k", "app.killswitch", "Kill switch", id="dashboard.killswitch"),
         Binding("x", "silence", "Silence", id="dashboard.silence"),
+        Binding("l", "explore", "Events", id="dashboard.events"),
     ]
 
     stale: reactive[bool] = reactive(False)
@@ -192,6 +194,10 @@ class DashboardScreen(Screen[None]):
             self.app.push_screen(IncidentScreen(self.session, linked.id))
         else:
             open_from_alert(self, self.session, alert)
+
+    def action_explore(self) -> None:
+        """``l``: the event explorer (every event, the audit, the alerts)."""
+        self.app.push_screen(EventExplorer(self.session))
 
     def action_focus_panel(self, panel: str) -> None:
         """Focus one of the three panels by name."""

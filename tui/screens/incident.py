@@ -96,6 +96,7 @@ class IncidentScreen(IncidentKeys):
         Binding("e", "export", "Export", id="incident.export"),
         Binding("k", "app.killswitch", "Kill switch", id="incident.killswitch"),
         Binding("x", "silence", "Silence", id="incident.silence"),
+        Binding("l", "explore", "Events", id="incident.events"),
         Binding("question_mark", "app.help", "Help", id="incident.help"),
     ]
 

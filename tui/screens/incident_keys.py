@@ -22,6 +22,7 @@ from services.domain.templates import TemplateKind, render_template
 from storage.files import write_text_atomic
 from tui.messages import SubmitAction
 from tui.screens.confirm_text import ConfirmText
+from tui.screens.explorer import EventExplorer
 from tui.screens.note_editor import NoteEditor
 from tui.screens.resolve import ResolveScreen
 from tui.screens.silence import silence_key
@@ -96,6 +97,12 @@ class IncidentKeys(Screen[None]):
     def _submit(self, kind: str, suffix: str, body: dict[str, Any]) -> None:
         path = hub_path("api", "incidents", self.incident_id, suffix)
         self.post_message(SubmitAction(kind, path, body, self.incident_id))
+
+    def action_explore(self) -> None:
+        """``l``: the event explorer, filtered to the incident's packs."""
+        incident = self.incident()
+        packs = list(incident.packs) if incident is not None else []
+        self.app.push_screen(EventExplorer(self.session, packs=packs))
 
     def action_silence(self) -> None:
         """``x``: silence the incident's firing alerts in Alertmanager (through the hub)."""
