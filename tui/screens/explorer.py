@@ -172,8 +172,10 @@ class EventExplorer(Screen[None]):
         related = self.correlated(record)
         text.append(f"\nSame run or fingerprint: {len(related)}", style="bold")
         for other in related[:CORRELATED_SHOWN]:
+            row = event_row(other)
+            row.truncate(max(20, self.size.width - 2))  # one line each, even at 80 columns
             text.append("\n")
-            text.append_text(event_row(other))
+            text.append_text(row)
         detail.update(text)
 
     def action_search(self) -> None:
