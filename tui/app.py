@@ -53,6 +53,7 @@ from tui.screens.help import HelpScreen, screen_keys
 from tui.screens.incident import IncidentScreen
 from tui.screens.killswitch import KillswitchScreen
 from tui.screens.restore import RestoreScreen
+from tui.screens.runbook_view import RunbookView
 from tui.session import Session
 
 __all__ = ["FLUSH_INTERVAL_S", "WarroomApp"]
@@ -383,6 +384,11 @@ class WarroomApp(App[None]):
         pack = incident.packs[0] if incident is not None and incident.packs else None
         self.push_screen(KillswitchScreen(self.session, incident.id if incident else None, pack))
 
+    def action_runbook(self) -> None:
+        """The runbook's text: the hub's, else the copy shipped with warroom."""
+        if not isinstance(self.screen, RunbookView):
+            self.push_screen(RunbookView(self.session.runbook.markdown))
+
     def action_help(self) -> None:
         """Open the help screen listing the keys of the screen in front."""
         if not isinstance(self.screen, HelpScreen):
@@ -391,6 +397,9 @@ class WarroomApp(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help", "Keys and what the dashboard's words mean", self.action_help)
+        yield SystemCommand(
+            "Runbook", "The incident response runbook, offline (R)", self.action_runbook
+        )
         if screen is self.dashboard:
             for name in PANELS:
                 yield SystemCommand(

@@ -19,6 +19,7 @@ from services.console.outbox import Outbox
 from services.console.settings import ConsoleSettings
 from services.console.state import ConsoleState
 from services.domain.policy import Policy
+from services.domain.runbook import Runbook
 from services.domain.timeutil import Clock
 
 __all__ = ["Session"]
@@ -56,6 +57,11 @@ class Session:
     def policy(self) -> Policy:
         """The hub's incident policy (the shipped one until a snapshot brings the hub's)."""
         return self.state.policy
+
+    @property
+    def runbook(self) -> Runbook:
+        """The hub's runbook (the shipped one until a snapshot brings the hub's)."""
+        return self.state.runbook
 
     def hub_now(self) -> datetime:
         """The hub's clock now (the local clock corrected by the measured skew)."""

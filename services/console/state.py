@@ -35,6 +35,7 @@ from services.domain.models import (
     TimelineEntry,
 )
 from services.domain.policy import Policy, PolicyError, load_policy, policy_from_dict
+from services.domain.runbook import Runbook, RunbookError, load_runbook, runbook_from_snapshot
 from services.domain.timeutil import format_duration, parse_optional
 
 ConnState = Literal["connecting", "live", "reconnecting", "unauthorized"]
@@ -159,6 +160,10 @@ class ConsoleState:
         self.policy_refused: str | None = None
         """Why the last policy a hub sent was refused (the previous one is kept)."""
         self.policy_refusals = 0
+        self.runbook: Runbook = load_runbook()
+        """The hub's runbook (the shipped one until a snapshot brings the hub's)."""
+        self.runbook_refused: str | None = None
+        """Why the last runbook a hub sent was refused (the previous one is kept)."""
         self.stops_seen: dict[str, tuple[str, frozenset[str]]] = {}
         """From the last snapshot: each stop in force (target → its ``stopped_at``, the
         agents the hub had seen stopped), so the stop rule here starts where the hub's is."""
@@ -232,6 +237,7 @@ class ConsoleState:
         incidents = [Incident.from_dict(i) for i in _items(data, "incidents")]
         entries = [TimelineEntry.from_dict(t) for t in _items(data, "timeline")]
         policy, refused = self._policy(data.get("policy"))
+        runbook, runbook_refused = self._runbook(data.get("runbook"))
         stops = {
             str(stop["target"]): (str(stop["stopped_at"]), frozenset(stop["seen_stopped"]))
             for stop in _items(data, "stops")
@@ -252,6 +258,10 @@ class ConsoleState:
         self.snapshots += 1
         self.dirty.update(AREAS)
         self.policy = policy
+        self.runbook = runbook
+        if runbook_refused is not None:
+            self.runbook_refused = runbook_refused
+            self._bad(f"the hub's runbook was refused, the previous one is kept: {runbook_refused}")
         self.stops_seen = stops
         if refused is None:
             self.policy_refused = None
@@ -271,6 +281,15 @@ class ConsoleState:
             return policy_from_dict(raw, "snapshot.policy"), None
         except PolicyError as error:
             return self.policy, str(error)
+
+    def _runbook(self, raw: Any) -> tuple[Runbook, str | None]:
+        """The runbook a snapshot carries (none: the current one) and why it was refused."""
+        if raw is None:
+            return self.runbook, None
+        try:
+            return runbook_from_snapshot(raw), None
+        except RunbookError as error:
+            return self.runbook, str(error)
 
     def _heartbeat(self, data: dict[str, Any], received_at: datetime) -> None:
         interval = data.get("interval_s")

@@ -93,9 +93,26 @@ class StatusBody(msgspec.Struct):
 
 
 class NoteBody(msgspec.Struct):
-    """``POST /api/incidents/{id}/notes``."""
+    """``POST /api/incidents/{id}/notes``; with ``question``, an answer to one of the
+    runbook's retrospective questions (a ``retrospective`` entry)."""
 
     text: Text
+    question: Text | None = None
+
+
+class ChecklistBody(msgspec.Struct):
+    """``POST /api/incidents/{id}/checklist``: a runbook checklist item checked or unchecked."""
+
+    item: Text
+    done: bool
+
+
+class CauseBody(msgspec.Struct):
+    """``POST /api/incidents/{id}/cause``: the root cause identified: one of the runbook's
+    causes (``cause``), words (``root_cause``), or both."""
+
+    cause: Text | None = None
+    root_cause: Text | None = None
 
 
 class BreachBody(msgspec.Struct):
@@ -218,6 +235,8 @@ REQUEST_BODIES: dict[tuple[str, str], type[msgspec.Struct]] = {
     ("POST", "/api/incidents/{id}/severity"): SeverityBody,
     ("POST", "/api/incidents/{id}/status"): StatusBody,
     ("POST", "/api/incidents/{id}/notes"): NoteBody,
+    ("POST", "/api/incidents/{id}/checklist"): ChecklistBody,
+    ("POST", "/api/incidents/{id}/cause"): CauseBody,
     ("POST", "/api/incidents/{id}/breach"): BreachBody,
     ("POST", "/api/incidents/{id}/status-update"): StatusUpdateBody,
     ("POST", "/api/incidents/{id}/resolve"): ResolveBody,

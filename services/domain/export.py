@@ -28,9 +28,11 @@ from datetime import datetime
 from typing import Any
 
 from services.domain.escalation import role_label
+from services.domain.export_runbook import checklist_json, retrospective_json, runbook_markdown
 from services.domain.models import AuditRecord, Incident, TimelineEntry, category_label
 from services.domain.policy import Policy
 from services.domain.redaction import redact as redact_text
+from services.domain.runbook import Runbook, load_runbook
 from services.domain.templates import one_line, retrospective_line, stamp
 from services.domain.timeutil import format_duration, parse_optional, parse_rfc3339, to_rfc3339
 
@@ -97,8 +99,14 @@ def export_json(
     *,
     redact: bool = True,
     audit: list[AuditRecord] | None = None,
+    runbook: Runbook | None = None,
 ) -> dict[str, Any]:
-    """The post-incident document as a JSON-serialisable dict (see the module docstring)."""
+    """The post-incident document as a JSON-serialisable dict (see the module docstring).
+
+    ``runbook`` (the hub's; the shipped one by default) gives the checklist's items and
+    the retrospective's questions (:mod:`services.domain.export_runbook`).
+    """
+    book = runbook if runbook is not None else load_runbook()
 
     def free(text: str | None) -> str:
         return redact_text(text) if (redact and text) else (text or "")
@@ -172,6 +180,8 @@ def export_json(
             if isinstance(item, dict)
         ],
         "retrospective_due": to_rfc3339(due) if due else None,
+        "checklist": checklist_json(book, incident),
+        "retrospective": retrospective_json(book, policy, incident, entries, free),
         "follow_ups": _follow_ups(incident, policy),
         "redaction": {"redacted": redact, "categories": ["A", "B"] if redact else []},
         "generated_at": to_rfc3339(now),
@@ -223,9 +233,10 @@ def export_markdown(
     *,
     redact: bool = True,
     audit: list[AuditRecord] | None = None,
+    runbook: Runbook | None = None,
 ) -> str:
     """The post-incident document in Markdown: the same content as :func:`export_json`."""
-    doc = export_json(incident, timeline, policy, now, redact=redact, audit=audit)
+    doc = export_json(incident, timeline, policy, now, redact=redact, audit=audit, runbook=runbook)
     notice = "PII redacted (categories A and B)." if redact else "PII NOT redacted (--no-redact)."
     d = doc["durations"]
     acked_by = f" by {_inline(doc['acknowledged_by'])}" if doc["acknowledged_by"] else ""
@@ -290,6 +301,7 @@ def export_markdown(
             "reason",
         ),
         "",
+        *runbook_markdown(doc, _inline, _time),
         "## Follow-ups",
         "",
         *(f"- {_inline(item)[0].upper()}{_inline(item)[1:]}" for item in doc["follow_ups"]),

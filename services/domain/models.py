@@ -170,6 +170,14 @@ class Escalation(Model):
     action: EscalationAction = "page"
 
 
+class ChecklistMark(Model):
+    """A runbook checklist item as last set on an incident: done or not, by whom, when."""
+
+    done: bool
+    by: str
+    at: str
+
+
 class Incident(Model):
     """An incident as the hub owns it."""
 
@@ -185,6 +193,8 @@ class Incident(Model):
     acknowledged_by: str | None = None
     resolved_at: str | None = None
     root_cause: str | None = None
+    # The runbook cause chosen (``code-bug``, …); ``root_cause`` keeps the words.
+    cause: str | None = None
     impact: str = ""
     lead: str | None = None
     packs: list[str] = msgspec.field(default_factory=list)
@@ -201,6 +211,8 @@ class Incident(Model):
     group_key: str = ""
     # Alertmanager silences made from warroom for this incident (their ids).
     silences: list[str] = msgspec.field(default_factory=list)
+    # The runbook checklist by item id (``contain.pack-stop``): items never set are absent.
+    checklist: dict[str, ChecklistMark] = msgspec.field(default_factory=dict)
 
     @property
     def is_open(self) -> bool:

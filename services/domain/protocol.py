@@ -63,6 +63,9 @@ class SnapshotData(msgspec.Struct, kw_only=True):
     # The hub's effective policy (``Policy.raw``); absent from older hubs. Its own
     # schema is services.domain.policy's: read it with ``policy_from_dict``.
     policy: dict[str, Any] | None = None
+    # The hub's runbook (``Runbook.to_dict``: steps, causes, markdown); absent from older
+    # hubs. Read it with ``services.domain.runbook.runbook_from_snapshot``.
+    runbook: dict[str, Any] | None = None
     # Every stop in force with the agents the hub has seen stopped since (the stop
     # rule), so a console that joins later decides as the hub does.
     stops: list[StopInForce] = []

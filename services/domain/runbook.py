@@ -189,6 +189,11 @@ class Runbook:
         assert section is not None  # checked when the runbook was loaded
         return section
 
+    def to_dict(self) -> dict[str, Any]:
+        """The runbook as JSON (a snapshot's ``runbook``): its tables and its Markdown."""
+        tables: dict[str, Any] = msgspec.to_builtins(_RunbookFile(self.steps, self.causes))
+        return {**tables, "markdown": self.markdown}
+
     def retrospective(
         self, policy: Policy, severity: str, resolved_at: datetime | None
     ) -> Retrospective:
@@ -284,6 +289,15 @@ def runbook_from_dict(raw: dict[str, Any], markdown: str, source: str) -> Runboo
         raise RunbookError(f"{source}: causes: the runbook lists root causes; none given")
     _check(parsed, markdown, source)
     return Runbook(steps=parsed.steps, causes=parsed.causes, markdown=markdown)
+
+
+def runbook_from_snapshot(data: Any, source: str = "snapshot.runbook") -> Runbook:
+    """The runbook a hub sent (:meth:`Runbook.to_dict`'s shape); :class:`RunbookError`
+    naming ``source`` and the key when it cannot be used."""
+    if not isinstance(data, dict) or not isinstance(data.get("markdown"), str):
+        raise RunbookError(f"{source}: expected a table with steps, causes and markdown")
+    tables = {key: value for key, value in data.items() if key != "markdown"}
+    return runbook_from_dict(tables, data["markdown"], source)
 
 
 def runbook_from_text(toml_text: str, markdown: str, source: str) -> Runbook:

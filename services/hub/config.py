@@ -18,6 +18,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from services.domain.permissions import DEFAULT_PERMISSIONS, Permission, Role
+from services.domain.runbook import Runbook, RunbookError, load_runbook, runbook_from_dict
 from services.domain.schema import SchemaError, Text, TomlFileError, convert, described, read_toml
 
 AGENTOS_PACKS: tuple[str, ...] = (
@@ -65,6 +66,8 @@ class HubConfig:
         default_factory=lambda: {name: list(roles) for name, roles in DEFAULT_PERMISSIONS.items()}
     )
     policy_path: Path | None = None
+    # A runbook TOML with its Markdown beside it (same name, ``.md``); None: the shipped one.
+    runbook_path: Path | None = None
     # Frames queued for one stream client before it is closed as too slow (1013).
     stream_queue_size: int = 10000
     # An agent silent this long is marked `error`.
@@ -118,6 +121,7 @@ class _HubTable(_Table):
     ring_size: PositiveInt | UnsetType = UNSET
     packs: Annotated[list[PackName], msgspec.Meta(min_length=1)] | UnsetType = UNSET
     policy_path: Text | UnsetType = msgspec.field(default=UNSET, name="policy")
+    runbook_path: Text | UnsetType = msgspec.field(default=UNSET, name="runbook")
     stream_queue_size: PositiveInt | UnsetType = UNSET
     agent_timeout_s: PositiveFloat | UnsetType = UNSET
     hello_timeout_s: PositiveFloat | UnsetType = UNSET
@@ -188,6 +192,8 @@ def hub_config_from_dict(raw: dict[str, Any], source: str = "<config>") -> HubCo
         config.data_dir = Path(parsed.hub.data_dir).expanduser()
     if parsed.hub.policy_path is not UNSET:
         config.policy_path = Path(parsed.hub.policy_path).expanduser()
+    if parsed.hub.runbook_path is not UNSET:
+        config.runbook_path = Path(parsed.hub.runbook_path).expanduser()
     _no_twice(config.packs, f"{source}: hub.packs")
     _no_twice([t.token for t in parsed.tokens], f"{source}: tokens", ".token", secret=True)
     config.tokens = [TokenEntry(t.token, t.user, t.role) for t in parsed.tokens]
@@ -196,6 +202,26 @@ def hub_config_from_dict(raw: dict[str, Any], source: str = "<config>") -> HubCo
     if parsed.alertmanager.ingest_max_body is not UNSET:
         config.ingest_max_body = parsed.alertmanager.ingest_max_body * 1024 * 1024
     return config
+
+
+def load_runbook_file(path: Path | None) -> Runbook:
+    """The runbook at ``path`` (its checklists) and the Markdown beside it (same name,
+    ``.md``), or the shipped one for ``None``; :class:`RunbookError` names the file."""
+    if path is None:
+        return load_runbook()
+    markdown_path = path.with_suffix(".md")
+    try:
+        raw = read_toml(path)
+    except TomlFileError as error:
+        raise RunbookError(str(error)) from None
+    try:
+        markdown = markdown_path.read_text(encoding="utf-8")
+    except OSError as error:
+        why = error.strerror
+        raise RunbookError(f"{markdown_path}: cannot read the runbook's text: {why}") from None
+    except UnicodeDecodeError as error:
+        raise RunbookError(f"{markdown_path}: not UTF-8: {error.reason}") from None
+    return runbook_from_dict(raw, markdown, str(path))
 
 
 def _no_twice(items: list[str], where: str, suffix: str = "", *, secret: bool = False) -> None:

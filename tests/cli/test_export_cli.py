@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from services.domain.timeutil import parse_rfc3339
 from tests.fixtures import alertmanager_webhook
 from tests.hubtools import RunningHub
 from tui.cli import main
@@ -105,3 +107,23 @@ def test_unreachable(hub: RunningHub, capsys) -> None:
     code = main(["export", "--hub", url, "--token", "t", "INC-1"])
     assert code == 3
     assert "did not answer" in capsys.readouterr().err
+
+
+def test_the_document_follows_the_hubs_own_policy(hub_factory, tmp_path: Path, capsys) -> None:
+    # A hub that asks for the retrospective within 24 h: the document a post-incident
+    # author exports says 24 h after the resolution, not the shipped 72 h.
+    override = tmp_path / "policy.toml"
+    override.write_text("[retrospective]\nhours = 24\n", encoding="utf-8")
+    hub = hub_factory(policy_path=override)
+    iid = _incident_through_its_life(hub)
+    code, out, err = _export(capsys, hub, iid, "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    resolved = doc["resolved_at"]
+    due = doc["retrospective"]["due"]
+    hours = (_moment(due) - _moment(resolved)).total_seconds() / 3600
+    assert hours == pytest.approx(24, abs=0.01)
+
+
+def _moment(text: str) -> datetime:
+    return parse_rfc3339(text)

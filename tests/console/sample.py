@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.domain.policy import load_policy
+from services.domain.runbook import load_runbook
 
 FROZEN_NOW = datetime(2026, 11, 25, 18, 19, 58, tzinfo=UTC)
 HUB_TIME = "2026-11-25T18:20:00.000Z"
@@ -143,6 +144,8 @@ def incident(incident_id: str, **fields: Any) -> dict[str, Any]:
         "alert_count": 0,
         "group_key": "",
         "silences": [],
+        "cause": None,
+        "checklist": {},
     }
     base.update(fields)
     return base
@@ -241,6 +244,8 @@ def snapshot(seq: int = 40, *, global_enabled: bool = True) -> dict[str, Any]:
         "pending_global": None,
         # The hub's effective policy; the shipped one, as a hub without a policy file sends.
         "policy": load_policy().raw,
+        # The hub's runbook; the shipped one, as a hub without [hub] runbook sends.
+        "runbook": load_runbook().to_dict(),
         # Stops in force with the agents the hub has seen stopped (none here).
         "stops": [],
     }

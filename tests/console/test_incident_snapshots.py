@@ -1,9 +1,9 @@
 """SVG snapshots of the incident screen with a frozen clock (80x24 and 120x40).
 
 INC-3 (SEV1 PII, acked at 00:48, contain step overrun, escalated to the security
-lead, a status update sent) with a timeline mixing automatic entries and notes,
-one with markup in it shown literally. Regenerate with ``--snapshot-update`` and
-look at the result before committing it.
+lead, a status update sent, the pack stop checked on Contain's checklist) with a
+timeline mixing automatic entries and notes, one with markup in it shown literally.
+Regenerate with ``--snapshot-update`` and look at the result before committing it.
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ TIMELINE = [
     _entry(5, "18:12:00", "alice", "killswitch", "pack support stopped by alice: PII in replies"),
     _entry(6, "18:13:30", "bob", "note", "[bold red]not markup[/] customer emails in replies"),
     _entry(7, "18:15:00", "alice", "status_update", "initial notification sent"),
+    _entry(
+        8, "18:12:01", "alice", "checklist", "checked: Kill the affected agent pack (Ops Console)"
+    ),
 ]
 INC3 = incident(
     "INC-3",
@@ -58,6 +61,10 @@ INC3 = incident(
     alert_fingerprints=["65e4f9066fb1276e"],
     alert_count=4,
     last_status_update_at="2026-11-25T18:15:00.000Z",
+    checklist={
+        "triage.acknowledge": {"done": True, "by": "alice", "at": "2026-11-25T18:08:00.000Z"},
+        "contain.pack-stop": {"done": True, "by": "alice", "at": "2026-11-25T18:12:01.000Z"},
+    },
     escalations=[
         {
             "role": "security-lead",

@@ -36,6 +36,13 @@ CASES: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("POST", "/api/incidents/INC-1/severity", "incident.write", {"severity": "SEV2"}),
     ("POST", "/api/incidents/INC-1/status", "incident.write", {"status": "contain"}),
     ("POST", "/api/incidents/INC-1/notes", "incident.write", {"text": "a note"}),
+    (
+        "POST",
+        "/api/incidents/INC-1/checklist",
+        "incident.write",
+        {"item": "triage.notify", "done": True},
+    ),
+    ("POST", "/api/incidents/INC-1/cause", "incident.write", {"cause": "code-bug"}),
     ("POST", "/api/incidents/INC-1/breach", "incident.write", {"confirmed": False}),
     (
         "POST",

@@ -13,7 +13,7 @@ import pytest
 from msgspec.structs import replace
 
 from services.domain.export import export_json, export_markdown
-from services.domain.models import AuditRecord, Incident, TimelineEntry
+from services.domain.models import AuditRecord, ChecklistMark, Incident, TimelineEntry
 from services.domain.policy import load_policy
 from services.domain.timeutil import to_rfc3339
 
@@ -56,6 +56,14 @@ def incident(**changes: object) -> Incident:
             {"role": "legal", "at": at(20), "reason": "data breach confirmed", "action": "notify"},
         ],
         breach_confirmed=True,
+        cause="configuration-error",
+        checklist={
+            "triage.acknowledge": ChecklistMark(True, "alice", at(0.5)),
+            "contain.pack-stop": ChecklistMark(True, "alice", at(2.1)),
+            "contain.breach": ChecklistMark(False, "bob", at(19)),
+            "investigate.root-cause": ChecklistMark(True, "bob", at(30)),
+            "remediate.configuration-error.revert": ChecklistMark(True, "alice", at(44)),
+        },
     )
     return replace(base, **changes)
 
@@ -74,6 +82,10 @@ TIMELINE = [
     entry(7, 20, "alice", "severity", "breach confirmed; severity stays SEV1"),
     entry(8, 45, "alice", "killswitch", "pack support re-enabled after fix"),
     entry(9, 62, "alice", "resolved", "resolved: prompt change reverted"),
+    replace(
+        entry(10, 600, "bob", "retrospective", "stopped in 2 minutes | mail bob@example.com"),
+        detail="What went well?",
+    ),
 ]
 AUDIT = [
     AuditRecord(

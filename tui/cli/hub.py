@@ -126,14 +126,22 @@ def generated_token(data_dir: Path) -> tuple[str, Path]:
 
 def run_hub(args: argparse.Namespace) -> int:
     """``warroom hub``: serve until interrupted."""
-    from services.hub.config import HubConfig, HubConfigError, TokenEntry, load_hub_config
+    from services.domain.runbook import RunbookError
+    from services.hub.config import (
+        HubConfig,
+        HubConfigError,
+        TokenEntry,
+        load_hub_config,
+        load_runbook_file,
+    )
     from services.hub.server import run_foreground
     from services.simulator.simulator import PACKS, ScenarioError
 
     setup_logging()
     try:
         config = load_hub_config(args.config) if args.config else HubConfig(packs=list(PACKS))
-    except HubConfigError as error:
+        load_runbook_file(config.runbook_path)  # refused at start, naming the file and key
+    except (HubConfigError, RunbookError) as error:
         print(f"warroom hub: {error}", file=sys.stderr)
         return ExitCode.REFUSED
     overrides: dict[str, Any] = {}

@@ -50,7 +50,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     export.add_argument("--format", choices=("md", "json"), default="md")
     export.add_argument("--output", "-o", type=Path, help="write to FILE instead of stdout")
     export.add_argument("--no-redact", action="store_true", help="keep PII (the document says so)")
-    export.add_argument("--policy", type=Path, help="policy file (retrospective rules)")
+    export.add_argument(
+        "--policy", type=Path, help="policy file (retrospective rules; default: the hub's own)"
+    )
 
 
 def _report(outcome: Outcome, *, as_json: bool = False, prefix: str = "") -> int:

@@ -28,6 +28,7 @@ from tui.screens.alert_detail import AlertDetail
 from tui.screens.explorer import EventExplorer
 from tui.screens.incident import IncidentScreen
 from tui.screens.incident_keys import open_from_alert, selected_key, write_note
+from tui.screens.runbook_view import RunbookView
 from tui.screens.silence import silence_key
 from tui.session import Session
 from widgets.agent_table import AgentTable
@@ -77,6 +78,8 @@ class DashboardScreen(Screen[None]):
         Binding("k", "app.killswitch", "Kill switch", id="dashboard.killswitch"),
         Binding("x", "silence", "Silence", id="dashboard.silence"),
         Binding("l", "explore", "Events", id="dashboard.events"),
+        # Not in the footer (it would not fit at 80 columns): in help, and the palette.
+        Binding("R", "runbook", "Runbook", id="dashboard.runbook", show=False),
     ]
 
     stale: reactive[bool] = reactive(False)
@@ -198,6 +201,10 @@ class DashboardScreen(Screen[None]):
     def action_explore(self) -> None:
         """``l``: the event explorer (every event, the audit, the alerts)."""
         self.app.push_screen(EventExplorer(self.session))
+
+    def action_runbook(self) -> None:
+        """``R``: the runbook's text (the hub's, else the copy shipped with warroom)."""
+        self.app.push_screen(RunbookView(self.session.runbook.markdown))
 
     def action_focus_panel(self, panel: str) -> None:
         """Focus one of the three panels by name."""

@@ -27,6 +27,13 @@ LEGEND = (
 )
 
 
+# Bindings kept out of the footer (it has no room for them at 80 columns) but listed
+# here: the runbook, the retrospective note, the checklist's keys.
+HELP_ONLY = frozenset(
+    {"dashboard.runbook", "incident.retrospective", "checklist.check", "checklist.do"}
+)
+
+
 def screen_keys(app: App[Any], screen: Screen[Any]) -> list[tuple[str, str]]:
     """The keys ``screen`` offers now, as the app displays them, with their descriptions."""
     keys: list[tuple[str, str]] = []
@@ -34,7 +41,7 @@ def screen_keys(app: App[Any], screen: Screen[Any]) -> list[tuple[str, str]]:
         binding = active.binding
         # Shown bindings are the screen's actions; the tables' own
         # navigation keys are summed up in one line below.
-        if binding.show and binding.description:
+        if (binding.show or binding.id in HELP_ONLY) and binding.description:
             entry = (app.get_key_display(binding), binding.description)
             if entry not in keys:
                 keys.append(entry)

@@ -24,10 +24,13 @@ from textual.widgets import Footer, Static
 
 from services.console.hub_client import HubCallError
 from services.console.state import ConsoleState
+from services.domain.checklist import checklist_lines, current_step
 from services.domain.models import Incident, ModelError, TimelineEntry, category_label
 from services.domain.redaction import redact
-from tui.screens.incident_keys import IncidentKeys
+from services.domain.runbook import group_of
+from tui.screens.incident_runbook import RunbookKeys
 from tui.session import Session
+from widgets.checklist import Checklist
 from widgets.escalation_countdown import EscalationCountdown
 from widgets.response_timer import ResponseTimer
 from widgets.safe_text import safe_text
@@ -42,10 +45,18 @@ _STATUS = Binding.Group("Status")
 # Actions that change the incident: absent without incident.write, and on a
 # resolved incident (the hub answers 409). Notes and status updates are kept
 # after resolving, so those two only need the permission.
-CHANGES = frozenset({"ack", "severity", "advance_status", "pick_status", "breach", "resolve"})
-WRITES = CHANGES | {"note", "templates"}
+CHANGES = frozenset(
+    {"ack", "severity", "advance_status", "pick_status", "breach", "resolve", "cause"}
+)
+WRITES = CHANGES | {"note", "templates", "retrospective"}
 WIDE_MIN_COLUMNS = 120
 ALERTS_SHOWN = 3
+
+
+# Our own actions whose hub entry is shown from the answer when the stream has not
+# brought it yet; the ones carrying a person's words are shown while pending, too.
+ANSWERED_KINDS = frozenset({"note", "retrospective", "checklist", "cause"})
+WORDS_KINDS = frozenset({"note", "retrospective"})
 
 
 def timeline_rows(entries: list[TimelineEntry], items: list[Any], me: str) -> list[TimelineRow]:
@@ -56,7 +67,7 @@ def timeline_rows(entries: list[TimelineEntry], items: list[Any], me: str) -> li
     """
     rows = {entry.id: TimelineRow.of(entry) for entry in entries}
     for item in items:
-        if item.kind != "note":
+        if item.kind not in ANSWERED_KINDS:
             continue
         text = str(item.body.get("text", ""))
         if item.state == "done":
@@ -67,17 +78,19 @@ def timeline_rows(entries: list[TimelineEntry], items: list[Any], me: str) -> li
                 except ModelError:
                     continue
                 rows[row.key] = row
+        elif item.kind not in WORDS_KINDS:
+            continue
         elif item.state == "pending":
             key = f"pending:{item.key}"
-            rows[key] = TimelineRow(key, item.created_at, me, "note", text, "pending")
+            rows[key] = TimelineRow(key, item.created_at, me, item.kind, text, "pending")
         else:
             key = f"refused:{item.key}"
             reason = str(item.last_error or "refused")
-            rows[key] = TimelineRow(key, item.created_at, me, "note", text, "refused", reason)
+            rows[key] = TimelineRow(key, item.created_at, me, item.kind, text, "refused", reason)
     return list(rows.values())
 
 
-class IncidentScreen(IncidentKeys):
+class IncidentScreen(RunbookKeys):
     """The incident screen."""
 
     BINDINGS = [
@@ -95,8 +108,10 @@ class IncidentScreen(IncidentKeys):
         Binding("r", "resolve", "Resolve", id="incident.resolve"),
         Binding("e", "export", "Export", id="incident.export"),
         Binding("k", "app.killswitch", "Kill switch", id="incident.killswitch"),
-        Binding("x", "silence", "Silence", id="incident.silence"),
-        Binding("l", "explore", "Events", id="incident.events"),
+        Binding("X", "silence", "Silence", id="incident.silence"),
+        Binding("l", "explorer", "Events", id="incident.events"),
+        Binding("R", "runbook", "Runbook", id="incident.runbook"),
+        Binding("N", "retrospective", "Retro note", id="incident.retrospective", show=False),
         Binding("question_mark", "app.help", "Help", id="incident.help"),
     ]
 
@@ -118,6 +133,7 @@ class IncidentScreen(IncidentKeys):
             yield ResponseTimer(id="inc-timer")
             yield Static(id="inc-status", markup=False)
         yield StepTracker(id="inc-steps")
+        yield Checklist(id="inc-checklist")
         with Container(id="inc-info"):
             yield Static(id="inc-facts", markup=False)
             yield EscalationCountdown(id="inc-escalations")
@@ -129,7 +145,7 @@ class IncidentScreen(IncidentKeys):
         if self.session.settings.redact:
             self.query_one(Timeline).text_filter = redact
         self.query_one(Timeline).border_title = "Timeline · newest first"
-        self.query_one(Timeline).focus()
+        self.query_one(Checklist).focus()
         self._ready = True
         self.show_state(self.session.state, self.session.clock(), {"timeline"})
         if self.session.connect:
@@ -203,6 +219,33 @@ class IncidentScreen(IncidentKeys):
         if self._redraw_timeline or dirty & {"timeline", "incidents"}:
             self._redraw_timeline = False
             self.show_timeline()
+            self.show_checklist(incident)
+
+    def show_checklist(self, incident: Incident) -> None:
+        """The current step's checklist; checks still in the outbox show as ``[~]``."""
+        outbox = self.session.outbox
+        items = outbox.store.items(self.incident_id) if outbox is not None else []
+        pending = {
+            str(item.body.get("item"))
+            for item in items
+            if item.kind == "checklist" and item.state == "pending"
+        }
+        runbook = self.session.runbook
+        step = current_step(incident)
+        title = step.capitalize()
+        try:
+            title += f" · {group_of(incident.category)} incident"
+        except ValueError:
+            pass
+        if step == "remediate" and incident.cause:
+            try:
+                remedy = runbook.remediation(incident.cause)
+                title += f" · {remedy.issue}: {remedy.text}"
+            except ValueError:
+                pass
+        title += " · space checks, ⏎ does it"
+        lines = checklist_lines(runbook, incident, step)
+        self.query_one(Checklist).show(lines, pending, safe_text(title).plain)
 
     def show_timeline(self) -> None:
         """Redraw the timeline rows (hub entries and our own notes)."""

@@ -9,7 +9,7 @@ kill-switch screen (``n``).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from textual.screen import Screen
 from textual.widgets import DataTable
@@ -22,7 +22,6 @@ from services.domain.templates import TemplateKind, render_template
 from storage.files import write_text_atomic
 from tui.messages import SubmitAction
 from tui.screens.confirm_text import ConfirmText
-from tui.screens.explorer import EventExplorer
 from tui.screens.note_editor import NoteEditor
 from tui.screens.resolve import ResolveScreen
 from tui.screens.silence import silence_key
@@ -43,24 +42,31 @@ def selected_key(table: DataTable[Any]) -> str | None:
         return None
 
 
-def write_note(screen: Screen[Any], session: Session, incident_id: str) -> None:
+def write_note(
+    screen: Screen[Any], session: Session, incident_id: str, question: str | None = None
+) -> None:
     """Open the note editor for ``incident_id``; Enter journals the note, then sends it.
 
-    Escape with text, "keep", leaves it in the session's drafts for the next ``n``.
+    With ``question`` (one of the runbook's retrospective questions) the note answers
+    it. Escape with text, "keep", leaves it in the session's drafts for the next time.
     """
     drafts = session.drafts
-    editor = NoteEditor(incident_id, drafts.get(incident_id, ""))
+    key = incident_id if question is None else f"{incident_id} · {question}"
+    title = None if question is None else f"Retrospective on {incident_id} · {question}"
+    editor = NoteEditor(incident_id, drafts.get(key, ""), title=title)
 
     def done(text: str | None) -> None:
         if text:
-            drafts.pop(incident_id, None)
+            drafts.pop(key, None)
             path = hub_path("api", "incidents", incident_id, "notes")
-            screen.post_message(SubmitAction("note", path, {"text": text}, incident_id))
+            body = {"text": text} if question is None else {"text": text, "question": question}
+            kind = "note" if question is None else "retrospective"
+            screen.post_message(SubmitAction(kind, path, body, incident_id))
         elif editor.kept_draft is not None:
             if editor.kept_draft:
-                drafts[incident_id] = editor.kept_draft
+                drafts[key] = editor.kept_draft
             else:
-                drafts.pop(incident_id, None)
+                drafts.pop(key, None)
 
     screen.app.push_screen(editor, done)
 
@@ -97,12 +103,6 @@ class IncidentKeys(Screen[None]):
     def _submit(self, kind: str, suffix: str, body: dict[str, Any]) -> None:
         path = hub_path("api", "incidents", self.incident_id, suffix)
         self.post_message(SubmitAction(kind, path, body, self.incident_id))
-
-    def action_explore(self) -> None:
-        """``l``: the event explorer, filtered to the incident's packs."""
-        incident = self.incident()
-        packs = list(incident.packs) if incident is not None else []
-        self.app.push_screen(EventExplorer(self.session, packs=packs))
 
     def action_silence(self) -> None:
         """``x``: silence the incident's firing alerts in Alertmanager (through the hub)."""
@@ -170,8 +170,11 @@ class IncidentKeys(Screen[None]):
 
         self.app.push_screen(ResolveScreen(self.incident_id), resolved)
 
-    def action_templates(self) -> None:
-        """Communication templates: fill, edit, copy (OSC 52), record as sent."""
+    def action_templates(self, kind: str | None = None) -> None:
+        """Communication templates: fill, edit, copy (OSC 52), record as sent.
+
+        ``kind`` (initial, status, resolution) is the one shown first; by default the
+        one the incident is at."""
         session = self.session
         lead = session.identity.user if session.identity is not None else None
 
@@ -195,6 +198,8 @@ class IncidentKeys(Screen[None]):
             first = "resolution"
         elif incident is not None and incident.last_status_update_at:
             first = "status"
+        if kind in ("initial", "status", "resolution"):
+            first = cast(TemplateKind, kind)
 
         def copied(result: tuple[str, str] | None) -> None:
             if result is not None:
@@ -212,7 +217,9 @@ class IncidentKeys(Screen[None]):
         session = self.session
         entries = sorted(self.entries(), key=lambda e: e.at)
         now = session.hub_now()
-        document = export_markdown(incident, entries, session.policy, now, redact=True)
+        document = export_markdown(
+            incident, entries, session.policy, now, redact=True, runbook=session.runbook
+        )
         path = Path(session.settings.data_dir) / "exports" / f"{incident.id}.md"
         try:
             write_text_atomic(path, document)

@@ -57,10 +57,11 @@ class NoteEditor(ModalScreen[str | None]):
         Binding("escape", "leave", "Cancel", id="note.cancel"),
     ]
 
-    def __init__(self, incident_id: str, draft: str = "") -> None:
+    def __init__(self, incident_id: str, draft: str = "", title: str | None = None) -> None:
         super().__init__()
         self.incident_id = incident_id
         self.draft = draft
+        self.title_text = title or f"Note on {incident_id}"
         self.kept_draft: str | None = None
         """After ``keep``: the text to offer next time (the caller stores it)."""
 
@@ -70,7 +71,7 @@ class NoteEditor(ModalScreen[str | None]):
             yield Static("Enter saves (journalled first, sent when the hub answers).")
 
     def on_mount(self) -> None:
-        title = safe_text(f"Note on {self.incident_id}", max_length=60).plain
+        title = safe_text(self.title_text, max_length=70).plain
         self.query_one("#note-body").border_title = title
         editor = self.query_one(NoteInput)
         editor.focus()

@@ -23,9 +23,10 @@ from starlette.routing import Route, WebSocketRoute
 
 from services.domain.escalation import role_label
 from services.domain.policy import Policy, load_policy
+from services.domain.runbook import Runbook
 from services.domain.timeutil import Clock, to_rfc3339, utcnow
 from services.hub.alertmanager_client import AlertmanagerClient
-from services.hub.config import HubConfig
+from services.hub.config import HubConfig, load_runbook_file
 from services.hub.delivery import WebhookDelivery
 from services.hub.errors import Counters, HubError, MethodNotAllowed, NotFound
 from services.hub.http import audit, endpoints, incidents, silences
@@ -68,6 +69,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("POST", "/api/incidents/{id}/severity", "incident.write", incidents.severity),
     Endpoint("POST", "/api/incidents/{id}/status", "incident.write", incidents.status),
     Endpoint("POST", "/api/incidents/{id}/notes", "incident.write", incidents.note),
+    Endpoint("POST", "/api/incidents/{id}/checklist", "incident.write", incidents.checklist),
+    Endpoint("POST", "/api/incidents/{id}/cause", "incident.write", incidents.cause),
     Endpoint("POST", "/api/incidents/{id}/resolve", "incident.write", incidents.resolve),
     Endpoint("POST", "/api/incidents/{id}/breach", "incident.write", incidents.breach),
     Endpoint(
@@ -150,6 +153,7 @@ def create_app(
     store: HubStore | None = None,
     clock: Clock = utcnow,
     policy: Policy | None = None,
+    runbook: Runbook | None = None,
 ) -> Starlette:
     """The hub application; the store (``DATA_DIR/hub.json`` by default) is closed at shutdown
     when the app opened it."""
@@ -177,6 +181,7 @@ def create_app(
         stop_deadline_s=config.stop_deadline_s,
         deliver=delivery.submit,
         alert_file=AlertFile(config.data_dir),
+        runbook=runbook if runbook is not None else load_runbook_file(config.runbook_path),
     )
 
     def delivery_failed(item: dict[str, Any], why: str) -> None:

@@ -1,5 +1,5 @@
 """HTTP endpoints for incidents: list, detail, open, ack, severity, status, notes, breach,
-status updates sent, resolve."""
+status updates sent, the runbook checklist, the root cause, resolve."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from starlette.responses import JSONResponse, Response
 
 from services.domain.api import (
     BreachBody,
+    CauseBody,
+    ChecklistBody,
     NoteBody,
     OpenIncidentBody,
     ResolveBody,
@@ -91,8 +93,18 @@ def _status(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Acto
 
 
 def _note(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
-    text = validate.decode(body, NoteBody).text
-    return ctx.state.incidents.add_note(incident_id, text, actor)
+    note = validate.decode(body, NoteBody)
+    return ctx.state.incidents.add_note(incident_id, note.text, actor, note.question)
+
+
+def _checklist(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
+    mark = validate.decode(body, ChecklistBody)
+    return ctx.state.incidents.check(incident_id, mark.item, mark.done, actor)
+
+
+def _cause(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
+    found = validate.decode(body, CauseBody)
+    return ctx.state.incidents.set_cause(incident_id, found.cause, found.root_cause, actor)
 
 
 def _breach(ctx: HubContext, incident_id: str, body: dict[str, Any], actor: Actor) -> Answer:
@@ -115,6 +127,9 @@ ack = _action(_ack)
 severity = _action(_severity)
 status = _action(_status)
 note = _action(_note)
+checklist = _action(_checklist)
+cause = _action(_cause)
+
 _resolve_handler = _action(_resolve)
 
 

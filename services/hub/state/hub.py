@@ -16,6 +16,7 @@ from typing import Any
 
 from services.domain.models import AGENT_STATES, Agent, AgentState, Severity
 from services.domain.policy import Policy
+from services.domain.runbook import Runbook
 from services.domain.timeutil import Clock, to_rfc3339
 from services.hub.errors import NotFound
 from services.hub.state.alertmanager import IncomingAlert, decode_json, parse_webhook
@@ -62,6 +63,7 @@ class HubState:
         deliver: Deliver | None = None,
         alert_file: AlertFile | None = None,
         alert_save_interval_s: float = 1.0,
+        runbook: Runbook | None = None,
     ) -> None:
         self.events = events
         self.policy = policy
@@ -72,7 +74,7 @@ class HubState:
         # The ``now`` of the last tick that ran to the end (tests wait on it).
         self.last_tick: datetime | None = None
         self.switches = SwitchBoard(store, events, clock, packs)
-        self.incidents = IncidentDesk(store, events, clock)
+        self.incidents = IncidentDesk(store, events, clock, runbook)
         self.alerts = AlertBook(events, max_alerts)
         self.silences = SilenceRecords(self.alerts, self.incidents, self.switches, events, store)
         # The active alerts survive a restart through their own file, saved whole at
@@ -121,6 +123,8 @@ class HubState:
             "pending_global": self.containment.two_person.pending,
             # The effective policy, so every console's countdowns are the hub's own.
             "policy": self.policy.raw,
+            # Its runbook, so every console shows the hub's checklists and causes.
+            "runbook": self.incidents.runbook.to_dict(),
             # Each stop's progress under the one stop rule, for consoles that join later.
             "stops": self.containment.verifier.progress(),
         }

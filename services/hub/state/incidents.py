@@ -20,10 +20,12 @@ from services.domain.models import (
     TimelineEntry,
     category_label,
 )
+from services.domain.runbook import Runbook
 from services.domain.timeutil import Clock
 from services.hub.state.common import HUB_AUTHOR, Actor, severity_rank
 from services.hub.state.events import EventLog
-from services.hub.state.incident_records import Answer, IncidentRecords
+from services.hub.state.incident_records import Answer
+from services.hub.state.incident_runbook import IncidentRunbook
 from storage.hub_store import HubStore
 
 log = logging.getLogger("warroom.hub")
@@ -67,11 +69,13 @@ STATUS_UPDATE_LABELS = {
 }
 
 
-class IncidentDesk(IncidentRecords):
+class IncidentDesk(IncidentRunbook):
     """Owns incidents and their timelines; mutations answer ``{incident, changed, entry}``."""
 
-    def __init__(self, store: HubStore, events: EventLog, clock: Clock) -> None:
-        super().__init__(store, events, clock)
+    def __init__(
+        self, store: HubStore, events: EventLog, clock: Clock, runbook: Runbook | None = None
+    ) -> None:
+        super().__init__(store, events, clock, runbook)
         self._held: dict[str, _Held] = {}
         self._last_alert_entry: dict[str, datetime] = {}
 
@@ -193,10 +197,19 @@ class IncidentDesk(IncidentRecords):
         self._commit(incident, [entry])
         return self._answer(incident, entry)
 
-    def add_note(self, incident_id: str, text: str, actor: Actor) -> Answer:
-        """A note; on a resolved incident it is kept too (a person's words are never lost)."""
+    def add_note(
+        self, incident_id: str, text: str, actor: Actor, question: str | None = None
+    ) -> Answer:
+        """A note; on a resolved incident it is kept too (a person's words are never lost).
+
+        With ``question`` (one of the runbook's retrospective questions) it is an answer
+        to it: a ``retrospective`` entry whose ``detail`` is the question.
+        """
         incident = self.get(incident_id)
-        entry = self._entry(incident.id, "note", text, actor.user)
+        kind = "note" if question is None else "retrospective"
+        entry = self._entry(incident.id, kind, text, actor.user)
+        if question is not None:
+            entry.detail = self.retrospective_question(question)
         if incident.is_open:
             self._commit(incident, [entry])
         else:
