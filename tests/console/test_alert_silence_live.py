@@ -23,7 +23,7 @@ from tests.alertmanager import (
     prometheus_alert,
     start_alertmanager,
 )
-from tests.console.live import until
+from tests.console.live import HubDriver, am_alert, am_payload, until
 from tests.hub.helpers import timeline_of
 from tests.hubtools import HubFactory, RunningHub, user_for
 from tui.app import WarroomApp
@@ -176,5 +176,45 @@ async def test_no_silence_key_without_the_right(hub: RunningHub, tmp_path: Path)
                 await pilot.pause()
             actions = {a.binding.action for a in screen.active_bindings.values() if a.enabled}
             assert "silence" not in actions
-            await pilot.press("x")
+            await pilot.press("x", "X")
             assert app.screen is screen  # no dialog
+
+
+async def test_silencing_an_incident_from_its_screen_and_the_dashboard(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    # The hub has no Alertmanager: the request is journalled, sent, and refused (409),
+    # which is all this test needs to see what the keys send.
+    app = console(hub, tmp_path)
+    driver = HubDriver(hub)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await driver.ingest(am_payload([am_alert("fp-inc")]))
+            await until(lambda: app.state.incidents, what="incident", step=pilot.pause)
+            await until(lambda: app.identity is not None, what="whoami", step=pilot.pause)
+            incident_id = next(iter(app.state.incidents))
+            await app.push_screen(IncidentScreen(app.session, incident_id))
+            await pilot.pause()
+            await pilot.press("X")
+            assert isinstance(app.screen, SilenceDialog)
+            await pilot.press("shift+tab", "ctrl+a", "ctrl+k", *"90m", "tab", *"known", "enter")
+            await pilot.press("escape")  # back to the dashboard, the incident selected
+            await pilot.press("i", "x")
+            assert isinstance(app.screen, SilenceDialog)
+            await pilot.press(*"again", "enter")
+            outbox = app.session.outbox
+            assert outbox is not None
+            sent = [i for i in outbox.store.items() if i.kind == "silence"]
+            assert [i.body for i in sent] == [
+                {"minutes": 90, "comment": "known", "incident_id": incident_id},
+                {"minutes": 120, "comment": "again", "incident_id": incident_id},
+            ]
+            await until(
+                lambda: all(
+                    i.state == "refused" for i in outbox.store.items() if i.kind == "silence"
+                ),
+                what="the hub's answer",
+                step=pilot.pause,
+            )
+    finally:
+        await driver.aclose()
