@@ -75,9 +75,14 @@ class ConsoleStore:
                 f"another warroom console is using {self.folder}; "
                 "close it, or give this one its own folder with WARROOM_DATA"
             ) from None
-        self.db = open_db(self.folder / "console.json", fsync=self.fsync)
+        # A console cannot wait for someone to pass --recover: a corrupt journal is
+        # recovered from its previous generation at once, and ``recovery`` says what
+        # was recovered and lost so the console can tell the person.
+        self.db = open_db(self.folder / "console.json", fsync=self.fsync, recover=True)
         self._outbox = self.db.table("outbox")
         self._audit = self.db.table("audit")
+        len(self._outbox)  # read now: a damaged file is found (and recovered) at open
+        self.recovery: str | None = getattr(self.db.storage, "recovery", None)
 
     # -- the outbox ---------------------------------------------------------
     def enqueue(self, item: OutboxItem) -> None:

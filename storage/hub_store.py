@@ -31,9 +31,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tinydb import Query, TinyDB
-from tinydb.storages import Storage
 
 from storage.atomic import AtomicJSONStorage
+from storage.cached import CachedStorage
+from storage.folder_lock import FolderLock
 
 IDEMPOTENCY_TTL_S = 24 * 3600
 
@@ -83,69 +84,24 @@ class HubStore(Protocol):
 
     def load_deliveries(self) -> list[dict[str, Any]]: ...
 
+    @property
+    def changes(self) -> int:
+        """Grows with every change made (written or not): did a block change anything?"""
+        ...
+
+    @property
+    def recovery(self) -> str | None:
+        """What a recovering start recovered and lost; None when the store was good."""
+        ...
+
     def transaction(self) -> AbstractContextManager[None]:
-        """Hold every write made inside the block and apply them as one (nestable)."""
+        """Hold every write made inside the block and apply them as one (nestable).
+
+        If the block raises, or the write fails (``StorageFailed``), none of them is
+        applied: the store reads as before the block."""
         ...
 
     def close(self) -> None: ...
-
-
-class CachedStorage(Storage):
-    """TinyDB storage over :class:`AtomicJSONStorage` for a file with one owner.
-
-    The content is read once and kept in memory; every write goes through to the
-    file at once, except inside :meth:`batch`, where writes only mark the content
-    dirty and the file is written once when the outermost batch ends. A batch is
-    not a rollback: what was written before an error is still flushed, as it was
-    already applied in memory (and perhaps announced). ``writes`` counts the file
-    writes, for tests and benchmarks.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], fsync: bool = True) -> None:
-        super().__init__()
-        self._file = AtomicJSONStorage(path, fsync=fsync)
-        self._data: dict[str, dict[str, Any]] | None = None
-        self._loaded = False
-        self._depth = 0
-        self._dirty = False
-        self.writes = 0
-
-    def read(self) -> dict[str, dict[str, Any]] | None:
-        # TinyDB updates the dict it read in place and writes it back; handing out
-        # the cached dict itself is what makes a read free.
-        if not self._loaded:
-            self._data = self._file.read()
-            self._loaded = True
-        return self._data
-
-    def write(self, data: dict[str, dict[str, Any]]) -> None:
-        self._data = data
-        self._loaded = True
-        if self._depth:
-            self._dirty = True
-        else:
-            self._flush()
-
-    def _flush(self) -> None:
-        self._dirty = False
-        if self._data is not None:
-            self._file.write(self._data)
-            self.writes += 1
-
-    @contextmanager
-    def batch(self) -> Iterator[None]:
-        """Writes inside reach the file once, when the outermost batch ends."""
-        self._depth += 1
-        try:
-            yield
-        finally:
-            self._depth -= 1
-            if self._depth == 0 and self._dirty:
-                self._flush()
-
-    def close(self) -> None:
-        if self._dirty:
-            self._flush()
 
 
 def _copy(value: Any) -> Any:
@@ -163,10 +119,33 @@ def _copy(value: Any) -> Any:
 class TinyHubStore:
     """``HubStore`` on an atomic TinyDB file at ``DIR/hub.json``."""
 
-    def __init__(self, folder: str | os.PathLike[str], fsync: bool = True) -> None:
+    def __init__(
+        self,
+        folder: str | os.PathLike[str],
+        fsync: bool = True,
+        file: AtomicJSONStorage | None = None,
+        recover: bool = False,
+    ) -> None:
+        """``file`` replaces the atomic file under ``DIR/hub.json`` (tests inject faults).
+
+        A corrupt file raises :class:`~storage.atomic.CorruptFile` unless ``recover``;
+        then :attr:`recovery` says what was recovered and what was lost.
+        """
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._storage = CachedStorage(self.folder / "hub.json", fsync=fsync)
+        # Before anything is read (or a leftover temp file removed): one owner.
+        self._lock = FolderLock(self.folder, "hub.lock", "the hub's data")
+        try:
+            self._open(fsync, file, recover)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _open(self, fsync: bool, file: AtomicJSONStorage | None, recover: bool) -> None:
+        self._storage = CachedStorage(
+            self.folder / "hub.json", fsync=fsync, file=file, recover=recover
+        )
+        self._storage.on_rollback = self._forget_unwritten
         self.db = TinyDB(storage=lambda: self._storage)
         self._meta = self.db.table("meta")
         self._switches = self.db.table("switches")
@@ -184,6 +163,24 @@ class TinyHubStore:
     def writes(self) -> int:
         """How many times the file has been written since the store was opened."""
         return self._storage.writes
+
+    @property
+    def recovery(self) -> str | None:
+        """What a ``--recover`` start recovered and lost; None when the file was good."""
+        return self._storage.recovery
+
+    @property
+    def changes(self) -> int:
+        """How many changes were made to the content (written or not) since opening."""
+        return self._storage.changes
+
+    def _forget_unwritten(self) -> None:
+        # TinyDB's tables cache query results and their next document id: after the
+        # content went back to the file's, both may describe rows that never were.
+        for handle in self.db._tables.values():
+            handle.clear_cache()
+            handle._next_id = None
+        self._held_timeline = []
 
     def transaction(self) -> AbstractContextManager[None]:
         return self._transaction()
@@ -298,5 +295,8 @@ class TinyHubStore:
         return [_copy(dict(row)) for row in self._deliveries.all()]
 
     def close(self) -> None:
-        self._flush_timeline()
-        self.db.close()
+        try:
+            self._flush_timeline()
+            self.db.close()
+        finally:
+            self._lock.release()

@@ -19,6 +19,7 @@ from services.domain.timeutil import Clock, utcnow
 from services.hub.config import AGENTOS_PACKS, HubConfig, TokenEntry
 from services.hub.http.auth import ROLES
 from services.hub.server import Background, HubServer
+from storage.hub_store import HubStore
 
 
 def token_for(role: str) -> str:
@@ -75,8 +76,10 @@ class RunningHub:
         return client
 
 
-def _start(config: HubConfig, background: Background | None, clock: Clock) -> HubServer:
-    server = HubServer(config, background=background, clock=clock)
+def _start(
+    config: HubConfig, background: Background | None, clock: Clock, store: HubStore | None = None
+) -> HubServer:
+    server = HubServer(config, background=background, clock=clock, store=store)
     deadline = time.monotonic() + 5.0
     while True:
         try:
@@ -94,11 +97,13 @@ def start_hub(
     *,
     background: Background | None = None,
     clock: Clock = utcnow,
+    store: HubStore | None = None,
     **overrides: Any,
 ) -> RunningHub:
     """A hub on 127.0.0.1, an ephemeral port, the 7 AgentOS packs, a token per role.
 
-    ``overrides`` replace :class:`HubConfig` fields (e.g. ``ring_size=5``).
+    ``overrides`` replace :class:`HubConfig` fields (e.g. ``ring_size=5``); ``store``
+    replaces the hub's own store (the caller closes it; a restart opens the data dir's).
     """
     tokens = {role: token_for(role) for role in ROLES}
     config = HubConfig(
@@ -110,7 +115,7 @@ def start_hub(
         tokens=[TokenEntry(tokens[role], user_for(role), role) for role in ROLES],
     )
     config = replace(config, **overrides)
-    server = _start(config, background, clock)
+    server = _start(config, background, clock, store)
     return RunningHub(
         url=server.url,
         ws_url=server.url.replace("http://", "ws://", 1) + "/api/stream",

@@ -19,7 +19,8 @@ from functools import lru_cache, partial
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from textual import work
+from rich.console import RenderableType
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
@@ -31,7 +32,7 @@ from services.console.hub_client import HubRefused, HubUnreachable
 from services.console.identity import Identity
 from services.console.killswitches import Killswitches
 from services.console.outbox import Outbox
-from services.console.settings import ConsoleSettings
+from services.console.settings import ConsoleSettings, unknown_key_ids
 from services.console.state import ConsoleState, StreamStatus
 from services.console.stream_client import MAX_DELAY_S, StreamClient
 from services.domain.models import Envelope, ModelError
@@ -71,6 +72,24 @@ def redact_cached(text: str) -> str:
     return redact(text)
 
 
+def _subclasses(cls: type) -> Iterable[type]:
+    sub: type
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def known_binding_ids() -> set[str]:
+    """Every binding id the console declares (the app's and its screens'), for ``[keys]``."""
+    owners = [WarroomApp, *(c for c in _subclasses(Screen) if c.__module__.startswith("tui."))]
+    return {
+        binding.id
+        for owner in owners
+        for binding in getattr(owner, "BINDINGS", [])
+        if isinstance(binding, Binding) and binding.id
+    }
+
+
 def hub_label(hub_url: str) -> str:
     """``http://10.0.0.5:8080/`` → ``10.0.0.5:8080``."""
     return urlsplit(hub_url).netloc or hub_url
@@ -108,6 +127,15 @@ class WarroomApp(App[None]):
         """Where every action is written before it is sent."""
         self._stream: StreamClient | None = None
         self._shown_second: int | None = None
+        self.crashed = False
+        """True once the console ended on an error (its exit code says so)."""
+        self.exit_message: str | None = None
+        """What to print once the terminal is back (undelivered actions), if anything."""
+
+    def panic(self, *renderables: RenderableType) -> None:
+        """End on an unexpected error; unlike Textual's own, this one is not exit code 0."""
+        self.crashed = True
+        super().panic(*renderables)
 
     # The session's parts, for tests and benchmarks that read them off the app.
 
@@ -144,6 +172,8 @@ class WarroomApp(App[None]):
     def on_mount(self) -> None:
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
+            for problem in unknown_key_ids(self.settings, known_binding_ids()):
+                self.notify(problem, title="Key not remapped", severity="warning", timeout=30)
         self.dashboard.set_who(hub_label(self.settings.hub_url))
         self.set_interval(FLUSH_INTERVAL_S, self.flush)
         self.flush()
@@ -156,6 +186,40 @@ class WarroomApp(App[None]):
 
     async def on_unmount(self) -> None:
         await self.journal.close()
+
+    async def action_quit(self) -> None:
+        """Quit; undelivered actions are counted, to be said once the terminal is back."""
+        pending = len(self.outbox.pending()) if self.outbox is not None else 0
+        if pending:
+            actions = "action" if pending == 1 else "actions"
+            self.exit_message = (
+                f"warroom: {pending} {actions} not yet delivered to the hub; they are kept "
+                f"in {self.settings.data_dir} and will be sent when the console next starts."
+            )
+        await super().action_quit()
+
+    def on_key(self, event: events.Key) -> None:
+        """A key typed in one burst with the key that opened a dialog, handed to the dialog.
+
+        Each key is first sent to the screen that was in front when it arrived; a
+        burst (``k s support Enter``) is queued before ``s`` has opened the dialog,
+        so its keys go to the screen below, find no taker and bubble back here.
+        A dialog that takes type-ahead (``TAKES_TYPE_AHEAD``) gets them, in order.
+        """
+        screen = self.screen
+        if getattr(screen, "TAKES_TYPE_AHEAD", False) and (
+            event.is_printable or event.key == "enter"
+        ):
+            event.stop()
+            screen.post_message(events.Key(event.key, event.character))
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: say which key quits (Textual's own toast carries markup we show plain)."""
+        for binding in (active.binding for active in self.active_bindings.values()):
+            if binding.action in ("quit", "app.quit"):
+                key = self.get_key_display(binding)
+                self.notify(f"Press {key} to quit the console", title="Do you want to quit?")
+                return
 
     def submit_action(
         self, kind: str, path: str, body: dict[str, Any], *, incident_id: str | None = None

@@ -15,6 +15,7 @@ from textual.app import App
 
 from services.console.hub_client import HubClient
 from services.console.outbox import Delivery, Outbox
+from services.console.settings import journal_folder
 from storage.console_store import ConsoleStore, ConsoleStoreLocked, OutboxItem
 from tui.messages import OutboxDelivered
 from tui.session import Session
@@ -34,7 +35,7 @@ class ActionJournal:
         """Open the journal every action is written to before it is sent."""
         session = self.session
         try:
-            store = ConsoleStore(session.settings.data_dir)
+            store = ConsoleStore(journal_folder(session.settings))
         except (ConsoleStoreLocked, OSError) as error:
             session.outbox_problem = str(error)
             self.app.notify(
@@ -44,6 +45,13 @@ class ActionJournal:
                 timeout=30,
             )
             return
+        if store.recovery is not None:
+            self.app.notify(
+                f"The journal was damaged. {store.recovery}.",
+                title="Journal recovered",
+                severity="error",
+                timeout=60,
+            )
         self._hub = session.hub()
         outbox = session.outbox = Outbox(store, self._hub, session.clock)
         outbox.subscribe(self._delivered)

@@ -20,11 +20,14 @@ which only the app knows: it checks them with :func:`unknown_key_ids`.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -93,6 +96,20 @@ def default_config_path() -> Path:
 def default_data_dir() -> Path:
     base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / "warroom"
+
+
+def journal_folder(settings: ConsoleSettings) -> Path:
+    """The folder of this console's journal: one per hub and token (so per user).
+
+    A journal has one owner at a time (a lock); a read-only viewer on the wall and
+    the commander's console on the same machine each get their own, under
+    ``WARROOM_DATA/journals/HOST_PORT-HASH``. The hash is of the hub's URL and the
+    token, so the token itself is never written in a path.
+    """
+    where = urlsplit(settings.hub_url or "")
+    host = re.sub(r"[^A-Za-z0-9.-]+", "_", where.netloc or "no-hub")[:60]
+    digest = hashlib.sha256(f"{settings.hub_url}\0{settings.token}".encode()).hexdigest()[:12]
+    return settings.data_dir / "journals" / f"{host}-{digest}"
 
 
 def _bool(source: str, key: str, value: Any) -> bool:

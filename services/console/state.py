@@ -132,6 +132,9 @@ class ConsoleState:
         timeline_limit: int = TIMELINE_LIMIT,
     ) -> None:
         self.stale_after_heartbeats = stale_after_heartbeats
+        # What the hub recovered from a corrupt store and lost (its snapshot and
+        # heartbeats say so until it restarts cleanly); shown on the connection bar.
+        self.hub_recovery: str | None = None
         self.alert_limit = alert_limit
         self.timeline_limit = timeline_limit
         self.packs: list[str] = []
@@ -228,6 +231,11 @@ class ConsoleState:
         hub_time = parse_optional(data.get("hub_time"))
         if hub_time is not None:
             self.skew = hub_time - received_at
+        recovery = data.get("recovery")
+        recovery = recovery if isinstance(recovery, str) and recovery else None
+        if recovery != self.hub_recovery:
+            self.hub_recovery = recovery
+            self.dirty.add("connection")
 
     def _snapshot(self, data: dict[str, Any], received_at: datetime) -> None:
         packs = [p for p in _items(data, "packs") if isinstance(p, str)]
@@ -382,6 +390,8 @@ class ConsoleState:
             )
             if recent:
                 return ConnectionView("resynced", "RESYNCED", "re-synced after a gap")
+            if self.hub_recovery:
+                return ConnectionView("live", "LIVE", f"HUB STORE RECOVERED: {self.hub_recovery}")
             return ConnectionView("live", "LIVE")
         if status.state == "reconnecting":
             return ConnectionView("reconnecting", f"RECONNECTING ({status.attempt})", detail)

@@ -120,6 +120,8 @@ class StreamClient:
         self.sleep = sleep  # tests record the backoff instead of waiting it out
         self.heartbeat_interval_s = 2.0
         self._last_seq = resume_from
+        # The hub's stream epoch the state we hold came from (see docs/protocol.md).
+        self.epoch: str | None = None
         self._status = StreamStatus()
         self._attempt = 0
         # Consecutive gaps without progress: a resume that does not fill the
@@ -201,7 +203,8 @@ class StreamClient:
                 max_size=MAX_FRAME_BYTES,
             ) as ws:
                 self._ws = ws
-                await ws.send(json.dumps({"type": "hello", "resume_from": resume}))
+                hello = {"type": "hello", "resume_from": resume, "epoch": self.epoch}
+                await ws.send(json.dumps(hello))
                 while True:
                     idle = self._idle_timeout()
                     # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a
@@ -262,6 +265,15 @@ class StreamClient:
             )
             return None
         self._status = replace(self._status, counters=counters)
+        epoch = envelope.data.get("epoch") if envelope.type in ("snapshot", "heartbeat") else None
+        if envelope.type == "heartbeat" and self._epoch_changed(epoch):
+            # The hub's history no longer continues ours (it restarted, or recovered
+            # its store): even a seq we know may mean something else now. Re-sync.
+            log.warning("the hub's stream epoch changed: re-syncing from a snapshot")
+            self._gap_streak = 2
+            self._repairing = True
+            self._set(counters=self._count(gaps=1))
+            return "gap"
         decision = classify(self._last_seq, envelope.type, envelope.seq)
         if decision == "duplicate":
             self._set(counters=self._count(duplicates=1))
@@ -277,10 +289,15 @@ class StreamClient:
             # The schema has checked it: a number above zero.
             self.heartbeat_interval_s = float(envelope.data["interval_s"])
         else:
+            if decision == "snapshot":
+                self.epoch = epoch if isinstance(epoch, str) else None
             self._last_seq = envelope.seq
             self._gap_streak = 0
         self.on_envelope(envelope)
         return decision
+
+    def _epoch_changed(self, epoch: object) -> bool:
+        return isinstance(epoch, str) and self.epoch is not None and epoch != self.epoch
 
     def _go_live(self, first: Envelope) -> None:
         """The first good frame of a session: the connection is live again."""

@@ -264,6 +264,8 @@ class HealthAnswer(msgspec.Struct):
     uptime_s: float
     counters: dict[str, Count]
     ingest: IngestHealth | None = None
+    # What a `warroom hub --recover` start recovered and lost (absent or null: nothing).
+    recovery: str | None = None
 
 
 class WhoamiAnswer(msgspec.Struct):

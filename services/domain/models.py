@@ -11,6 +11,7 @@ Unknown fields are ignored, as the protocol asks of clients.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Final, Literal, Self, get_args
 
 import msgspec
@@ -38,6 +39,17 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "security": ("pii_exposure", "unauthorized_access", "credential_compromise"),
 }
 ALL_CATEGORIES: tuple[str, ...] = tuple(c for group in CATEGORIES.values() for c in group)
+
+# What a person types for an incident: ``INC-7``, ``inc-7``, ``inc7`` or ``7``.
+_TYPED_INCIDENT_ID = re.compile(r"^\s*(?:inc-?)?0*(\d+)\s*$", re.IGNORECASE)
+
+
+def normalise_incident_id(typed: str) -> str | None:
+    """The hub's spelling (``INC-7``) of an incident id as typed; ``None`` if it is not one."""
+    match = _TYPED_INCIDENT_ID.match(typed)
+    return f"INC-{int(match.group(1))}" if match else None
+
+
 Category = Literal[
     "runaway_agent",
     "incorrect_output",

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from services.domain import jsonsafe
 from services.domain.escalation import KeyedEscalation
 from services.domain.models import (
     EVENT_TYPES,
@@ -37,6 +38,10 @@ class FrameError(ValueError):
     """A frame that is not a valid envelope, or whose data does not fit its type."""
 
 
+class FrameDataError(FrameError):
+    """JSON no one may accept: nested too deep, or a string holding a lone surrogate."""
+
+
 class PendingGlobal(msgspec.Struct):
     """A global stop waiting for a second operator (``pending_global``)."""
 
@@ -51,8 +56,12 @@ class PendingGlobal(msgspec.Struct):
 class SnapshotData(msgspec.Struct, kw_only=True):
     """``snapshot``: the whole state. The collections default to empty for brevity."""
 
-    reason: Literal["initial", "resume_too_old", "unknown_seq"]
+    reason: Literal["initial", "resume_too_old", "unknown_seq", "epoch_changed"]
     hub_time: str
+    # The stream's epoch (absent from older hubs): see HeartbeatData.
+    epoch: str | None = None
+    # What the hub recovered from a corrupt store and what was lost, or null.
+    recovery: str | None = None
     packs: list[str] = []
     switches: list[SwitchState] = []
     agents: list[Agent] = []
@@ -84,6 +93,11 @@ class HeartbeatData(msgspec.Struct):
 
     hub_time: str
     interval_s: Annotated[float, msgspec.Meta(gt=0)]
+    # Changes whenever the hub's history may not continue the one a client holds (a
+    # restart, a recovery): a client holding another epoch re-syncs from a snapshot.
+    epoch: str | None = None
+    # What the hub recovered from a corrupt store and what was lost, or null.
+    recovery: str | None = None
 
 
 class AgentStatusData(msgspec.Struct):
@@ -189,6 +203,8 @@ class Hello(msgspec.Struct):
 
     type: Literal["hello"]
     resume_from: int | None = None
+    # The epoch of the state the client holds; another epoch gets a snapshot.
+    epoch: str | None = None
 
 
 def decode_hello(raw: str | bytes) -> Hello | None:
@@ -197,9 +213,11 @@ def decode_hello(raw: str | bytes) -> Hello | None:
     Raises :class:`FrameError` for a message that is not JSON or a hello that does not fit.
     """
     try:
-        data = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
+        data = jsonsafe.load(raw)
+    except jsonsafe.NotJSON:
         raise FrameError("hello: not valid JSON") from None
+    except jsonsafe.UnsafeJSON as error:
+        raise FrameDataError(f"hello: {error}") from None
     if not isinstance(data, dict) or data.get("type") != "hello":
         return None
     try:

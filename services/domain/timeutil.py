@@ -57,7 +57,11 @@ def parse_rfc3339(text: str) -> datetime:
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
         raise ValueError(f"timestamp has no offset: {text!r}")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        # 9999-12-31T23:59:59-23:59 is past the last moment a datetime can hold in UTC.
+        raise ValueError(f"timestamp out of range: {text!r}") from None
 
 
 def parse_optional(text: str | None) -> datetime | None:

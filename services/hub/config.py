@@ -68,6 +68,8 @@ class HubConfig:
     policy_path: Path | None = None
     # A runbook TOML with its Markdown beside it (same name, ``.md``); None: the shipped one.
     runbook_path: Path | None = None
+    # `warroom hub --recover`: start from the last good generation of a corrupt store.
+    recover: bool = False
     # Frames queued for one stream client before it is closed as too slow (1013).
     stream_queue_size: int = 10000
     # An agent silent this long is marked `error`.

@@ -108,6 +108,9 @@ class WebhookDelivery:
 
     async def _deliver(self, delivery: dict[str, Any]) -> None:
         ident, role = str(delivery["id"]), str(delivery["role"])
+        if not any(item.get("id") == ident for item in self._store.load_deliveries()):
+            # Its escalation's write failed and was undone: it never happened.
+            return
         url = self._webhooks.get(role)
         if url is None or self._client is None:
             log.warning("escalation %s: no webhook for %s any more; dropped", ident, role)

@@ -65,6 +65,14 @@ class Invalid(HubError):
     code = "invalid"
 
 
+class StorageUnavailable(HubError):
+    """The durable write failed (disk full, read-only, I/O error): nothing was changed,
+    nothing was stored as the key's answer, and a retry tries again."""
+
+    status = 503
+    code = "storage"
+
+
 class Counters:
     """Named counters (refusals by code, stream events) shown by ``GET /health``.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import socket
 import sys
@@ -48,6 +49,10 @@ class _Server(uvicorn.Server):
         await super().shutdown(sockets)
 
 
+class BindError(OSError):
+    """The hub cannot listen where it was asked to; the message says why in words."""
+
+
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto must say TCP: asyncio only sets TCP_NODELAY on accepted sockets whose
@@ -57,9 +62,15 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
-    except OSError:
+    except OSError as error:
         sock.close()
-        raise
+        if error.errno == errno.EADDRINUSE:
+            raise BindError(
+                error.errno,
+                f"port {port} on {host} is taken (another hub, or another program, "
+                "listens there); stop it or choose another with --port",
+            ) from None
+        raise BindError(error.errno, f"cannot listen on {host}:{port}: {error.strerror}") from None
     sock.listen(128)
     sock.setblocking(False)
     return sock

@@ -19,6 +19,8 @@ class ExitCode(IntEnum):
     ERROR = 1  # the hub answered but is not healthy (`warroom health`); a check failed (doctor)
     REFUSED = 2  # the hub refused (auth, validation, not found), or a bad flag or config
     UNREACHABLE = 3  # no answer from the hub: nothing is known to have changed
+    HUB_FAILED = 4  # the hub answered with an error of its own (5xx), again and again
+    CRASHED = 5  # the console ended on an error of its own (a bug): see its last screen
 
 
 @dataclass

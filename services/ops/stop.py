@@ -6,7 +6,8 @@ hub. A stop is sent under one idempotency key and retried with that same key
 when no answer came back, so a flaky link can never apply it twice.
 
 Exit codes (:class:`~services.ops.outcome.ExitCode`): 0 applied, 2 refused (no
-reason, auth or validation), 3 hub unreachable.
+reason, a reason that is not UTF-8, auth or validation), 3 hub unreachable, 4 the
+hub kept failing (5xx; retried with the same key).
 """
 
 from __future__ import annotations
@@ -40,9 +41,16 @@ async def set_switch(
     reason = reason.strip() or (ENABLE_REASON if enabled else "")
     if not reason:
         return Outcome(ExitCode.REFUSED, "a stop needs --reason TEXT (it goes in the audit)")
+    if not _is_text(reason):
+        return Outcome(
+            ExitCode.REFUSED,
+            f"--reason holds bytes that are not UTF-8 ({make_visible(_shown(reason))}); "
+            "type it again in a UTF-8 terminal (LANG=C.UTF-8). Nothing was sent.",
+        )
     key = new_idempotency_key()
     target = f"pack {pack}" if pack else "the global switch"
     last_error = ""
+    failed = False
     async with HubClient(hub_url, token) as client:
         for attempt, delay in enumerate((0.0, *retry_delays)):
             if delay:
@@ -57,13 +65,19 @@ async def set_switch(
                         enabled, reason, incident_id=incident_id, idempotency_key=key
                     )
             except HubRefused as error:
+                if error.status >= 500:
+                    # The hub's own failure, not a refusal: the same key makes a retry
+                    # safe whether or not it applied.
+                    last_error = f"HTTP {error.status} {error.code}: {error.message}"
+                    failed = True
+                    continue
                 return Outcome(
                     ExitCode.REFUSED,
                     f"refused: {make_visible(error.message)} (HTTP {error.status} {error.code})",
                     {"status": error.status, "code": error.code, "idempotency_key": key},
                 )
             except HubUnreachable as error:
-                last_error = str(error)
+                last_error, failed = str(error), False
                 continue
             applied = answer.get("applied", {})
             verb = "re-enabled" if enabled else "STOPPED"
@@ -75,6 +89,15 @@ async def set_switch(
                 f"{target} {verb}{note}; by {by}, attempt {attempt + 1}",
                 {"answer": answer, "idempotency_key": key, "attempts": attempt + 1},
             )
+    tries = len(retry_delays) + 1
+    if failed:
+        return Outcome(
+            ExitCode.HUB_FAILED,
+            f"the hub failed {tries} times ({make_visible(last_error)}); this is the hub's "
+            f"fault, not a refusal. Check `warroom stop --status`, then run the command again: "
+            "it is safe. If the hub stays broken, use AgentOS's own console.",
+            {"idempotency_key": key},
+        )
     return Outcome(
         ExitCode.UNREACHABLE,
         f"the hub at {hub_url} did not answer after {len(retry_delays) + 1} tries ({last_error}). "
@@ -99,6 +122,19 @@ async def status(hub_url: str, token: str) -> Outcome:
             f"the hub at {hub_url} did not answer ({error}); check --hub / WARROOM_HUB",
         )
     return Outcome(ExitCode.OK, format_status(data), {"status": data})
+
+
+def _is_text(value: str) -> bool:
+    # Arguments that are not UTF-8 reach Python as lone surrogates (surrogateescape).
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(value: str) -> str:
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _switch_words(switch: dict[str, Any]) -> str:

@@ -218,6 +218,10 @@ INCIDENTS = [
 ]
 
 
+# The stream epoch of the sample hub (docs/protocol.md).
+EPOCH = "5f0c9a1e2b7d4c33"
+
+
 def snapshot(seq: int = 40, *, global_enabled: bool = True) -> dict[str, Any]:
     """A snapshot: agents in every pack, support stopped, a SEV1 and a SEV2."""
     glob = switch(None)
@@ -235,6 +239,8 @@ def snapshot(seq: int = 40, *, global_enabled: bool = True) -> dict[str, Any]:
     data = {
         "reason": "initial",
         "hub_time": HUB_TIME,
+        "epoch": EPOCH,
+        "recovery": None,
         "packs": PACKS,
         "switches": switches,
         "agents": agents,
@@ -255,4 +261,5 @@ def snapshot(seq: int = 40, *, global_enabled: bool = True) -> dict[str, Any]:
 
 def heartbeat(seq: int = 40, hub_time: str = HUB_TIME) -> dict[str, Any]:
     """A heartbeat at ``hub_time``."""
-    return envelope(seq, "heartbeat", {"hub_time": hub_time, "interval_s": 2.0}, ts=hub_time)
+    data = {"hub_time": hub_time, "interval_s": 2.0, "epoch": EPOCH, "recovery": None}
+    return envelope(seq, "heartbeat", data, ts=hub_time)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from services.console.settings import ConsoleSettings
+from services.console.settings import ConsoleSettings, journal_folder
 from storage.console_store import ConsoleStore
 from tests.console.live import until
 from tests.fixtures import ALERTMANAGER
@@ -52,8 +52,8 @@ async def test_action_waits_for_the_hub_then_lands_once(hub: RunningHub, tmp_pat
 async def test_a_second_console_on_the_same_folder_refuses_actions(
     hub: RunningHub, tmp_path: Path
 ) -> None:
-    holder = ConsoleStore(tmp_path)  # another console owns the folder
     settings = ConsoleSettings(hub_url=hub.url, token=hub.tokens["on-call"], data_dir=tmp_path)
+    holder = ConsoleStore(journal_folder(settings))  # the same user's other console
     app = WarroomApp(settings, backoff_cap=0.3)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -61,3 +61,23 @@ async def test_a_second_console_on_the_same_folder_refuses_actions(
         assert app.submit_action("note", "/api/incidents/INC-1/notes", {"text": "x"}) is None
         assert "another warroom console" in (app.outbox_problem or "")
     holder.close()
+
+
+async def test_a_viewer_and_a_commander_on_one_machine_both_have_journals(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    def settings(role: str) -> ConsoleSettings:
+        return ConsoleSettings(hub_url=hub.url, token=hub.tokens[role], data_dir=tmp_path)
+
+    wall = ConsoleStore(journal_folder(settings("viewer")))  # the wall display's console
+    try:
+        app = WarroomApp(settings("on-call"), backoff_cap=0.3)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert app.outbox is not None, app.outbox_problem
+            assert app.outbox_problem is None
+    finally:
+        wall.close()
+    folders = sorted(p.name for p in (tmp_path / "journals").iterdir())
+    assert len(folders) == 2 and all(name.startswith("127.0.0.1_") for name in folders)
+    assert not any(hub.tokens["on-call"] in name for name in folders)

@@ -19,6 +19,7 @@ from tests.hub.test_runbook_hub import own_runbook
 from tests.hubtools import HubFactory, RunningHub
 from tui.screens.cause_picker import CausePicker
 from tui.screens.incident import IncidentScreen
+from tui.screens.incident_keys import export_name
 from widgets.checklist import Checklist
 
 
@@ -185,7 +186,7 @@ async def test_the_export_carries_the_checklist_and_retrospective(
             step=pilot.pause,
         )
         await pilot.press("e")
-        path = tmp_path / "exports" / f"{iid}.md"
+        path = tmp_path / "exports" / export_name(hub.url, iid)
         await until(path.exists, what="the document", step=pilot.pause)
     text = path.read_text(encoding="utf-8")
     assert "## Runbook checklist" in text

@@ -76,7 +76,11 @@ async def test_export_key_writes_the_document(hub: RunningHub, tmp_path: Path) -
     async with app.run_test(size=(80, 24)) as pilot:
         await open_screen(app, pilot, iid)
         await pilot.press("e")
-        path = tmp_path / "console" / "exports" / f"{iid}.md"
+        # Named with the hub (INC-3 of one hub is not INC-3 of another), and said where.
+        host_port = hub.url.split("//", 1)[1].replace(":", "_")
+        path = tmp_path / "console" / "exports" / f"{host_port}-{iid}.md"
         await until(path.exists, what="the file", step=pilot.pause)
+        said = [n.message for n in app._notifications]
+        assert f"Written to {path}" in said
     text = path.read_text()
     assert iid in text and "Timeline" in text

@@ -45,7 +45,10 @@ def _start(session: str, hub: RunningHub, data: Path) -> None:
 def _journal(data: Path) -> list[str] | None:
     """The states of the console's journalled actions, once none is pending (``None``
     before). The file is replaced atomically, so reading it from here is safe."""
-    rows = json.loads((data / "console.json").read_text(encoding="utf-8"))["outbox"].values()
+    journals = list(data.glob("journals/*/console.json"))  # one per hub and token
+    if not journals:
+        return None
+    rows = json.loads(journals[0].read_text(encoding="utf-8"))["outbox"].values()
     states = [row["state"] for row in rows]
     return None if "pending" in states else states
 

@@ -78,7 +78,16 @@ def test_heartbeat_fields(hub: RunningHub) -> None:
 
 def test_health(hub: RunningHub) -> None:
     health = hub.client().get("/health").json()
-    assert set(health) == {"status", "version", "hub_time", "seq", "uptime_s", "counters", "ingest"}
+    assert set(health) == {
+        "status",
+        "version",
+        "hub_time",
+        "seq",
+        "uptime_s",
+        "counters",
+        "recovery",
+        "ingest",
+    }
     assert health["status"] == "ok"
     assert health["version"] == "0.1.0"
 

@@ -67,9 +67,17 @@ def test_pending_silences_name_their_alerts() -> None:
 
 
 def test_a_late_delivery_keeps_a_running_silence() -> None:
-    from services.hub.state.alerts import still_running
+    from services.hub.state.mute import still_running
 
     running = Silence(id="a", ends_at="2026-01-01T02:00:00Z")
     ended = Silence(id="b", ends_at="2026-01-01T00:30:00Z")
     unknown = Silence(id="c")
     assert still_running([running, ended, unknown], "2026-01-01T01:00:00Z") == [running]
+
+
+def test_a_pull_older_than_a_silence_keeps_it() -> None:
+    from services.hub.state.mute import made_after
+
+    new = Silence(id="a", starts_at="2026-01-01T01:00:01Z")
+    old = Silence(id="b", starts_at="2026-01-01T00:59:00Z")
+    assert made_after([new, old, Silence(id="c")], "2026-01-01T01:00:00Z") == [new]

@@ -81,3 +81,19 @@ def test_audit_journal(tmp_path: Path) -> None:
     store.append_audit({"target": "pack:support", "action": "stop", "outcome": "CONFIRMED"})
     store.close()
     assert ConsoleStore(tmp_path).audit()[0]["outcome"] == "CONFIRMED"
+
+
+def test_a_corrupt_journal_is_recovered_from_its_last_generation(tmp_path) -> None:
+    store = ConsoleStore(tmp_path, fsync=False)
+    first = OutboxItem("k1", "note", "POST", "/api/incidents/INC-1/notes", {"text": "a"}, "t1")
+    second = OutboxItem("k2", "note", "POST", "/api/incidents/INC-1/notes", {"text": "b"}, "t2")
+    store.enqueue(first)
+    store.enqueue(second)
+    store.close()
+    (tmp_path / "console.json").write_bytes(b'{"outbox": {"1": {"key": "k')  # damaged
+    reopened = ConsoleStore(tmp_path, fsync=False)
+    # The previous generation held the first note: it is pending again, not dropped.
+    assert [item.key for item in reopened.pending()] == ["k1"]
+    assert reopened.recovery is not None and "is lost" in reopened.recovery
+    assert [p for p in tmp_path.iterdir() if ".corrupt-" in p.name]
+    reopened.close()

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from storage.atomic import QUARANTINED, open_db
+from storage.atomic import QUARANTINED, CorruptFile, open_db
 from storage.console_store import ConsoleStore, OutboxItem
 from storage.files import write_text_atomic
 from storage.hub_store import TinyHubStore
@@ -28,7 +28,8 @@ def test_write_leaves_only_the_file(tmp_path: Path) -> None:
     db = open_db(tmp_path / "x.json")
     db.table("t").insert({"a": 1})
     db.table("t").insert({"a": 2})
-    assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
+    # The file and its previous generation; no temporary file left.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.json", "x.json.1"]
     data = json.loads((tmp_path / "x.json").read_text())
     assert len(data["t"]) == 2
 
@@ -36,8 +37,12 @@ def test_write_leaves_only_the_file(tmp_path: Path) -> None:
 def test_corrupt_file_is_quarantined_not_emptied(tmp_path: Path) -> None:
     path = tmp_path / "hub.json"
     path.write_text('{"switches": {"1": {"scope": "glo')  # cut off mid-write by hand
-    store = TinyHubStore(tmp_path)
+    with pytest.raises(CorruptFile, match="starts EMPTY"):
+        TinyHubStore(tmp_path)
+    assert path.exists()  # refused: nothing moved, nothing emptied
+    store = TinyHubStore(tmp_path, recover=True)
     assert store.load_switches() == []
+    assert store.recovery is not None and "started EMPTY" in store.recovery
     quarantined = [p for p in tmp_path.iterdir() if ".corrupt-" in p.name]
     assert len(quarantined) == 1
     assert quarantined[0].read_text().startswith('{"switches"')

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from services.console.settings import SettingsError
@@ -34,9 +35,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def join_token_values(argv: list[str]) -> list[str]:
+    """``--token -x`` as ``--token=-x``: argparse takes a value that starts with ``-``
+    for an option, and a random token does about one time in 32."""
+    joined: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--token":
+            value = next(args, None)
+            joined.append(arg if value is None else f"--token={value}")
+        else:
+            joined.append(arg)
+    return joined
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``warroom`` with ``argv`` (the process's arguments when None); the exit code."""
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(join_token_values(sys.argv[1:] if argv is None else argv))
     try:
         runners = {
             **hub.RUNNERS,
@@ -50,3 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"warroom: {error}", file=sys.stderr)
         return ExitCode.REFUSED
+    except BrokenPipeError:
+        # `warroom stop --status --json | head`: the reader has what it wanted. Point
+        # stdout at /dev/null so the interpreter's final flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return ExitCode.OK

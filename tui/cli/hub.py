@@ -69,6 +69,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         help="pull alerts and silences from this Alertmanager (repeat for an HA pair)",
     )
     hub.add_argument("--seed", type=int, default=0, help="simulator seed")
+    hub.add_argument(
+        "--recover",
+        action="store_true",
+        help="start from the last good generation of a corrupt store (says what is lost)",
+    )
 
 
 def _simulator_factory(config: HubConfig, scenario: str, seed: int) -> Any:
@@ -100,8 +105,16 @@ def _with_service_tokens(config: HubConfig) -> HubConfig:
     roles = {entry.role for entry in tokens}
     for role, user in (("agent", "simulated-agents"), ("ingest", "simulated-alertmanager")):
         if role not in roles:
-            tokens.append(TokenEntry(token=secrets.token_urlsafe(24), user=user, role=role))
+            tokens.append(TokenEntry(token=new_token(), user=user, role=role))
     return replace(config, tokens=tokens)
+
+
+def new_token() -> str:
+    """A random token that never starts with ``-`` (it would read as a flag on a command line)."""
+    while True:
+        token = secrets.token_urlsafe(24)
+        if not token.startswith("-"):
+            return token
 
 
 def generated_token(data_dir: Path) -> tuple[str, Path]:
@@ -117,7 +130,7 @@ def generated_token(data_dir: Path) -> tuple[str, Path]:
         token = path.read_text(encoding="utf-8").strip()
         if token:
             return token, path
-    token = secrets.token_urlsafe(24)
+    token = new_token()
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, token + "\n")
     path.chmod(0o600)
@@ -134,8 +147,10 @@ def run_hub(args: argparse.Namespace) -> int:
         load_hub_config,
         load_runbook_file,
     )
-    from services.hub.server import run_foreground
+    from services.hub.server import BindError, run_foreground
     from services.simulator.simulator import PACKS, ScenarioError
+    from storage.atomic import CorruptFile
+    from storage.folder_lock import FolderLocked
 
     setup_logging()
     try:
@@ -153,6 +168,8 @@ def run_hub(args: argparse.Namespace) -> int:
         overrides["data_dir"] = args.data
     if args.alertmanager:
         overrides["alertmanagers"] = [*config.alertmanagers, *args.alertmanager]
+    if args.recover:
+        overrides["recover"] = True
     config = replace(config, **overrides)
     if not any(entry.role not in ("agent", "ingest") for entry in config.tokens):
         # A hub with no person's token is of no use: make one (kept across restarts) and say it.
@@ -174,8 +191,16 @@ def run_hub(args: argparse.Namespace) -> int:
         except ScenarioError as error:
             print(f"warroom hub: {error}", file=sys.stderr)
             return ExitCode.REFUSED
-    print(f"warroom hub: listening on http://{config.host}:{config.port}", file=sys.stderr)
-    run_foreground(config, background=background)
+    # The hub logs "listening on …" once the port is really bound, not before.
+    try:
+        run_foreground(config, background=background)
+    except BindError as error:
+        print(f"warroom hub: {error.strerror}", file=sys.stderr)
+        return ExitCode.REFUSED
+    except (CorruptFile, FolderLocked) as error:
+        # Refusing to start is the safe answer: say why and what to do.
+        print(f"warroom hub: not started: {error}", file=sys.stderr)
+        return ExitCode.REFUSED
     return ExitCode.OK
 
 
@@ -188,7 +213,7 @@ def run_demo(args: argparse.Namespace) -> int:
     folder = Path(tempfile.mkdtemp(prefix="warroom-demo-"))
     # The hub shares the terminal with the console: its logs go to a file, not the screen.
     setup_logging(folder / "hub.log")
-    token = secrets.token_urlsafe(24)
+    token = new_token()
     user = os.environ.get("USER") or getpass.getuser()
     config = HubConfig(
         host="127.0.0.1",

@@ -13,7 +13,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from services.console.settings import load_settings
+from services.console.settings import ConsoleSettings, load_settings
+from services.domain.models import normalise_incident_id
 from services.ops import stop as emergency_stop
 from services.ops.export import export_with_policy
 from services.ops.health import check_health
@@ -66,9 +67,49 @@ def _report(outcome: Outcome, *, as_json: bool = False, prefix: str = "") -> int
     return outcome.exit_code
 
 
+MISSING_TOKEN = (
+    'no token: pass --token TOKEN, set WARROOM_TOKEN, or put token = "…" in the config file'
+)
+
+GLOBAL_ENABLE_WARNING = (
+    "warning: re-enabling the global switch brings every pack that is not stopped on its own "
+    "back at once, with nobody watching.\n"
+    "The guided path brings them back one at a time, each watched before the next: in the "
+    "console, `k` then `r` (guided restore). Without the console: `warroom stop --pack NAME` "
+    "each pack first, then `warroom enable --global`, then `warroom enable --pack NAME` one "
+    "at a time, checking `warroom stop --status` in between."
+)
+
+
+def _missing_token(settings: ConsoleSettings, args: argparse.Namespace) -> int | None:
+    """The refused exit code, said plainly, when there is no token to send."""
+    if settings.token:
+        return None
+    return _report(
+        Outcome(ExitCode.REFUSED, MISSING_TOKEN),
+        as_json=getattr(args, "json", False),
+        prefix=f"warroom {args.command}: ",
+    )
+
+
+def _confirm_global_enable() -> bool:
+    """Warn about ``enable --global``; on a terminal, ask before going on."""
+    print(GLOBAL_ENABLE_WARNING, file=sys.stderr)
+    if not sys.stdin.isatty():
+        return True  # a script asked for it explicitly; the warning is in its log
+    answer = input("Re-enable everything at once? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
 def run_switch(args: argparse.Namespace) -> int:
     """``warroom stop|enable``: the kill switch when the console cannot start."""
     settings = load_settings(args.config, hub_url=args.hub, token=args.token)
+    refused = _missing_token(settings, args)
+    if refused is not None:
+        return refused
+    if args.command == "enable" and args.global_ and not _confirm_global_enable():
+        print("warroom enable: nothing changed", file=sys.stderr)
+        return ExitCode.REFUSED
     if args.command == "stop" and args.status:
         outcome = asyncio.run(emergency_stop.status(settings.hub_url, settings.token))
     else:
@@ -90,11 +131,18 @@ def run_export(args: argparse.Namespace) -> int:
     from services.domain.timeutil import utcnow
 
     settings = load_settings(args.config, hub_url=args.hub, token=args.token)
+    refused = _missing_token(settings, args)
+    if refused is not None:
+        return refused
+    incident_id = normalise_incident_id(args.incident)
+    if incident_id is None:
+        message = f"{args.incident!r} is not an incident id (INC-7, inc-7 or 7)"
+        return _report(Outcome(ExitCode.REFUSED, message), prefix="warroom export: ")
     outcome = asyncio.run(
         export_with_policy(
             settings.hub_url,
             settings.token,
-            args.incident,
+            incident_id,
             fmt=args.format,
             redact=not args.no_redact,
             policy_path=args.policy,

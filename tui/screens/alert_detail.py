@@ -11,13 +11,14 @@ plain text, never clickable markup from data: the highlighted one is copied with
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from services.console.silences import pending_silences
 from services.console.state import ConsoleState
@@ -26,6 +27,7 @@ from services.domain.redaction import redact
 from tui.screens.incident_keys import selected_key
 from tui.screens.silence import silence_key
 from tui.session import Session
+from widgets.fit_footer import FitFooter
 from widgets.safe_text import safe_text
 
 __all__ = ["AlertDetail", "alert_links"]
@@ -56,10 +58,18 @@ class AlertDetail(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="alert.back"),
+        Binding("q", "app.quit", "Quit", id="alert.quit"),
         Binding("y", "copy_link", "Copy link", id="alert.copy"),
         Binding("x", "silence", "Silence", id="alert.silence"),
         Binding("question_mark", "app.help", "Help", id="alert.help"),
     ]
+
+    KEY_HINTS: ClassVar[dict[str, tuple[int, str]]] = {
+        "alert.copy": (1, "Copy"),
+        "alert.silence": (2, "Silnc"),
+        "alert.back": (3, "Back"),
+        "alert.quit": (4, "Quit"),
+    }
 
     def __init__(self, session: Session, fingerprint: str) -> None:
         super().__init__()
@@ -73,7 +83,7 @@ class AlertDetail(Screen[None]):
             yield Static(id="ad-body", markup=False)
         table: DataTable[Text] = DataTable(id="ad-links", cursor_type="row")
         yield table
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#ad-links", DataTable)

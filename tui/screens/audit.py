@@ -7,17 +7,18 @@ Every field comes from the hub and is shown as literal text.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from services.console.hub_client import HubCallError
 from tui.session import Session
+from widgets.fit_footer import FitFooter
 from widgets.safe_text import safe_text
 
 __all__ = ["AuditScreen"]
@@ -30,10 +31,18 @@ class AuditScreen(Screen[None]):
     """Audit records for ``target`` (``global``, ``pack:NAME``) or for everything."""
 
     BINDINGS = [
-        Binding("escape,q", "back", "Back", id="audit.back"),
+        Binding("escape", "back", "Back", id="audit.back"),
+        Binding("q", "app.quit", "Quit", id="audit.quit"),
         Binding("t", "toggle_filter", "All / this target", id="audit.toggle_filter"),
         Binding("R", "reload", "Reload", id="audit.reload"),
     ]
+    # The footer's order and its labels at narrow widths (widgets/fit_footer.py).
+    KEY_HINTS: ClassVar[dict[str, tuple[int, str]]] = {
+        "audit.toggle_filter": (1, "Filter"),
+        "audit.reload": (2, "Reload"),
+        "audit.back": (3, "Back"),
+        "audit.quit": (4, "Quit"),
+    }
 
     def __init__(self, session: Session, target: str | None) -> None:
         super().__init__()
@@ -47,7 +56,7 @@ class AuditScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="audit-status", markup=False)
         yield DataTable[Text](id="audit-table", cursor_type="row")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

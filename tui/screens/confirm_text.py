@@ -10,13 +10,14 @@ when it matches; Escape cancels (dismisses ``False``). Reusable by any screen
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from tui.screens.type_ahead import type_into
 from widgets.safe_text import safe_text
 
 __all__ = ["ConfirmText"]
@@ -28,6 +29,11 @@ class ConfirmText(ModalScreen[bool]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="confirm.cancel"),
     ]
+    # Nothing is focused until mounted: keys that come sooner reach the screen, which
+    # types them into the right field (type_ahead.py), never into a prefilled one.
+    AUTO_FOCUS = ""
+    # Keys of a burst that went to the screen below are handed here (WarroomApp.on_key).
+    TAKES_TYPE_AHEAD = True
 
     def __init__(self, title: str, prompt: str, expected: str, *, action_label: str) -> None:
         super().__init__()
@@ -52,6 +58,10 @@ class ConfirmText(ModalScreen[bool]):
         self.query_one("#confirm-body").border_title = self.title_text
         self.query_one(Input).focus()
 
+    async def on_key(self, event: events.Key) -> None:
+        """Keys that reach the screen (before the input has focus) are typed into it."""
+        await type_into(self.query_one(Input), event)
+
     @property
     def matches(self) -> bool:
         """True when what was typed is exactly the expected text."""
@@ -66,8 +76,13 @@ class ConfirmText(ModalScreen[bool]):
         if self.matches:
             self.dismiss(True)
         else:
+            typed = self.query_one(Input).value
+            said = f"; typed {typed!r}" if typed else ""
             self.notify(
-                f"Type {self.expected} exactly to confirm.", severity="warning", markup=False
+                f"Type {self.expected} exactly (case and spaces count) to confirm{said}.",
+                title="Not confirmed",
+                severity="warning",
+                markup=False,
             )
 
     @on(Button.Pressed, "#confirm-ok")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import ClassVar
 
 from textual import events
 from textual.app import ComposeResult
@@ -19,7 +20,7 @@ from textual.containers import Container
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from services.console.containment import Violation
 from services.console.silences import pending_silences
@@ -34,6 +35,7 @@ from tui.session import Session
 from widgets.agent_table import AgentTable
 from widgets.alert_feed import FEED_LIMIT, AlertFeed
 from widgets.connection_bar import ConnectionBar
+from widgets.fit_footer import FitFooter
 from widgets.global_banner import GlobalBanner
 from widgets.incident_list import IncidentList
 from widgets.keyed_table import KeyedTable
@@ -81,6 +83,17 @@ class DashboardScreen(Screen[None]):
         # Not in the footer (it would not fit at 80 columns): in help, and the palette.
         Binding("R", "runbook", "Runbook", id="dashboard.runbook", show=False),
     ]
+    # The footer's order and its labels at narrow widths (widgets/fit_footer.py).
+    KEY_HINTS: ClassVar[dict[str, tuple[int, str]]] = {
+        "dashboard.killswitch": (1, "Kill"),
+        "dashboard.open_incident": (2, "Open"),
+        "dashboard.note": (3, "Note"),
+        "dashboard.silence": (4, "Silnc"),
+        "dashboard.events": (5, "Evts"),
+        "dashboard.incidents": (6, "Go"),
+        "dashboard.next_panel": (7, "Panel"),
+        "dashboard.quit": (8, "Quit"),
+    }
 
     stale: reactive[bool] = reactive(False)
     """True while the data is STALE; dims the panels (``-stale``)."""
@@ -111,7 +124,7 @@ class DashboardScreen(Screen[None]):
             yield IncidentList(id="incidents")
             yield AlertFeed(id="alerts")
             yield AgentTable(id="packs")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         self._fit_width(self.app.size.width)

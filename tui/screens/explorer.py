@@ -13,13 +13,14 @@ record's details show below, with everything sharing its run id or fingerprint.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from services.console.events import (
     RANGES,
@@ -32,6 +33,7 @@ from services.console.events import (
 from services.console.hub_client import HubCallError
 from tui.session import Session
 from widgets.event_list import EventList, event_row
+from widgets.fit_footer import FitFooter
 from widgets.safe_text import safe_text
 
 __all__ = ["EventExplorer"]
@@ -44,10 +46,18 @@ class EventExplorer(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="explorer.back"),
+        Binding("q", "app.quit", "Quit", id="explorer.quit"),
         Binding("slash", "search", "Filter", id="explorer.search", key_display="/"),
         Binding("t", "cycle_range", "Time range", id="explorer.range"),
         Binding("question_mark", "app.help", "Help", id="explorer.help"),
     ]
+
+    KEY_HINTS: ClassVar[dict[str, tuple[int, str]]] = {
+        "explorer.search": (1, "Filter"),
+        "explorer.range": (2, "Range"),
+        "explorer.back": (3, "Back"),
+        "explorer.quit": (4, "Quit"),
+    }
 
     def __init__(self, session: Session, packs: list[str] | None = None) -> None:
         super().__init__()
@@ -72,7 +82,7 @@ class EventExplorer(Screen[None]):
         )
         yield EventList(id="ex-list")
         yield Static(id="ex-detail", markup=False)
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         self.rebuild()

@@ -51,10 +51,11 @@ def screen_keys(app: App[Any], screen: Screen[Any]) -> list[tuple[str, str]]:
 
 
 class HelpScreen(ModalScreen[None]):
-    """Lists key bindings and the legend; any of escape, q or ? closes it."""
+    """Lists key bindings and the legend; escape or ? closes it, q quits as everywhere."""
 
     BINDINGS = [
-        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+        Binding("escape,question_mark", "dismiss", "Close", id="help.close"),
+        Binding("q", "app.quit", "Quit", id="help.quit"),
     ]
 
     def __init__(self, keys: Iterable[tuple[str, str]]) -> None:

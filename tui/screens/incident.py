@@ -13,14 +13,14 @@ screen says READ-ONLY.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from services.console.hub_client import HubCallError
 from services.console.state import ConsoleState
@@ -32,6 +32,7 @@ from tui.screens.incident_runbook import RunbookKeys
 from tui.session import Session
 from widgets.checklist import Checklist
 from widgets.escalation_countdown import EscalationCountdown
+from widgets.fit_footer import FitFooter
 from widgets.response_timer import ResponseTimer
 from widgets.safe_text import safe_text
 from widgets.severity_badge import SeverityBadge
@@ -95,6 +96,7 @@ class IncidentScreen(RunbookKeys):
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="incident.back"),
+        Binding("q", "app.quit", "Quit", id="incident.quit"),
         Binding("a", "ack", "Ack", id="incident.ack"),
         Binding("1", "severity('SEV1')", "SEV1", id="incident.sev1", group=_SEVERITY),
         Binding("2", "severity('SEV2')", "SEV2", id="incident.sev2", group=_SEVERITY),
@@ -108,12 +110,28 @@ class IncidentScreen(RunbookKeys):
         Binding("r", "resolve", "Resolve", id="incident.resolve"),
         Binding("e", "export", "Export", id="incident.export"),
         Binding("k", "app.killswitch", "Kill switch", id="incident.killswitch"),
-        Binding("X", "silence", "Silence", id="incident.silence"),
-        Binding("l", "explorer", "Events", id="incident.events"),
+        # Not in the footer (no room at 120 columns): in help, and the palette.
+        Binding("X", "silence", "Silence", id="incident.silence", show=False),
+        Binding("l", "explorer", "Events", id="incident.events", show=False),
         Binding("R", "runbook", "Runbook", id="incident.runbook"),
         Binding("N", "retrospective", "Retro note", id="incident.retrospective", show=False),
         Binding("question_mark", "app.help", "Help", id="incident.help"),
     ]
+    # The footer's order and its labels at narrow widths (widgets/fit_footer.py).
+    KEY_HINTS: ClassVar[dict[str, tuple[int, str]]] = {
+        "incident.ack": (1, "Ack"),
+        "incident.killswitch": (2, "Kill"),
+        "incident.note": (3, "Note"),
+        "incident.advance": (4, "Step"),
+        "incident.templates": (5, "Tmpl"),
+        "incident.sev1": (6, "Sev"),
+        "incident.runbook": (7, "Runbk"),
+        "incident.resolve": (8, "Resolv"),
+        "incident.back": (9, "Back"),
+        "incident.breach": (10, "Breach"),
+        "incident.export": (11, "Exp"),
+        "incident.quit": (12, "Quit"),
+    }
 
     def __init__(self, session: Session, incident_id: str) -> None:
         super().__init__(session, incident_id)
@@ -122,6 +140,7 @@ class IncidentScreen(RunbookKeys):
         self._fetched: Incident | None = None
         self._writable: bool | None = None
         self._redraw_timeline = True
+        self._binding_facts: tuple[str | None, str] | None = None
         self._ready = False
 
     def compose(self) -> ComposeResult:
@@ -138,7 +157,7 @@ class IncidentScreen(RunbookKeys):
             yield Static(id="inc-facts", markup=False)
             yield EscalationCountdown(id="inc-escalations")
         yield Timeline(id="inc-timeline")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         self._fit(self.app.size.width)
@@ -209,6 +228,9 @@ class IncidentScreen(RunbookKeys):
             self._writable = self.writable
             self.query_one("#inc-readonly").display = not self._writable
             self.refresh_bindings()
+        if (incident.acknowledged_at, incident.status) != self._binding_facts:
+            self._binding_facts = (incident.acknowledged_at, incident.status)
+            self.refresh_bindings()  # `a` leaves the footer once acked
         self.query_one(SeverityBadge).severity = incident.severity
         self.query_one("#inc-title", Static).update(self._title(incident))
         self.query_one(ResponseTimer).show(incident, policy, hub_now)
@@ -305,6 +327,8 @@ class IncidentScreen(RunbookKeys):
             incident = self.incident()
             if incident is None or not incident.is_open:
                 return False
+            if action == "ack" and incident.acknowledged_at:
+                return False  # one meaning per key: `a` is gone once there is nothing to ack
         return True
 
     def action_back(self) -> None:

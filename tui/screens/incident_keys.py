@@ -8,8 +8,10 @@ kill-switch screen (``n``).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from textual.screen import Screen
 from textual.widgets import DataTable
@@ -82,6 +84,13 @@ def open_from_alert(screen: Screen[Any], session: Session, alert: Alert) -> None
     screen.post_message(SubmitAction("open", hub_path("api", "incidents"), body))
     if session.outbox is not None:  # else the app says why nothing was sent
         screen.notify("Opening an incident from the alert…", title="Incident")
+
+
+def export_name(hub_url: str, incident_id: str) -> str:
+    """``http://10.0.0.5:8080`` and ``INC-3`` → ``10.0.0.5_8080-INC-3.md`` (safe as a file name)."""
+    hub = urlsplit(hub_url).netloc or hub_url
+    safe_hub = re.sub(r"[^A-Za-z0-9.-]+", "_", hub).strip("_") or "hub"
+    return f"{safe_hub}-{incident_id}.md"
 
 
 class IncidentKeys(Screen[None]):
@@ -220,7 +229,12 @@ class IncidentKeys(Screen[None]):
         document = export_markdown(
             incident, entries, session.policy, now, redact=True, runbook=session.runbook
         )
-        path = Path(session.settings.data_dir) / "exports" / f"{incident.id}.md"
+        # Named with the hub: INC-3 of one hub is not INC-3 of another.
+        path = (
+            Path(session.settings.data_dir)
+            / "exports"
+            / export_name(session.settings.hub_url, incident.id)
+        )
         try:
             write_text_atomic(path, document)
         except OSError as error:

@@ -10,12 +10,13 @@ and the panel says why. The app redraws the screen a few times a second.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from services.domain.models import GLOBAL, category_label
 from services.domain.timeutil import format_duration, parse_optional
@@ -24,6 +25,7 @@ from tui.screens.confirm_stop import ConfirmStop
 from tui.screens.incident_keys import write_note
 from tui.screens.restore import RestoreScreen
 from tui.session import Session
+from widgets.fit_footer import FitFooter
 from widgets.killswitch_panel import KillswitchPanel
 from widgets.killswitch_warning import KillswitchWarning
 from widgets.safe_text import safe_text
@@ -45,7 +47,8 @@ class KillswitchScreen(Screen[None]):
     """The switches; ``incident_id``'s pack is preselected."""
 
     BINDINGS = [
-        Binding("escape,q", "back", "Back", id="killswitch.back"),
+        Binding("escape", "back", "Back", id="killswitch.back"),
+        Binding("q", "app.quit", "Quit", id="killswitch.quit"),
         Binding("question_mark", "app.help", "Help", id="killswitch.help"),
         Binding("s", "stop_pack", "Stop pack", id="killswitch.stop_pack"),
         Binding("e", "enable_pack", "Re-enable pack", id="killswitch.enable_pack"),
@@ -55,6 +58,18 @@ class KillswitchScreen(Screen[None]):
         Binding("a", "audit", "Audit", id="killswitch.audit"),
         Binding("n", "note", "Note", id="killswitch.note"),
     ]
+    # The footer's order and its labels at narrow widths (widgets/fit_footer.py).
+    KEY_HINTS: ClassVar[dict[str, tuple[int, str]]] = {
+        "killswitch.stop_pack": (1, "Stop"),
+        "killswitch.enable_pack": (2, "Enable"),
+        "killswitch.stop_global": (3, "Global"),
+        "killswitch.confirm_global": (4, "Confirm"),
+        "killswitch.restore": (5, "Restore"),
+        "killswitch.note": (6, "Note"),
+        "killswitch.audit": (7, "Audit"),
+        "killswitch.back": (8, "Back"),
+        "killswitch.quit": (9, "Quit"),
+    }
 
     def __init__(self, session: Session, incident_id: str | None, pack: str | None) -> None:
         super().__init__()
@@ -71,7 +86,7 @@ class KillswitchScreen(Screen[None]):
         yield Static(id="ks-lock", markup=False)
         yield KillswitchPanel(id="ks-panel")
         yield Static(id="ks-detail", markup=False)
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         panel = self.query_one(KillswitchPanel)

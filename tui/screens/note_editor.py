@@ -56,6 +56,8 @@ class NoteEditor(ModalScreen[str | None]):
     BINDINGS = [
         Binding("escape", "leave", "Cancel", id="note.cancel"),
     ]
+    # Keys of a burst that went to the screen below are handed here (WarroomApp.on_key).
+    TAKES_TYPE_AHEAD = True
 
     def __init__(self, incident_id: str, draft: str = "", title: str | None = None) -> None:
         super().__init__()

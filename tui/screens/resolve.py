@@ -6,13 +6,14 @@ refuses an empty one too (422); asking here saves the round trip.
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from tui.screens.type_ahead import type_into
 from widgets.safe_text import safe_text
 
 __all__ = ["ResolveScreen"]
@@ -24,6 +25,11 @@ class ResolveScreen(ModalScreen[str | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="resolve.cancel"),
     ]
+    # Nothing is focused until mounted: keys that come sooner reach the screen, which
+    # types them into the right field (type_ahead.py), never into a prefilled one.
+    AUTO_FOCUS = ""
+    # Keys of a burst that went to the screen below are handed here (WarroomApp.on_key).
+    TAKES_TYPE_AHEAD = True
 
     def __init__(self, incident_id: str) -> None:
         super().__init__()
@@ -41,6 +47,10 @@ class ResolveScreen(ModalScreen[str | None]):
         title = safe_text(f"Resolve {self.incident_id}", max_length=60).plain
         self.query_one("#resolve-body").border_title = title
         self.query_one(Input).focus()
+
+    async def on_key(self, event: events.Key) -> None:
+        """Keys that reach the screen (before the input has focus) are typed into it."""
+        await type_into(self.query_one(Input), event)
 
     @property
     def root_cause(self) -> str:

@@ -12,17 +12,19 @@ chosen back in. Each step is a typed confirmation.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from services.console.restore_plan import RestorePlan, RestoreStep
 from services.domain.timeutil import format_duration, parse_optional
 from tui.screens.confirm_stop import ConfirmStop
 from tui.session import Session
+from widgets.fit_footer import FitFooter
 from widgets.killswitch_warning import KillswitchWarning
 from widgets.safe_text import safe_text
 
@@ -45,11 +47,20 @@ class RestoreScreen(Screen[None]):
     """One guided restore; each pack is watched for ``settings.restore_watch_s``."""
 
     BINDINGS = [
-        Binding("escape,q", "back", "Back", id="restore.back"),
+        Binding("escape", "back", "Back", id="restore.back"),
+        Binding("q", "app.quit", "Quit", id="restore.quit"),
         Binding("n", "next", "Next step", id="restore.next"),
         Binding("o", "override", "Override", id="restore.override"),
         Binding("i", "include", "Keep off / bring back", id="restore.include"),
     ]
+    # The footer's order and its labels at narrow widths (widgets/fit_footer.py).
+    KEY_HINTS: ClassVar[dict[str, tuple[int, str]]] = {
+        "restore.next": (1, "Next"),
+        "restore.include": (2, "Keep/bring"),
+        "restore.override": (3, "Override"),
+        "restore.back": (4, "Back"),
+        "restore.quit": (5, "Quit"),
+    }
 
     def __init__(self, session: Session, incident_id: str | None) -> None:
         super().__init__()
@@ -69,7 +80,7 @@ class RestoreScreen(Screen[None]):
         yield Static(id="restore-how", markup=False)
         yield Static(id="restore-plan", markup=False)
         yield Static(id="restore-next", markup=False)
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         state = self.session.state

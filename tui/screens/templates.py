@@ -11,16 +11,18 @@ for the caller to record as sent (``status-update``), which restarts the hub's
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static, TextArea
+from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from services.domain.templates import TemplateKind
+from widgets.fit_footer import FitFooter
 
 __all__ = ["KINDS", "TemplatesScreen"]
 
@@ -41,6 +43,11 @@ class TemplatesScreen(ModalScreen[tuple[str, str] | None]):
         Binding("ctrl+s", "copy", "Copy & record", id="templates.copy_anywhere", show=False),
         Binding("escape", "cancel", "Close", id="templates.close"),
     ]
+    # The footer's order and its labels at narrow widths (widgets/fit_footer.py).
+    KEY_HINTS: ClassVar[dict[str, tuple[int, str]]] = {
+        "templates.copy": (1, "Copy"),
+        "templates.close": (2, "Close"),
+    }
 
     def __init__(self, incident_id: str, render: Render, first: TemplateKind = "initial") -> None:
         super().__init__()
@@ -58,7 +65,7 @@ class TemplatesScreen(ModalScreen[tuple[str, str] | None]):
                 "enter fills · tab edits · y (ctrl+s in the text) copies and records it as sent",
                 id="templates-hint",
             )
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         self.query_one("#templates-body").border_title = f"Templates · {self.incident_id}"

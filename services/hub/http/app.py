@@ -158,9 +158,14 @@ def create_app(
     """The hub application; the store (``DATA_DIR/hub.json`` by default) is closed at shutdown
     when the app opened it."""
     owns_store = store is None
-    hub_store: HubStore = store if store is not None else TinyHubStore(config.data_dir)
+    hub_store: HubStore = (
+        store if store is not None else TinyHubStore(config.data_dir, recover=config.recover)
+    )
     events = MemoryEventLog(hub_store, clock, ring_size=config.ring_size)
     counters = Counters()
+    if hub_store.recovery is not None:
+        counters.add("store_recovered")
+        log.error("the store was recovered: %s", hub_store.recovery)
     delivery = WebhookDelivery(
         config.escalation_webhooks,
         hub_store,
@@ -191,7 +196,8 @@ def create_app(
         if state.incidents.exists(incident_id):
             label = role_label(str(escalation.get("role", "")))
             text = f"escalation to {label} not delivered by webhook: {why}"
-            state.incidents.add_hub_entry(incident_id, "escalation", text)
+            with state.atomic():
+                state.incidents.add_hub_entry(incident_id, "escalation", text)
 
     delivery.on_failed = delivery_failed
     ctx = HubContext(
@@ -209,7 +215,12 @@ def create_app(
 
     def heartbeat() -> None:
         now = to_rfc3339(clock())
-        data = {"hub_time": now, "interval_s": config.heartbeat_interval_s}
+        data = {
+            "hub_time": now,
+            "interval_s": config.heartbeat_interval_s,
+            "epoch": events.epoch,
+            "recovery": hub_store.recovery,
+        }
         frame = {"v": PROTOCOL_VERSION, "seq": events.latest_seq, "ts": now, "type": "heartbeat"}
         events.broadcast({**frame, "data": data})
 

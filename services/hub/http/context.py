@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -13,16 +12,18 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from services.domain import jsonsafe
 from services.domain.timeutil import Clock
 from services.hub.alertmanager_client import AlertmanagerClient
 from services.hub.config import HubConfig
 from services.hub.delivery import WebhookDelivery
-from services.hub.errors import BadRequest, Counters, HubError, TooLarge
+from services.hub.errors import BadRequest, Counters, HubError, StorageUnavailable, TooLarge
 from services.hub.http.auth import Authority, Principal
 from services.hub.http.idempotency import REPLAYED_HEADER, IdempotencyGuard, check_key
 from services.hub.state.common import Actor
 from services.hub.state.events import MemoryEventLog
 from services.hub.state.hub import HubState
+from storage.errors import StorageFailed
 from storage.hub_store import HubStore
 
 log = logging.getLogger("warroom.hub")
@@ -79,10 +80,6 @@ def refuse(ctx: HubContext, request: Request, error: HubError) -> JSONResponse:
     return error_response(error.status, error.code, error.message)
 
 
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
     """The raw body; :class:`TooLarge` (413) over ``limit`` bytes, before reading it all."""
     declared = request.headers.get("content-length")
@@ -104,9 +101,9 @@ async def read_json(request: Request) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise BadRequest(f"body: not valid JSON: {error}") from None
+        body = jsonsafe.load(raw)
+    except jsonsafe.UnsafeJSON as error:
+        raise BadRequest(f"body: {error}") from None
     if not isinstance(body, dict):
         raise BadRequest("body: expected a JSON object")
     return body
@@ -125,6 +122,8 @@ def endpoint(permission: str, handler: Handler) -> Callable[[Request], Awaitable
             return await handler(request, ctx, principal)
         except HubError as error:
             return refuse(ctx, request, error)
+        except StorageFailed as error:
+            return refuse(ctx, request, StorageUnavailable(error.message))
         except Exception:
             # A bug must cost one request, not the hub.
             ctx.counters.add("internal")
@@ -155,7 +154,7 @@ async def mutate(request: Request, ctx: HubContext, principal: Principal, apply:
     client = request.client.host if request.client else None
     actor = Actor(principal.user, principal.role, client, key)
     if key is None:
-        with ctx.store.transaction():
+        with ctx.state.atomic():
             status, payload = apply(body, actor)
         return JSONResponse(payload, status_code=status)
     scope = f"{principal.user} {request.method} {request.url.path}"
@@ -167,8 +166,9 @@ async def mutate(request: Request, ctx: HubContext, principal: Principal, apply:
             return JSONResponse(payload, status_code=status, headers={REPLAYED_HEADER: "true"})
         # The change and the answer a retry will get reach the disk in one write:
         # a crash in between could otherwise apply a retried stop twice, or answer
-        # it differently. Nothing is awaited inside, so no event leaves before it.
-        with ctx.store.transaction():
+        # it differently. Nothing is awaited inside, and the events wait for the
+        # write: when it fails, nothing happened and nothing is remembered.
+        with ctx.state.atomic():
             status, payload = apply(body, actor)
             ctx.idempotency.remember(scope, key, status, payload)
     return JSONResponse(payload, status_code=status)

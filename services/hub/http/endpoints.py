@@ -45,6 +45,8 @@ async def health(request: Request, ctx: HubContext) -> Response:
                 "parsing": ctx.ingest_parsing,
                 "last_refusal": ctx.state.last_ingest_refusal,
             },
+            # A start with --recover: what was recovered and what was lost.
+            "recovery": ctx.store.recovery,
         }
     )
 

@@ -11,7 +11,7 @@ import logging
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from services.domain.protocol import FrameError, decode_hello
+from services.domain.protocol import FrameDataError, FrameError, Hello, decode_hello
 from services.domain.timeutil import to_rfc3339
 from services.hub.errors import HubError
 from services.hub.http.context import HubContext
@@ -22,10 +22,15 @@ log = logging.getLogger("warroom.hub")
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_POLICY = 1008  # no hello, or a hello that does not parse
+CLOSE_INVALID_DATA = 1007  # a hello nested too deep or holding a lone surrogate
 
 
 class BadHello(Exception):
     """The client's hello was not ``{"type": "hello", "resume_from": int|null}``."""
+
+    def __init__(self, message: str, code: int = CLOSE_POLICY) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 async def stream(websocket: WebSocket) -> None:
@@ -43,20 +48,20 @@ async def stream(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     try:
-        resume_from = await asyncio.wait_for(_hello(websocket), ctx.config.hello_timeout_s)
+        hello = await asyncio.wait_for(_hello(websocket), ctx.config.hello_timeout_s)
     except TimeoutError:
         ctx.counters.add("stream_no_hello")
         await websocket.close(code=CLOSE_POLICY, reason="expected a hello message")
         return
     except BadHello as error:
         ctx.counters.add("stream_bad_hello")
-        await websocket.close(code=CLOSE_POLICY, reason=str(error)[:120])
+        await websocket.close(code=error.code, reason=str(error)[:120])
         return
     except WebSocketDisconnect:
         return
     # No await between choosing the opening frames and subscribing: nothing
     # appended in between can be missed or sent twice.
-    opening = _opening(ctx, resume_from)
+    opening = _opening(ctx, hello)
     subscription = ctx.events.subscribe(ctx.config.stream_queue_size)
     try:
         reader = asyncio.create_task(_drain(websocket))
@@ -72,7 +77,7 @@ async def stream(websocket: WebSocket) -> None:
         ctx.events.unsubscribe(subscription)
 
 
-async def _hello(websocket: WebSocket) -> int | None:
+async def _hello(websocket: WebSocket) -> Hello:
     """Wait for the hello; other client messages are ignored."""
     while True:
         message = await websocket.receive()
@@ -83,16 +88,22 @@ async def _hello(websocket: WebSocket) -> int | None:
             continue
         try:
             hello = decode_hello(text)
+        except FrameDataError as error:
+            raise BadHello(str(error), CLOSE_INVALID_DATA) from None
         except FrameError as error:
             raise BadHello(str(error)) from None
         if hello is not None:
-            return hello.resume_from
+            return hello
 
 
-def _opening(ctx: HubContext, resume_from: int | None) -> list[str]:
+def _opening(ctx: HubContext, hello: Hello) -> list[str]:
     """The replay after ``resume_from``, or one snapshot saying why not."""
+    resume_from = hello.resume_from
     if resume_from is None:
         reason = "initial"
+    elif hello.epoch is not None and hello.epoch != ctx.events.epoch:
+        # Its seq may even be ours (a restart at a block boundary), but not its history.
+        reason = "epoch_changed"
     else:
         events = ctx.events.since(resume_from)
         if events is not None:

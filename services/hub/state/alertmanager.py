@@ -15,6 +15,7 @@ from typing import Any, cast
 
 import msgspec
 
+from services.domain import jsonsafe
 from services.domain.api import (
     AlertmanagerAlert,
     AlertmanagerPayload,
@@ -41,9 +42,11 @@ def decode_json(raw: bytes) -> Any:
     if not raw.strip():
         return {}
     try:
-        return msgspec.json.decode(raw)
-    except msgspec.DecodeError as error:
-        raise BadRequest(f"body: not valid JSON: {error}") from None
+        # The same checks as every other body: no lone surrogates, no deep nesting,
+        # no 1e999 (services.domain.jsonsafe).
+        return jsonsafe.load(raw)
+    except jsonsafe.UnsafeJSON as error:
+        raise BadRequest(f"body: {error}") from None
 
 
 def parse_webhook(payload: Any, policy: Policy, now: datetime) -> list[IncomingAlert]:

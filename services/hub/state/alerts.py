@@ -10,15 +10,17 @@ resolves what Alertmanager no longer holds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from services.domain.models import Alert, ModelError, Silence
+from services.domain.models import Alert, ModelError
 from services.domain.timeutil import parse_optional, to_rfc3339
 from services.hub.state.alertmanager import IncomingAlert
 from services.hub.state.events import EventLog
 from services.hub.state.incidents import IncidentDesk
+from services.hub.state.mute import made_after, still_running
 
 MAX_ALERTS = 5000
 # Stale once not seen for this many of its group's repeat intervals: a repeat comes
@@ -45,6 +47,18 @@ class AlertBook:
         self._last_delivery: dict[str, datetime] = {}
         self._intervals: dict[str, float] = {}
         self.dirty = False
+
+    def save(self) -> Callable[[], None]:
+        """A copy of the alerts; the result puts it back (a webhook whose write failed)."""
+        alerts = {key: copy.copy(alert) for key, alert in self._alerts.items()}
+        resolved = dict(self._resolved)
+        deliveries, intervals, dirty = dict(self._last_delivery), dict(self._intervals), self.dirty
+
+        def restore() -> None:
+            self._alerts, self._resolved = alerts, resolved
+            self._last_delivery, self._intervals, self.dirty = deliveries, intervals, dirty
+
+        return restore
 
     def all(self) -> list[Alert]:
         """Every alert held, oldest first."""
@@ -153,8 +167,15 @@ class AlertBook:
         that Alertmanager sends it (so it is neither stale nor muted any more)."""
         old_title = existing.title
         if seen.source == "alertmanager-pull":
-            # Pulled: the mute state is news; the group and its interval are not.
-            existing.silenced_by = seen.silenced_by
+            # Pulled: the mute state is news; the group and its interval are not. A
+            # silence made through the hub after this pull began is newer than it.
+            pulled = {silence.id for silence in seen.silenced_by}
+            newer = [
+                silence
+                for silence in made_after(existing.silenced_by, seen.last_seen_at)
+                if silence.id not in pulled
+            ]
+            existing.silenced_by = [*seen.silenced_by, *newer]
             existing.inhibited_by = seen.inhibited_by
         else:
             # A delivery Alertmanager computed before a silence was made (a retry of it
@@ -255,20 +276,3 @@ class AlertBook:
 
     def snapshot(self) -> list[dict[str, Any]]:
         return [alert.to_dict() for alert in self._alerts.values()]
-
-
-def still_running(silences: list[Silence], at: str | None) -> list[Silence]:
-    """The silences whose end is known and later than ``at``."""
-    try:
-        moment = parse_optional(at)
-    except ValueError:
-        return []
-    kept = []
-    for silence in silences:
-        try:
-            ends = parse_optional(silence.ends_at or None)
-        except ValueError:
-            continue
-        if moment is not None and ends is not None and ends > moment:
-            kept.append(silence)
-    return kept

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -74,12 +75,34 @@ class EventLog(Protocol):
         """The seq of the last event appended (or the base below the first one)."""
         ...
 
+    @property
+    def epoch(self) -> str:
+        """Changes whenever this log's history may not continue the one before it."""
+        ...
+
     def append(self, type: str, data: dict[str, Any]) -> dict[str, Any]:
         """Number an event, keep it for replay, send it to every subscriber; return it."""
         ...
 
     def since(self, seq: int) -> list[dict[str, Any]] | None:
         """Every event after ``seq``, or None when they are no longer all held."""
+        ...
+
+    def hold(self) -> None:
+        """Keep events appended from now on until :meth:`release` or :meth:`discard`."""
+        ...
+
+    @property
+    def holding(self) -> int:
+        """How many events are held."""
+        ...
+
+    def release(self) -> None:
+        """Send the held events."""
+        ...
+
+    def discard(self) -> None:
+        """Forget the held events and give their seq numbers back."""
         ...
 
     def subscribe(self, max_queued: int) -> Subscription:
@@ -115,8 +138,15 @@ class MemoryEventLog:
         self._block_end = self._next + block_size  # first seq not reserved
         self._latest = self._next - 1
         self._ring: deque[tuple[dict[str, Any], str]] = deque(maxlen=ring_size)
+        # Events appended while held wait here for the write that makes them true.
+        self._held: list[tuple[dict[str, Any], str]] | None = None
+        self._held_from = (self._next, self._block_end)
         self._subscribers: set[Subscription] = set()
         self.dropped_subscribers = 0
+        # The ring lives in memory: a restarted hub's seq numbers continue above the
+        # old ones, but its history does not (events held only in the old ring, and
+        # telemetry, are gone). A new epoch per start tells a resuming client so.
+        self.epoch = secrets.token_hex(8)
 
     @property
     def latest_seq(self) -> int:
@@ -145,10 +175,45 @@ class MemoryEventLog:
             "data": data,
         }
         text = encode(envelope)
-        self._ring.append((envelope, text))
-        self._latest = seq
-        self._fan_out(text)
+        if self._held is not None:
+            self._held.append((envelope, text))
+        else:
+            self._publish(envelope, text)
         return envelope
+
+    def _publish(self, envelope: dict[str, Any], text: str) -> None:
+        self._ring.append((envelope, text))
+        self._latest = envelope["seq"]
+        self._fan_out(text)
+
+    def hold(self) -> None:
+        """From now on, number events but keep them until :meth:`release` or :meth:`discard`.
+
+        A mutation's events must not go out before its write is durable.
+        """
+        if self._held is None:
+            self._held = []
+            self._held_from = (self._next, self._block_end)
+
+    @property
+    def holding(self) -> int:
+        """How many events are held (0 when not holding)."""
+        return len(self._held) if self._held is not None else 0
+
+    def release(self) -> None:
+        """The write succeeded: send the held events, in order."""
+        held, self._held = self._held or [], None
+        for envelope, text in held:
+            self._publish(envelope, text)
+
+    def discard(self) -> None:
+        """The write failed: forget the held events and give their numbers back.
+
+        The seq block reserved meanwhile (if any) was rolled back with the write, so
+        the counter returns to where it was before holding.
+        """
+        self._held = None
+        self._next, self._block_end = self._held_from
 
     def since(self, seq: int) -> list[dict[str, Any]] | None:
         if seq == self._latest:

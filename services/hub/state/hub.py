@@ -9,7 +9,9 @@ change is applied and announced as one step.
 
 from __future__ import annotations
 
+import copy
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +23,7 @@ from services.domain.timeutil import Clock, to_rfc3339
 from services.hub.errors import NotFound
 from services.hub.state.alertmanager import IncomingAlert, decode_json, parse_webhook
 from services.hub.state.alerts import MAX_ALERTS, AlertBook
+from services.hub.state.atomic import Atomic
 from services.hub.state.common import Actor
 from services.hub.state.escalations import Deliver, EscalationEngine
 from services.hub.state.events import EventLog
@@ -103,6 +106,42 @@ class HubState:
             two_person_window_s=two_person_window_s,
             stop_deadline_s=stop_deadline_s,
         )
+        # Every change goes through ``atomic``: it takes effect only once durable.
+        self.atomic = Atomic(
+            store, events, self._reload, self.containment.verifier.save, self.incidents.save
+        )
+
+    def _reload(self) -> None:
+        self.switches.reload()
+        self.incidents.reload()
+        self.containment.two_person.reload()
+        log.error("a write failed: the hub's state is back to what its store holds")
+
+    def _save_agent(self, agent_id: str) -> Callable[[], Callable[[], None]]:
+        def save() -> Callable[[], None]:
+            old = self._agents.get(agent_id)
+            kept = None if old is None else _Tracked(copy.copy(old.agent), old.seen, old.announced)
+
+            def restore() -> None:
+                if kept is None:
+                    self._agents.pop(agent_id, None)
+                else:
+                    self._agents[agent_id] = kept
+
+            return restore
+
+        return save
+
+    def _save_agents(self) -> Callable[[], None]:
+        kept = {
+            key: _Tracked(copy.copy(t.agent), t.seen, t.announced)
+            for key, t in self._agents.items()
+        }
+
+        def restore() -> None:
+            self._agents = kept
+
+        return restore
 
     @property
     def packs(self) -> list[str]:
@@ -114,6 +153,9 @@ class HubState:
         return {
             "reason": reason,
             "hub_time": to_rfc3339(self._clock()),
+            "epoch": self.events.epoch,
+            # Said on every console until the hub restarts cleanly: state was lost.
+            "recovery": self._store.recovery,
             "packs": self.packs,
             "switches": [s.to_dict() for s in self.switches.all()],
             "agents": [t.agent.to_dict() for t in self._agents.values()],
@@ -194,9 +236,9 @@ class HubState:
             # State changes go out at once; rate changes alone at most every 5 s.
             announce = changed or (rates and now - tracked.announced >= RATE_EVENT_INTERVAL)
         if announce:
-            self._agents[agent_id] = _Tracked(agent, seen=now, announced=now)
-            self.events.append("agent.status", {"agent": agent.to_dict()})
-            with self._store.transaction():
+            with self.atomic(self._save_agent(agent_id)):
+                self._agents[agent_id] = _Tracked(agent, seen=now, announced=now)
+                self.events.append("agent.status", {"agent": agent.to_dict()})
                 self.containment.agents_changed(now)
         else:
             assert tracked is not None
@@ -212,7 +254,7 @@ class HubState:
     def tick(self, now: datetime) -> None:
         """Called about once a second: agent liveness, the two-person window, stop
         verification and the escalation engine; their writes reach the disk once."""
-        with self._store.transaction():
+        with self.atomic(self._save_agents):
             for tracked in self._agents.values():
                 agent = tracked.agent
                 if agent.state != "error" and now - tracked.seen > self._agent_timeout:
@@ -276,13 +318,13 @@ class HubState:
     def apply_alertmanager(self, incoming: list[IncomingAlert]) -> dict[str, Any]:
         """Apply a webhook's parsed alerts."""
         # One file write per webhook at most, and none when only repeats came in.
-        with self._store.transaction():
+        with self.atomic(self.alerts.save):
             counts = self.alerts.ingest(incoming, self.incidents, self._clock())
         return {"status": "ok", **counts}
 
     def reconcile_alertmanager(self, pulled: list[IncomingAlert]) -> dict[str, int]:
         """Apply what Alertmanager holds (pull mode)."""
-        with self._store.transaction():
+        with self.atomic(self.alerts.save):
             return self.alerts.reconcile(pulled, self.incidents, self._clock())
 
     def ingest_refused(self, code: str, message: str) -> None:

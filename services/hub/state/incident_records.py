@@ -31,14 +31,18 @@ class IncidentRecords:
         # Called with an incident's id after a change the escalation rules look at
         # (opening, severity, breach), so at-open pages go out at once, not a tick later.
         self.after_change: Callable[[str], object] | None = None
-        incidents = load_models(Incident, store.load_incidents(), "incident")
+        self.reload()
+
+    def reload(self) -> None:
+        """(Re)load incidents and timelines from the store (after a failed write)."""
+        incidents = load_models(Incident, self._store.load_incidents(), "incident")
         for incident in incidents:
             # Incidents stored before alert_count existed.
             incident.alert_count = max(incident.alert_count, len(incident.alert_fingerprints))
         self._incidents: dict[str, Incident] = {i.id: i for i in incidents}
         self._timeline: dict[str, list[TimelineEntry]] = {}
         self._entry_counter = 0
-        for entry in load_models(TimelineEntry, store.load_timeline(), "timeline entry"):
+        for entry in load_models(TimelineEntry, self._store.load_timeline(), "timeline entry"):
             self._timeline.setdefault(entry.incident_id, []).append(entry)
             self._entry_counter = max(self._entry_counter, number_of(entry.id, "TL-"))
 

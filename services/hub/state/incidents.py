@@ -7,7 +7,9 @@ every change to the store before its events go out.
 
 from __future__ import annotations
 
+import copy
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -78,6 +80,15 @@ class IncidentDesk(IncidentRunbook):
         super().__init__(store, events, clock, runbook)
         self._held: dict[str, _Held] = {}
         self._last_alert_entry: dict[str, datetime] = {}
+
+    def save(self) -> Callable[[], None]:
+        """A copy of the alerts held for entries; the result puts it back."""
+        saved = (copy.deepcopy(self._held), dict(self._last_alert_entry))
+
+        def restore() -> None:
+            self._held, self._last_alert_entry = saved
+
+        return restore
 
     # -- opening --------------------------------------------------------------
     def open(

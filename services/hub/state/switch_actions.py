@@ -39,6 +39,10 @@ class TwoPersonRule:
         self._window = timedelta(seconds=window_s)
         self.pending: dict[str, Any] | None = store.load_pending_global()
 
+    def reload(self) -> None:
+        """Reload the pending request from the store (after a failed write)."""
+        self.pending = self._store.load_pending_global()
+
     def request(
         self, reason: str, incident_id: str | None, actor: Actor, now: datetime
     ) -> tuple[dict[str, Any], bool]:

@@ -25,14 +25,19 @@ class SwitchBoard:
         self._store = store
         self._events = events
         self._clock = clock
+        self._pack_names = list(packs)
+        self.reload()
+
+    def reload(self) -> None:
+        """(Re)load the switches and the audit from the store (after a failed write)."""
         self._global = SwitchState(scope=GLOBAL)
-        self._packs = {pack: SwitchState(scope="pack", pack=pack) for pack in packs}
-        for switch in load_models(SwitchState, store.load_switches(), "switch"):
+        self._packs = {pack: SwitchState(scope="pack", pack=pack) for pack in self._pack_names}
+        for switch in load_models(SwitchState, self._store.load_switches(), "switch"):
             if switch.scope == GLOBAL:
                 self._global = switch
             elif switch.pack in self._packs:
                 self._packs[switch.pack] = switch
-        self._audit = load_models(AuditRecord, store.load_audit(), "audit record")
+        self._audit = load_models(AuditRecord, self._store.load_audit(), "audit record")
         self._audit_counter = max((number_of(a.id, "AUD-") for a in self._audit), default=0)
 
     @property

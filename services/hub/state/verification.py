@@ -10,8 +10,9 @@ timeline. Watches are in memory: a restarted hub does not resume them.
 
 from __future__ import annotations
 
+import copy
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,6 +66,15 @@ class StopVerifier:
         # Every stop in force, confirmed or not, with its progress under the stop rule:
         # a console that connects later seeds its own from it (``stops`` in the snapshot).
         self._in_force: dict[str, tuple[str | None, StopProgress]] = {}
+
+    def save(self) -> Callable[[], None]:
+        """A copy of the watches; the result puts it back (a failed write undoes a stop)."""
+        saved = copy.deepcopy(self._watches)
+
+        def restore() -> None:
+            self._watches = saved
+
+        return restore
 
     def watching(self) -> list[str]:
         """The targets still being verified."""
