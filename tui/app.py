@@ -46,6 +46,7 @@ from tui.messages import (
     OutboxDelivered,
     SubmitAction,
 )
+from tui.screens.alert_detail import AlertDetail
 from tui.screens.dashboard import PANELS, DashboardScreen
 from tui.screens.help import HelpScreen, screen_keys
 from tui.screens.incident import IncidentScreen
@@ -235,7 +236,8 @@ class WarroomApp(App[None]):
         self.submit_action(
             message.kind, message.path, message.body, incident_id=message.incident_id
         )
-        self.state.dirty.add("timeline")
+        # A note shows pending on the timeline, a silence on its alerts.
+        self.state.dirty |= {"timeline", "alerts"}
         self.flush()
 
     def on_outbox_delivered(self, message: OutboxDelivered) -> None:
@@ -249,8 +251,9 @@ class WarroomApp(App[None]):
                 severity="error",
                 timeout=15,
             )
-        # An incident screen shows our notes pending, then confirmed or refused.
-        self.state.dirty.add("timeline")
+        # An incident screen shows our notes pending, then confirmed or refused; the
+        # feed and an alert's detail its silence pending.
+        self.state.dirty |= {"timeline", "alerts"}
 
     @work(exclusive=True, group="stream", exit_on_error=False)
     async def run_stream(self) -> None:
@@ -299,6 +302,8 @@ class WarroomApp(App[None]):
     def _apply(self, envelope: Envelope, now: datetime) -> bool:
         refusals = self.state.policy_refusals
         applied = self.state.apply(envelope, now)
+        if applied:
+            self.session.events.add_envelope(envelope)
         self.killswitch.on_envelope(envelope, now)
         if self.state.policy_refusals > refusals:
             self.notify(
@@ -429,7 +434,7 @@ class WarroomApp(App[None]):
         with self.batch_update():
             self.dashboard.show_state(self.state, now, dirty)
             for screen in self.screen_stack:
-                if isinstance(screen, IncidentScreen):
+                if isinstance(screen, IncidentScreen | AlertDetail):
                     try:
                         screen.show_state(self.state, now, dirty)
                     except NoMatches:

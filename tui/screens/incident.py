@@ -111,6 +111,9 @@ class IncidentScreen(RunbookKeys):
         Binding("r", "resolve", "Resolve", id="incident.resolve"),
         Binding("e", "export", "Export", id="incident.export"),
         Binding("k", "app.killswitch", "Kill switch", id="incident.killswitch"),
+        # Not in the footer (no room at 120 columns): in help, and the palette.
+        Binding("X", "silence", "Silence", id="incident.silence", show=False),
+        Binding("l", "explorer", "Events", id="incident.events", show=False),
         Binding("R", "runbook", "Runbook", id="incident.runbook"),
         Binding("N", "retrospective", "Retro note", id="incident.retrospective", show=False),
         Binding("question_mark", "app.help", "Help", id="incident.help"),
@@ -322,6 +325,8 @@ class IncidentScreen(RunbookKeys):
         """Mutating actions are absent when read-only, and changes on a resolved incident."""
         if action in WRITES and not self.writable:
             return False
+        if action == "silence":
+            return self.session.may("silence.write")
         if action in CHANGES:
             incident = self.incident()
             if incident is None or not incident.is_open:
