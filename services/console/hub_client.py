@@ -196,6 +196,10 @@ class HubClient:
         body = {"incident_id": incident_id} if incident_id else {}
         await self.request("POST", hub_path("api", "silences", silence_id, "expire"), body)
 
+    async def reveal_pii(self) -> dict[str, Any]:
+        """``POST /api/pii/reveal``: have the hub log that this console shows category B PII."""
+        return await self.request("POST", hub_path("api", "pii", "reveal"), {})
+
     # -- kill switches (the command-line fallback; the console journals its own) --
 
     async def set_global_switch(

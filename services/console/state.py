@@ -397,6 +397,13 @@ class ConsoleState:
         limit = self.heartbeat_interval_s * self.stale_after_heartbeats
         return age is not None and age > limit
 
+    def data_now(self, now: datetime) -> datetime:
+        """The hub time countdowns are computed at: now while the data is fresh, the moment
+        of the last frame once it is STALE, so no countdown ticks on as if live."""
+        if self.last_frame_at is not None and self.is_stale(now):
+            return self.hub_now(self.last_frame_at)
+        return self.hub_now(now)
+
     def connection_view(self, now: datetime) -> ConnectionView:
         """The connection bar's label: STALE wins over everything but a refusal."""
         status = self.status

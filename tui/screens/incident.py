@@ -26,11 +26,12 @@ from services.console.hub_client import HubCallError
 from services.console.state import ConsoleState
 from services.domain.checklist import checklist_lines, current_step
 from services.domain.models import Incident, ModelError, TimelineEntry, category_label
-from services.domain.redaction import redact
 from services.domain.runbook import group_of
 from tui.screens.incident_runbook import RunbookKeys
+from tui.screens.live_state import FROZEN_ID, show_live_state
 from tui.session import Session
 from widgets.checklist import Checklist
+from widgets.connection_bar import ConnectionBar
 from widgets.escalation_countdown import EscalationCountdown
 from widgets.fit_footer import FitFooter
 from widgets.response_timer import ResponseTimer
@@ -119,6 +120,9 @@ class IncidentScreen(RunbookKeys):
         Binding("r", "resolve", "Resolve", id="incident.resolve"),
         Binding("e", "export", "Export", id="incident.export"),
         Binding("k", "app.killswitch", "Kill switch", id="incident.killswitch"),
+        # Not in the footer (no room at 120 columns): in help, and the palette.
+        Binding("X", "silence", "Silence", id="incident.silence", show=False),
+        Binding("l", "explorer", "Events", id="incident.events", show=False),
         Binding("R", "runbook", "Runbook", id="incident.runbook"),
         Binding("N", "retrospective", "Retro note", id="incident.retrospective", show=False),
         Binding("question_mark", "app.help", "Help", id="incident.help"),
@@ -150,6 +154,8 @@ class IncidentScreen(RunbookKeys):
         self._ready = False
 
     def compose(self) -> ComposeResult:
+        yield ConnectionBar(id="inc-conn")
+        yield Static(id=FROZEN_ID, markup=False)
         with Horizontal(id="inc-head"):
             yield SeverityBadge(id="inc-sev")
             yield Static(id="inc-title", markup=False)
@@ -167,8 +173,6 @@ class IncidentScreen(RunbookKeys):
 
     def on_mount(self) -> None:
         self._fit(self.app.size.width)
-        if self.session.settings.redact:
-            self.query_one(Timeline).text_filter = redact
         self.query_one(Timeline).border_title = "Timeline · newest first"
         self.query_one(Checklist).focus()
         self._ready = True
@@ -216,7 +220,8 @@ class IncidentScreen(RunbookKeys):
         return list(merged.values())
 
     def _text(self, value: str) -> str:
-        return redact(value) if self.session.settings.redact else value
+        # Redaction is safe_text's, with the categories the app set: one filter everywhere.
+        return value
 
     def show_state(self, state: ConsoleState, now: datetime, dirty: set[str]) -> None:
         """Draw the incident at local time ``now`` (timers from the hub's clock)."""
@@ -224,11 +229,13 @@ class IncidentScreen(RunbookKeys):
             return  # not composed yet, or already closed
         incident = self.incident()
         if incident is None:
+            show_live_state(self, state, now)
             self.query_one("#inc-title", Static).update(
                 safe_text(f"{self.incident_id}: not known to this console (yet)")
             )
             return
-        hub_now = state.hub_now(now)
+        show_live_state(self, state, now)
+        hub_now = state.data_now(now)  # frozen while STALE: no countdown ticks on
         policy = state.policy
         if self.writable != self._writable:
             self._writable = self.writable
@@ -328,6 +335,8 @@ class IncidentScreen(RunbookKeys):
         """Mutating actions are absent when read-only, and changes on a resolved incident."""
         if action in WRITES and not self.writable:
             return False
+        if action == "silence":
+            return self.session.may("silence.write")
         if action in CHANGES:
             incident = self.incident()
             if incident is None or not incident.is_open:
