@@ -187,9 +187,10 @@ class ConsoleStore:
                 del self._rows[item.key]  # not durable: not journalled
                 raise
 
-    def pending(self) -> list[OutboxItem]:
-        """Saved actions not yet answered, oldest first (the order they must be sent in)."""
-        unsaved = self._unsaved
+    def pending(self, *, saving_too: bool = False) -> list[OutboxItem]:
+        """Saved actions not yet answered, oldest first (the order they must be sent in);
+        with ``saving_too``, those still being saved as well (to show, never to send)."""
+        unsaved = frozenset() if saving_too else self._unsaved
         rows = (r for k, r in self._rows.items() if r["state"] == "pending" and k not in unsaved)
         return sorted((OutboxItem.from_row(r) for r in rows), key=lambda i: i.created_at)
 

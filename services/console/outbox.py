@@ -111,9 +111,9 @@ class Outbox:
             self.store.discard(item.key)
             raise
 
-    def pending(self) -> list[OutboxItem]:
-        """What has not been answered yet, oldest first."""
-        return self.store.pending()
+    def pending(self, *, saving_too: bool = False) -> list[OutboxItem]:
+        """What has not been answered yet, oldest first (``saving_too``: see the store)."""
+        return self.store.pending(saving_too=saving_too)
 
     async def flush(self) -> list[Delivery]:
         """Send everything pending: kill-switch actions first, then the rest.

@@ -133,7 +133,7 @@ class AlertDetail(Screen[None]):
         out.append_text(safe_text(self._text(alert.title), "bold", max_length=300))
         out.append("\n\n")
         outbox = self.session.outbox
-        pending = pending_silences(outbox.pending(), state.alerts) if outbox else {}
+        pending = pending_silences(outbox.pending(saving_too=True), state.alerts) if outbox else {}
         shown_state = alert.state
         if alert.fingerprint in pending:
             shown_state += f" ({pending[alert.fingerprint]}: waiting for the hub)"

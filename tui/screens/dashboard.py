@@ -268,7 +268,8 @@ class DashboardScreen(Screen[None]):
         if "alerts" in dirty or feed.restyle_pending:
             alerts = state.alerts_newest_first(FEED_LIMIT)
             outbox = self.session.outbox
-            pending = pending_silences(outbox.pending(), state.alerts) if outbox else None
+            waiting = outbox.pending(saving_too=True) if outbox else None
+            pending = pending_silences(waiting, state.alerts) if waiting is not None else None
             feed.show_alerts(alerts, pending)
             firing = sum(1 for a in state.alerts.values() if a.status == "firing")
             feed.border_title = f"Alerts · {len(state.alerts)} · {firing} firing"

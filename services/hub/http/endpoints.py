@@ -46,6 +46,9 @@ async def health(request: Request, ctx: HubContext) -> Response:
             "ingest": {
                 "parsing": ctx.ingest_parsing,
                 "last_refusal": ctx.state.last_ingest_refusal,
+                # Alerts naming a pack the hub lacks; incidents ingest was not let open.
+                "unrouted": ctx.state.alerts.router.unrouted,
+                "incidents_limited": ctx.state.alerts.router.incidents_limited,
             },
             # A start with --recover: what was recovered and what was lost.
             "recovery": ctx.store.recovery,

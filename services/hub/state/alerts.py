@@ -20,6 +20,7 @@ from services.domain.timeutil import parse_optional, to_rfc3339
 from services.hub.state.alertmanager import IncomingAlert
 from services.hub.state.events import EventLog
 from services.hub.state.incidents import IncidentDesk
+from services.hub.state.ingest_routing import IngestRouter
 from services.hub.state.mute import made_after, still_running
 
 MAX_ALERTS = 5000
@@ -49,6 +50,8 @@ class AlertBook:
         self._alerts: dict[str, Alert] = {}
         # An estimate of each alert's size in a snapshot, kept as alerts come and change.
         self._sizes: dict[str, int] = {}
+        # Unknown packs and the pace of incidents opened by ingest (the hub sets its packs).
+        self.router = IngestRouter(None)
         # Resolved fingerprints in the order they resolved: eviction in O(1).
         self._resolved: dict[str, None] = {}
         # Per Alertmanager group: the last delivery (this run only) and the longest
@@ -115,7 +118,7 @@ class AlertBook:
             received += 1
             group = group or item.alert.group_key
             if item.firing:
-                added = self._fire(item.alert, desk, joined)
+                added = self._fire(item.alert, desk, joined, now)
                 new += added
                 repeats += added == 0
             else:
@@ -140,7 +143,13 @@ class AlertBook:
                     alert.repeat_interval_s = gap
             self.dirty = True
 
-    def _fire(self, alert: Alert, desk: IncidentDesk, joined: dict[str, list[Alert]]) -> int:
+    def _fire(
+        self,
+        alert: Alert,
+        desk: IncidentDesk,
+        joined: dict[str, list[Alert]],
+        now: datetime | None = None,
+    ) -> int:
         existing = self._alerts.get(alert.fingerprint)
         alert.repeat_interval_s = self._intervals.get(alert.group_key)
         if existing is not None and existing.status == "firing":
@@ -163,11 +172,13 @@ class AlertBook:
         self._sizes[alert.fingerprint] = _size(alert)
         self.dirty = True
         if alert.incident_id is None and alert.opens_incident:
-            target = desk.find_open(alert.pack, alert.category, alert.group_key)
+            pack, group_key = self.router.route(alert)
+            target = desk.find_open(pack, alert.category, group_key)
             if target is None:
                 # incident.opened goes out first, so the alert names an incident
                 # every console already has.
-                alert.incident_id = desk.open_from_alert(alert).id
+                if self.router.may_open(now):
+                    alert.incident_id = desk.open_from_alert(alert, pack, group_key).id
             else:
                 alert.incident_id = target.id
                 joined.setdefault(target.id, []).append(alert)

@@ -28,6 +28,7 @@ from services.hub.state.common import Actor
 from services.hub.state.escalations import Deliver, EscalationEngine
 from services.hub.state.events import EventLog
 from services.hub.state.incidents import Answer, IncidentDesk, describe_new
+from services.hub.state.ingest_routing import IngestRouter
 from services.hub.state.silences import SilenceRecords
 from services.hub.state.switch_actions import SwitchActions
 from services.hub.state.switches import SwitchBoard
@@ -79,6 +80,7 @@ class HubState:
         self.switches = SwitchBoard(store, events, clock, packs)
         self.incidents = IncidentDesk(store, events, clock, runbook)
         self.alerts = AlertBook(events, max_alerts)
+        self.alerts.router = IngestRouter(packs)
         self.silences = SilenceRecords(self.alerts, self.incidents, self.switches, events, store)
         # The active alerts survive a restart through their own file, saved whole at
         # most once per interval (storage/alert_file.py says why not the store).

@@ -125,19 +125,25 @@ class IncidentDesk(IncidentRunbook):
         self._changed(incident)
         return self._answer(incident, entry)
 
-    def open_from_alert(self, alert: Alert) -> Incident:
-        """Open the incident a new firing alert calls for (automatic, so no progress)."""
+    def open_from_alert(
+        self, alert: Alert, pack: str | None = None, group_key: str | None = None
+    ) -> Incident:
+        """Open the incident a new firing alert calls for (automatic, so no progress);
+        ``pack`` and ``group_key`` as routed (services/hub/state/ingest_routing.py)."""
         name = alert.labels.get("alertname", alert.fingerprint)
+        if group_key is None:
+            pack, group_key = alert.pack, alert.group_key
+        unrouted = f" (pack {alert.pack!r} is not one of this hub's)" if alert.pack != pack else ""
         answer = self.open(
             title=alert.title,
             severity=alert.severity,
             category=alert.category,
-            packs=[alert.pack] if alert.pack else [],
+            packs=[pack] if pack else [],
             fingerprints=[alert.fingerprint],
             author=HUB_AUTHOR,
-            text=f"opened from alert {name}: {alert.title} ({alert.severity})",
+            text=f"opened from alert {name}: {alert.title} ({alert.severity}){unrouted}",
             # Without a pack, the alert's Alertmanager group is what its incident is.
-            group_key="" if alert.pack else alert.group_key,
+            group_key="" if pack else group_key,
         )
         return self._incidents[answer["incident"]["id"]]
 
