@@ -43,6 +43,9 @@ class TokenEntry(NamedTuple):
     token: str
     user: str
     role: str
+    # An agent token bound to agents (their ids) or packs: it reports only those.
+    agents: tuple[str, ...] = ()
+    packs: tuple[str, ...] = ()
 
 
 def default_data_dir() -> Path:
@@ -167,6 +170,8 @@ class _TokenTable(_Table):
     token: Text
     user: Text
     role: Role
+    agents: list[Text] = []
+    packs: list[Text] = []
 
 
 class _HubFile(_Table):
@@ -210,7 +215,9 @@ def hub_config_from_dict(raw: dict[str, Any], source: str = "<config>") -> HubCo
         config.runbook_path = Path(parsed.hub.runbook_path).expanduser()
     _no_twice(config.packs, f"{source}: hub.packs")
     _no_twice([t.token for t in parsed.tokens], f"{source}: tokens", ".token", secret=True)
-    config.tokens = [TokenEntry(t.token, t.user, t.role) for t in parsed.tokens]
+    config.tokens = [
+        TokenEntry(t.token, t.user, t.role, tuple(t.agents), tuple(t.packs)) for t in parsed.tokens
+    ]
     config.permissions.update({name: list(roles) for name, roles in parsed.permissions.items()})
     config.escalation_webhooks = dict(parsed.escalation_webhooks)
     if parsed.alertmanager.ingest_max_body is not UNSET:

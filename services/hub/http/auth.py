@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from services.domain.permissions import DEFAULT_PERMISSIONS, PERMISSIONS, ROLES
 from services.hub.errors import Forbidden, Unauthenticated
@@ -21,6 +22,14 @@ class Principal:
 
     user: str
     role: str
+    # What an agent token may report (empty: not bound; then only the number of agent
+    # ids it reports is bounded, MAX_AGENTS_PER_TOKEN).
+    agents: frozenset[str] = frozenset()
+    packs: frozenset[str] = frozenset()
+
+
+# Agent ids one unbound token may report: a holder cannot register without end.
+MAX_AGENTS_PER_TOKEN = 500
 
 
 class Authority:
@@ -28,10 +37,12 @@ class Authority:
 
     def __init__(
         self,
-        tokens: Iterable[tuple[str, str, str]],
+        tokens: Iterable[tuple[Any, ...]],
         permissions: Mapping[str, list[str]] | None = None,
     ) -> None:
-        self._tokens = {token: Principal(user, role) for token, user, role in tokens}
+        self._tokens = {entry[0]: _principal(entry) for entry in tokens}
+        # Agent ids each unbound agent token has reported (for the bound on them).
+        self.agents_seen: dict[str, set[str]] = {}
         table = {name: list(roles) for name, roles in DEFAULT_PERMISSIONS.items()}
         table.update({name: list(roles) for name, roles in (permissions or {}).items()})
         self._permissions = table
@@ -63,3 +74,24 @@ class Authority:
         if not self.allows(principal.role, permission):
             raise Forbidden(f"role {principal.role!r} lacks the {permission!r} permission")
         return principal
+
+    def may_report(self, principal: Principal, agent_id: str, pack: str) -> None:
+        """Raise 403 unless ``principal`` may report ``agent_id`` in ``pack``: a bound
+        token only its own agents and packs, an unbound one a bounded number of ids."""
+        if principal.agents and agent_id not in principal.agents:
+            raise Forbidden(f"this token reports agents {sorted(principal.agents)} only")
+        if principal.packs and pack not in principal.packs:
+            raise Forbidden(f"this token reports packs {sorted(principal.packs)} only")
+        if principal.agents:
+            return
+        seen = self.agents_seen.setdefault(principal.user, set())
+        if agent_id not in seen and len(seen) >= MAX_AGENTS_PER_TOKEN:
+            raise Forbidden(f"this token already reports {MAX_AGENTS_PER_TOKEN} agents")
+        seen.add(agent_id)
+
+
+def _principal(entry: tuple[Any, ...]) -> Principal:
+    user, role = entry[1], entry[2]
+    agents = frozenset(entry[3]) if len(entry) > 3 else frozenset()
+    packs = frozenset(entry[4]) if len(entry) > 4 else frozenset()
+    return Principal(user, role, agents, packs)

@@ -144,6 +144,7 @@ async def heartbeat(request: Request, ctx: HubContext, principal: Principal) -> 
     if len(agent_id) > MAX_AGENT_ID:
         raise BadRequest(f"id: longer than {MAX_AGENT_ID} characters")
     beat = validate.decode(await read_json(request), HeartbeatBody)
+    ctx.authority.may_report(principal, agent_id, beat.pack)
     answer = ctx.state.heartbeat(
         agent_id,
         pack=beat.pack,
