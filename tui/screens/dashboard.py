@@ -24,6 +24,7 @@ from textual.widgets import DataTable
 
 from services.console.containment import Violation
 from services.console.state import ConsoleState
+from tui.screens.detail_views import agent_detail, pack_detail
 from tui.screens.incident import IncidentScreen
 from tui.screens.incident_keys import open_from_alert, selected_key, write_note
 from tui.screens.runbook_view import RunbookView
@@ -151,9 +152,15 @@ class DashboardScreen(Screen[None]):
         self.set_class(engaged, "-engaged")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter on an incident opens it."""
+        """Enter on an incident opens it; on a pack or an agent, its detail."""
+        key = str(event.row_key.value)
+        state = self.session.state
         if isinstance(event.data_table, IncidentList):
-            self.app.push_screen(IncidentScreen(self.session, str(event.row_key.value)))
+            self.app.push_screen(IncidentScreen(self.session, key))
+        elif isinstance(event.data_table, AgentTable) and key.startswith("agent:"):
+            self.app.push_screen(agent_detail(state, key[6:], self._text_filter))
+        elif isinstance(event.data_table, AgentTable) and key.startswith("pack:"):
+            self.app.push_screen(pack_detail(state, key[5:], self._text_filter))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Notes and opening incidents are absent without ``incident.write``."""
