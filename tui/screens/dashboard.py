@@ -27,6 +27,7 @@ from services.console.state import ConsoleState
 from tui.screens.detail_views import agent_detail, pack_detail
 from tui.screens.incident import IncidentScreen
 from tui.screens.incident_keys import open_from_alert, selected_key, write_note
+from tui.screens.incidents import RecentIncidentsScreen, ask_and_open
 from tui.screens.runbook_view import RunbookView
 from tui.session import Session
 from widgets.agent_table import AgentTable
@@ -75,6 +76,8 @@ class DashboardScreen(Screen[None]):
         Binding("n", "note", "Note", id="dashboard.note"),
         Binding("o", "open_from_alert", "Open incident", id="dashboard.open_incident"),
         Binding("k", "app.killswitch", "Kill switch", id="dashboard.killswitch"),
+        Binding("g", "goto", "Go to INC-n", id="dashboard.goto"),
+        Binding("l", "recent", "All incidents", id="dashboard.recent"),
         # Not in the footer (it would not fit at 80 columns): in help, and the palette.
         Binding("R", "runbook", "Runbook", id="dashboard.runbook", show=False),
     ]
@@ -86,6 +89,8 @@ class DashboardScreen(Screen[None]):
         "dashboard.incidents": (4, "Go"),
         "dashboard.next_panel": (5, "Panel"),
         "dashboard.quit": (6, "Quit"),
+        "dashboard.goto": (7, "INC-n"),
+        "dashboard.recent": (8, "List"),
     }
 
     stale: reactive[bool] = reactive(False)
@@ -187,6 +192,14 @@ class DashboardScreen(Screen[None]):
             self.app.push_screen(IncidentScreen(self.session, linked.id))
         else:
             open_from_alert(self, self.session, alert)
+
+    def action_goto(self) -> None:
+        """``g``: ask for an incident id (``INC-n``, any case) and open it."""
+        ask_and_open(self, self.session)
+
+    def action_recent(self) -> None:
+        """``l``: every recent incident, open and resolved."""
+        self.app.push_screen(RecentIncidentsScreen(self.session, self._text_filter))
 
     def action_runbook(self) -> None:
         """``R``: the runbook's text (the hub's, else the copy shipped with warroom)."""
