@@ -40,6 +40,7 @@ from services.domain.redaction import redact
 from services.domain.textsafe import make_visible
 from services.domain.timeutil import Clock, utcnow
 from storage.console_store import OutboxItem
+from tui.commands import WarroomCommands
 from tui.journal import ActionJournal
 from tui.messages import (
     ConnectionChanged,
@@ -99,6 +100,7 @@ class WarroomApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "warroom"
+    COMMANDS = App.COMMANDS | {WarroomCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
     ]
