@@ -38,6 +38,7 @@ from services.console.stream_client import MAX_DELAY_S, StreamClient
 from services.domain.models import Envelope, ModelError
 from services.domain.timeutil import Clock, utcnow
 from storage.console_store import OutboxItem
+from tui.commands import WarroomCommands
 from tui.journal import ActionJournal
 from tui.messages import (
     ConnectionChanged,
@@ -94,6 +95,7 @@ class WarroomApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "warroom"
+    COMMANDS = App.COMMANDS | {WarroomCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
     ]
