@@ -13,6 +13,8 @@ workers, timers, the journal.
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
@@ -107,8 +109,11 @@ class WarroomApp(App[None]):
         *,
         connect: bool = True,
         backoff_cap: float = MAX_DELAY_S,
+        handle_signals: bool = False,
     ) -> None:
         super().__init__()
+        self.handle_signals = handle_signals
+        """End on SIGTERM and SIGHUP like a quit (the ``warroom`` command; not in tests)."""
         self.settings = settings
         self.clock = clock
         self.connect = connect
@@ -128,6 +133,8 @@ class WarroomApp(App[None]):
         """True once the console ended on an error (its exit code says so)."""
         self.exit_message: str | None = None
         """What to print once the terminal is back (undelivered actions), if anything."""
+        self.ended_by: int | None = None
+        """The signal (SIGTERM, SIGHUP) that ended the console, if one did."""
 
     def panic(self, *renderables: RenderableType) -> None:
         """End on an unexpected error; unlike Textual's own, this one is not exit code 0."""
@@ -167,6 +174,8 @@ class WarroomApp(App[None]):
         return self.dashboard
 
     def on_mount(self) -> None:
+        if self.handle_signals:
+            self._handle_signals()
         self.register_theme(WARROOM_THEME)
         self.theme = WARROOM_THEME.name
         if self.settings.keymap:
@@ -188,6 +197,10 @@ class WarroomApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit; undelivered actions are counted, to be said once the terminal is back."""
+        self._count_undelivered()
+        await super().action_quit()
+
+    def _count_undelivered(self) -> None:
         pending = len(self.outbox.pending()) if self.outbox is not None else 0
         if pending:
             actions = "action" if pending == 1 else "actions"
@@ -195,7 +208,27 @@ class WarroomApp(App[None]):
                 f"warroom: {pending} {actions} not yet delivered to the hub; they are kept "
                 f"in {self.settings.data_dir} and will be sent when the console next starts."
             )
-        await super().action_quit()
+
+    def _handle_signals(self) -> None:
+        """SIGTERM and SIGHUP (an SSH session dropping) end the console like a quit.
+
+        Python's default for both kills the process at once, leaving the terminal in
+        the alternate screen with mouse tracking on; ``exit()`` lets Textual's driver
+        restore it, and the journal close as on any quit (what it holds is already
+        on disk, so nothing is lost either way).
+        """
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                loop.add_signal_handler(signum, self._end_by_signal, signum)
+            except (NotImplementedError, RuntimeError, ValueError):
+                return  # not the main thread (a test harness), or no signals here
+
+    def _end_by_signal(self, signum: int) -> None:
+        if self.ended_by is None:
+            self.ended_by = signum
+            self._count_undelivered()
+            self.exit()
 
     def on_key(self, event: events.Key) -> None:
         """A key typed in one burst with the key that opened a dialog, handed to the dialog.
