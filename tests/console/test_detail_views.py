@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -64,10 +65,12 @@ async def test_enter_on_an_agent_shows_its_history_and_run_ids(
         assert detail.heading == "Agent · kb-writer"
         assert "stuck" in text and "run-kb-writer" in text
         history = dict(detail.rows)["history"]
-        assert isinstance(history, list) and [line.split()[1] for line in history] == [
+        # Times as times (12:48:10 UTC), not the wire's RFC 3339.
+        assert isinstance(history, list) and [line.split()[2] for line in history] == [
             "stuck",
             "running",
         ]
+        assert all(re.match(r"\d\d:\d\d:\d\d UTC  ", line) for line in history)
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
 
@@ -100,6 +103,8 @@ async def test_enter_on_a_timeline_row_shows_the_whole_entry(
         await until(lambda: entry_id in timeline.keys, what="the note", step=pilot.pause)
         detail = await enter_on(pilot, timeline, entry_id)
         assert dict(detail.rows)["text"] == long
+        assert str(dict(detail.rows)["at"]).endswith(" UTC")
+        assert not re.search(r"\d{4}-\d\d-\d\dT", detail.plain())
         # Wrapped in full, shown literally.
         assert "[bold]the end[/]" in detail.plain()
         await pilot.press("escape")

@@ -19,6 +19,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from services.domain.timeutil import show_time
 from widgets.safe_text import safe_text
 
 __all__ = ["DetailScreen", "model_rows", "value_text"]
@@ -44,7 +45,18 @@ def value_text(value: object) -> str:
 def model_rows(model: msgspec.Struct, skip: Iterable[str] = ()) -> list[Row]:
     """Every field of ``model`` as (name, value) rows, in declaration order."""
     skipped = set(skip)
-    return [(name, getattr(model, name)) for name in model.__struct_fields__ if name not in skipped]
+    return [
+        (name, _shown(name, getattr(model, name)))
+        for name in model.__struct_fields__
+        if name not in skipped
+    ]
+
+
+def _shown(name: str, value: object) -> object:
+    """A time field (``at``, ``changed_at``, ``opened_at``…) as a time, not RFC 3339."""
+    if isinstance(value, str) and (name == "at" or name.endswith("_at")):
+        return show_time(value)
+    return value
 
 
 class DetailScreen(Screen[None]):

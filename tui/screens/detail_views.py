@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from services.console.state import ConsoleState
 from services.domain.models import TimelineEntry
+from services.domain.timeutil import show_time
 from tui.screens.detail import DetailScreen, Row, model_rows
 from widgets.timeline import TimelineRow
 
@@ -23,7 +24,10 @@ def agent_detail(state: ConsoleState, agent_id: str, text_filter: Filter = None)
         rows.append(("state", "no longer reported by the hub"))
     steps = state.agent_history.steps(agent_id)
     rows.append(
-        ("history", [f"{s.at}  {s.state}  {s.run_id or 'no run'}" for s in steps] or "none yet")
+        (
+            "history",
+            [f"{show_time(s.at)}  {s.state}  {s.run_id or 'no run'}" for s in steps] or "none yet",
+        )
     )
     rows.append(("run ids", state.agent_history.run_ids(agent_id) or "none seen"))
     return DetailScreen(f"Agent · {agent_id}", rows, text_filter)
@@ -60,7 +64,12 @@ def entry_detail(
     if entry is not None:
         rows = model_rows(entry)
     else:
-        rows = [("key", row.key), ("at", row.at), ("author", row.author), ("kind", row.kind)]
+        rows = [
+            ("key", row.key),
+            ("at", show_time(row.at)),
+            ("author", row.author),
+            ("kind", row.kind),
+        ]
         rows += [("text", row.text), ("state", row.state)]
         if row.reason:
             rows.append(("reason", row.reason))
