@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any, ClassVar
@@ -26,6 +26,7 @@ from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
+from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -58,6 +59,7 @@ from tui.screens.restore import RestoreScreen
 from tui.screens.runbook_view import RunbookView
 from tui.session import Session
 from tui.theme import WARROOM_THEME
+from widgets.glyphs import Glyphs
 from widgets.safe_text import set_redaction, shown
 
 __all__ = ["FLUSH_INTERVAL_S", "WarroomApp"]
@@ -133,8 +135,14 @@ class WarroomApp(App[None]):
         """True once the console ended on an error (its exit code says so)."""
         self.exit_message: str | None = None
         """What to print once the terminal is back (undelivered actions), if anything."""
+        self._ascii = Glyphs()
         self.ended_by: int | None = None
         """The signal (SIGTERM, SIGHUP) that ended the console, if one did."""
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, and the ASCII glyphs when the terminal wants them."""
+        filters = super().get_line_filters()
+        return [*filters, self._ascii] if self.settings.ascii else filters
 
     def panic(self, *renderables: RenderableType) -> None:
         """End on an unexpected error; unlike Textual's own, this one is not exit code 0."""

@@ -40,11 +40,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="category B PII (e-mail, phone, …) redacted on screen (the default); "
         "--no-redact shows it if your role holds pii.view, and the hub logs that you did",
     )
+    parser.add_argument(
+        "--ascii",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="draw ASCII stand-ins for glyphs like ● and ✓ (the default when LANG=C or "
+        "TERM=linux; config key ascii)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    """``warroom [--hub URL] [--token T] [--config FILE] [--[no-]redact]``."""
-    settings = load_settings(args.config, hub_url=args.hub, token=args.token, redact=args.redact)
+    """``warroom [--hub URL] [--token T] [--config FILE] [--[no-]redact] [--[no-]ascii]``."""
+    settings = load_settings(
+        args.config,
+        hub_url=args.hub,
+        token=args.token,
+        redact=args.redact,
+        ascii=getattr(args, "ascii", None),
+    )
     return run_console(settings)
 
 
