@@ -32,7 +32,6 @@ def test_a_signal_gives_the_terminal_back(hub: RunningHub, signum: signal.Signal
         mark = len(console.output)
         os.kill(console.process.pid, signum)
         wait_until(lambda: console.process.poll() is not None, timeout=20, what="the exit")
-        after = console.output[mark:]
         wait_until(lambda: b"\x1b[?25h" in console.output[mark:], timeout=5, what="the bytes")
         after = console.output[mark:]
         for sequence in RESTORED:
