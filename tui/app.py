@@ -13,7 +13,9 @@ workers, timers, the journal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+import signal
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any, ClassVar
@@ -24,6 +26,7 @@ from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
+from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -38,6 +41,7 @@ from services.console.stream_client import MAX_DELAY_S, StreamClient
 from services.domain.models import Envelope, ModelError
 from services.domain.timeutil import Clock, utcnow
 from storage.console_store import OutboxItem
+from tui.commands import WarroomCommands
 from tui.journal import ActionJournal
 from tui.messages import (
     ConnectionChanged,
@@ -55,6 +59,7 @@ from tui.screens.restore import RestoreScreen
 from tui.screens.runbook_view import RunbookView
 from tui.session import Session
 from tui.theme import WARROOM_THEME
+from widgets.glyphs import Glyphs
 from widgets.safe_text import set_redaction, shown
 
 __all__ = ["FLUSH_INTERVAL_S", "WarroomApp"]
@@ -94,6 +99,7 @@ class WarroomApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "warroom"
+    COMMANDS = App.COMMANDS | {WarroomCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
     ]
@@ -105,8 +111,11 @@ class WarroomApp(App[None]):
         *,
         connect: bool = True,
         backoff_cap: float = MAX_DELAY_S,
+        handle_signals: bool = False,
     ) -> None:
         super().__init__()
+        self.handle_signals = handle_signals
+        """End on SIGTERM and SIGHUP like a quit (the ``warroom`` command; not in tests)."""
         self.settings = settings
         self.clock = clock
         self.connect = connect
@@ -126,6 +135,14 @@ class WarroomApp(App[None]):
         """True once the console ended on an error (its exit code says so)."""
         self.exit_message: str | None = None
         """What to print once the terminal is back (undelivered actions), if anything."""
+        self._ascii = Glyphs()
+        self.ended_by: int | None = None
+        """The signal (SIGTERM, SIGHUP) that ended the console, if one did."""
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, and the ASCII glyphs when the terminal wants them."""
+        filters = super().get_line_filters()
+        return [*filters, self._ascii] if self.settings.ascii else filters
 
     def panic(self, *renderables: RenderableType) -> None:
         """End on an unexpected error; unlike Textual's own, this one is not exit code 0."""
@@ -165,6 +182,8 @@ class WarroomApp(App[None]):
         return self.dashboard
 
     def on_mount(self) -> None:
+        if self.handle_signals:
+            self._handle_signals()
         self.register_theme(WARROOM_THEME)
         self.theme = WARROOM_THEME.name
         if self.settings.keymap:
@@ -186,6 +205,11 @@ class WarroomApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit; undelivered actions are counted, to be said once the terminal is back."""
+        self._count_undelivered()
+        await super().action_quit()
+
+    def _count_undelivered(self) -> None:
+        # Those still being saved too: the journal saves them as the console closes.
         pending = self.outbox.store.waiting() if self.outbox is not None else 0
         if pending:
             actions = "action" if pending == 1 else "actions"
@@ -193,7 +217,27 @@ class WarroomApp(App[None]):
                 f"warroom: {pending} {actions} not yet delivered to the hub; they are kept "
                 f"in {self.settings.data_dir} and will be sent when the console next starts."
             )
-        await super().action_quit()
+
+    def _handle_signals(self) -> None:
+        """SIGTERM and SIGHUP (an SSH session dropping) end the console like a quit.
+
+        Python's default for both kills the process at once, leaving the terminal in
+        the alternate screen with mouse tracking on; ``exit()`` lets Textual's driver
+        restore it, and the journal close as on any quit (what it holds is already
+        on disk, so nothing is lost either way).
+        """
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                loop.add_signal_handler(signum, self._end_by_signal, signum)
+            except (NotImplementedError, RuntimeError, ValueError):
+                return  # not the main thread (a test harness), or no signals here
+
+    def _end_by_signal(self, signum: int) -> None:
+        if self.ended_by is None:
+            self.ended_by = signum
+            self._count_undelivered()
+            self.exit()
 
     def on_key(self, event: events.Key) -> None:
         """A key typed in one burst with the key that opened a dialog, handed to the dialog.

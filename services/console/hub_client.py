@@ -153,6 +153,12 @@ class HubClient:
         """``GET /api/packs/status``: the global switch and every pack's switch and agents."""
         return await self.request("GET", hub_path("api", "packs", "status"))
 
+    async def incidents(self) -> list[dict[str, Any]]:
+        """``GET /api/incidents``: every incident the hub holds, open and resolved."""
+        data = await self.request("GET", hub_path("api", "incidents"))
+        rows = data.get("incidents", [])
+        return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
+
     async def incident(self, incident_id: str) -> dict[str, Any]:
         """``GET /api/incidents/{id}``: the incident and its timeline."""
         return await self.request("GET", hub_path("api", "incidents", incident_id))

@@ -12,6 +12,7 @@ The config file is TOML at ``$XDG_CONFIG_HOME/warroom/config.toml`` (default
     restore_watch_minutes = 5   # guided restore: watch each pack this long
     wall_page_seconds = 10      # warroom wall: turn the pages this often
     wall_bell = true            # warroom wall: ring the bell once per new SEV1
+    ascii = false               # ASCII glyphs; unset: when LANG=C or TERM=linux
 
     [keys]            # action id -> key(s), applied with App.set_keymap
     "dashboard.quit" = "ctrl+q"
@@ -71,6 +72,9 @@ class ConsoleSettings:
     stale_after_heartbeats: int = 3
     # Guided restore: how long each re-enabled pack is watched before the next.
     restore_watch_s: float = 300.0
+    # ASCII glyphs (``--ascii``, ``ascii = true``); None: as the terminal wants
+    # (:func:`terminal_wants_ascii`), which load_settings decides.
+    ascii: bool | None = None
     keymap: dict[str, str] = field(default_factory=dict)
     config_path: Path | None = None
 
@@ -108,6 +112,17 @@ class _SettingsFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     keys: dict[str, Text] | UnsetType = UNSET
     wall_page_seconds: Annotated[float, msgspec.Meta(ge=1)] | UnsetType = UNSET
     wall_bell: bool | UnsetType = UNSET
+    ascii: bool | UnsetType = UNSET
+
+
+def terminal_wants_ascii(env: dict[str, str]) -> bool:
+    """True where the terminal cannot draw ``●`` or ``✓``: the kernel console
+    (``TERM=linux``) or a locale without UTF-8 (``LANG=C``, ``POSIX``…)."""
+    if env.get("TERM") == "linux":
+        return True
+    # No locale set at all decides nothing (a bare CI shell); one set without UTF-8 does.
+    locale = (env.get("LC_ALL") or env.get("LC_CTYPE") or env.get("LANG") or "").lower()
+    return bool(locale) and "utf-8" not in locale and "utf8" not in locale
 
 
 def default_config_path() -> Path:
@@ -174,6 +189,8 @@ def load_settings(
         settings = replace(settings, redact_c=value)
     if env.get("WARROOM_DATA"):
         settings = replace(settings, data_dir=Path(env["WARROOM_DATA"]).expanduser())
+    if settings.ascii is None:
+        settings = replace(settings, ascii=terminal_wants_ascii(env))
     overrides = {key: value for key, value in flags.items() if value is not None}
     if "hub_url" in overrides:
         overrides["hub_url"] = _url("--hub", "value", overrides["hub_url"])
@@ -196,6 +213,8 @@ def _from_file(settings: ConsoleSettings, path: Path) -> ConsoleSettings:
         updates["hub_url"] = parsed.hub.rstrip("/")
     if parsed.token is not UNSET:
         updates["token"] = parsed.token
+    if parsed.ascii is not UNSET:
+        updates["ascii"] = parsed.ascii
     if parsed.redact is not UNSET:
         updates["redact"] = parsed.redact
     if parsed.redact_c is not UNSET:

@@ -118,3 +118,22 @@ def _short(total: int) -> str:
     if total < 172800:
         return f"{total // 3600} h"
     return f"{total // 86400} d"
+
+
+def show_time(text: str | None, now: datetime | None = None) -> str:
+    """A wire timestamp as a person reads it: ``12:48:10 UTC`` on ``now``'s day (UTC, by
+    the hub's clock where the caller has it), ``2026-11-29 12:48:10 UTC`` on another.
+
+    ``None``, empty and the zero time give ``""``; anything unparseable comes back as
+    it was (the caller makes it safe to show), so nothing the hub sent is hidden.
+    """
+    try:
+        moment = parse_optional(text)
+    except ValueError:
+        return text or ""
+    if moment is None:
+        return ""
+    today = (now or utcnow()).astimezone(UTC).date()
+    if moment.date() == today:
+        return f"{moment:%H:%M:%S} UTC"
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"

@@ -17,6 +17,7 @@ from typing import Any
 
 from services.console.hub_client import HubClient, HubRefused, HubUnreachable, new_idempotency_key
 from services.domain.textsafe import make_visible
+from services.domain.timeutil import show_time
 from services.ops.outcome import ExitCode, Outcome
 
 RETRY_DELAYS_S = (0.5, 1.0, 2.0)
@@ -141,7 +142,7 @@ def _switch_words(switch: dict[str, Any]) -> str:
     if switch.get("enabled", True):
         return "enabled"
     who = make_visible(switch.get("changed_by") or "?")
-    when = make_visible(switch.get("changed_at") or "?")
+    when = make_visible(show_time(switch.get("changed_at")) or "?")
     why = make_visible(switch.get("reason") or "")
     return f"STOPPED by {who} at {when}: {why}"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,8 @@ def test_stop_status_enable_round_trip(hub: RunningHub, capsys) -> None:
     code, out, _ = _run(capsys, "stop", *flags, "--status")
     assert code == 0
     assert "support" in out and "STOPPED by on-call-user" in out and "PII" in out
+    # A time as a time (12:48:10 UTC), not the wire's RFC 3339.
+    assert re.search(r"at \d\d:\d\d:\d\d UTC", out) and not re.search(r"\d{4}-\d\d-\d\dT", out)
     # Stopping what is stopped changes nothing and says so.
     code, out, _ = _run(capsys, "stop", *flags, "--pack", "support", "--reason", "again")
     assert code == 0 and "already" in out

@@ -11,6 +11,7 @@ from services.domain.timeutil import (
     format_duration,
     parse_optional,
     parse_rfc3339,
+    show_time,
     to_rfc3339,
 )
 
@@ -89,3 +90,22 @@ def test_format_duration_countdown(seconds: float, up: bool, text: str) -> None:
 )
 def test_one_formatter_three_styles(seconds: float, style: Any, text: str) -> None:
     assert format_duration(seconds, style) == text
+
+
+NOON = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("2026-11-30T12:48:10.875Z", "12:48:10 UTC"),
+        ("2026-11-30T13:48:10+01:00", "12:48:10 UTC"),
+        ("2026-11-29T23:59:59.000Z", "2026-11-29 23:59:59 UTC"),
+        (None, ""),
+        ("", ""),
+        ("0001-01-01T00:00:00Z", ""),
+        ("yesterday-ish", "yesterday-ish"),
+    ],
+)
+def test_show_time_reads_as_a_time(text: str | None, shown: str) -> None:
+    assert show_time(text, NOON) == shown

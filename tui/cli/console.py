@@ -40,11 +40,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="category B PII (e-mail, phone, …) redacted on screen (the default); "
         "--no-redact shows it if your role holds pii.view, and the hub logs that you did",
     )
+    parser.add_argument(
+        "--ascii",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="draw ASCII stand-ins for glyphs like ● and ✓ (the default when LANG=C or "
+        "TERM=linux; config key ascii)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    """``warroom [--hub URL] [--token T] [--config FILE] [--[no-]redact]``."""
-    settings = load_settings(args.config, hub_url=args.hub, token=args.token, redact=args.redact)
+    """``warroom [--hub URL] [--token T] [--config FILE] [--[no-]redact] [--[no-]ascii]``."""
+    settings = load_settings(
+        args.config,
+        hub_url=args.hub,
+        token=args.token,
+        redact=args.redact,
+        ascii=getattr(args, "ascii", None),
+    )
     return run_console(settings)
 
 
@@ -54,19 +67,25 @@ def run_console(settings: ConsoleSettings) -> int:
     from tui.terminal_input import tolerate_invalid_utf8
 
     tolerate_invalid_utf8()
-    app = WarroomApp(settings)
+    app = WarroomApp(settings, handle_signals=True)
     app.run()
     if app.exit_message:
         print(app.exit_message, file=sys.stderr)
-    return exit_code(app.return_code, crashed=app.crashed)
+    return exit_code(app.return_code, crashed=app.crashed, signal=app.ended_by)
 
 
-def exit_code(return_code: int | None, *, crashed: bool) -> ExitCode:
+def exit_code(return_code: int | None, *, crashed: bool, signal: int | None = None) -> int:
     """The console's exit code from how its app ended.
 
     The console never exits with a code of its own: anything but 0 (or a panic,
-    which Textual ends with 0) is a crash, and a script must see it as one.
+    which Textual ends with 0) is a crash, and a script must see it as one. Ended
+    by SIGTERM or SIGHUP (terminal restored first), it is 128 + the signal's
+    number, as a shell reports a process a signal ended: 143 and 129.
     """
-    if return_code or crashed:
+    if crashed:
+        return ExitCode.CRASHED
+    if signal is not None:
+        return 128 + signal
+    if return_code:
         return ExitCode.CRASHED
     return ExitCode.OK

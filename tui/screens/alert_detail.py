@@ -24,6 +24,7 @@ from services.console.silences import pending_silences
 from services.console.state import ConsoleState
 from services.domain.models import Alert
 from services.domain.redaction import redact
+from services.domain.timeutil import show_time
 from tui.screens.incident_keys import selected_key
 from tui.screens.silence import silence_key
 from tui.session import Session
@@ -139,7 +140,7 @@ class AlertDetail(Screen[None]):
             shown_state += f" ({pending[alert.fingerprint]}: waiting for the hub)"
         line("State", shown_state)
         for silence in alert.silenced_by:
-            who = f"{silence.created_by or 'someone'} until {silence.ends_at or '?'}"
+            who = f"{silence.created_by or 'someone'} until {show_time(silence.ends_at) or '?'}"
             line("Silenced by", f"{who}: {self._text(silence.comment)} (silence {silence.id})")
         if alert.inhibited_by:
             line("Inhibited by", ", ".join(alert.inhibited_by))

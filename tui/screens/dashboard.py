@@ -26,9 +26,11 @@ from services.console.containment import Violation
 from services.console.silences import pending_silences
 from services.console.state import ConsoleState
 from tui.screens.alert_detail import AlertDetail
+from tui.screens.detail_views import agent_detail, pack_detail
 from tui.screens.explorer import EventExplorer
 from tui.screens.incident import IncidentScreen
 from tui.screens.incident_keys import open_from_alert, selected_key, write_note
+from tui.screens.incidents import RecentIncidentsScreen, ask_and_open
 from tui.screens.runbook_view import RunbookView
 from tui.screens.silence import silence_key
 from tui.session import Session
@@ -80,6 +82,8 @@ class DashboardScreen(Screen[None]):
         Binding("k", "app.killswitch", "Kill switch", id="dashboard.killswitch"),
         Binding("x", "silence", "Silence", id="dashboard.silence"),
         Binding("l", "explore", "Events", id="dashboard.events"),
+        Binding("g", "goto", "Go to INC-n", id="dashboard.goto"),
+        Binding("I", "recent", "All incidents", id="dashboard.recent"),
         # Not in the footer (it would not fit at 80 columns): in help, and the palette.
         Binding("R", "runbook", "Runbook", id="dashboard.runbook", show=False),
     ]
@@ -93,6 +97,8 @@ class DashboardScreen(Screen[None]):
         "dashboard.incidents": (6, "Go"),
         "dashboard.next_panel": (7, "Panel"),
         "dashboard.quit": (8, "Quit"),
+        "dashboard.goto": (9, "INC-n"),
+        "dashboard.recent": (10, "All"),
     }
 
     stale: reactive[bool] = reactive(False)
@@ -159,11 +165,17 @@ class DashboardScreen(Screen[None]):
         self.set_class(engaged, "-engaged")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter on an incident opens it; on an alert, its detail."""
+        """Enter on an incident opens it; on an alert, a pack or an agent, its detail."""
+        key = str(event.row_key.value)
+        state = self.session.state
         if isinstance(event.data_table, IncidentList):
-            self.app.push_screen(IncidentScreen(self.session, str(event.row_key.value)))
+            self.app.push_screen(IncidentScreen(self.session, key))
         elif isinstance(event.data_table, AlertFeed):
-            self.app.push_screen(AlertDetail(self.session, str(event.row_key.value)))
+            self.app.push_screen(AlertDetail(self.session, key))
+        elif isinstance(event.data_table, AgentTable) and key.startswith("agent:"):
+            self.app.push_screen(agent_detail(state, key[6:], self._text_filter))
+        elif isinstance(event.data_table, AgentTable) and key.startswith("pack:"):
+            self.app.push_screen(pack_detail(state, key[5:], self._text_filter))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Notes and opening incidents are absent without ``incident.write``; silences
@@ -214,6 +226,14 @@ class DashboardScreen(Screen[None]):
     def action_explore(self) -> None:
         """``l``: the event explorer (every event, the audit, the alerts)."""
         self.app.push_screen(EventExplorer(self.session))
+
+    def action_goto(self) -> None:
+        """``g``: ask for an incident id (``INC-n``, any case) and open it."""
+        ask_and_open(self, self.session)
+
+    def action_recent(self) -> None:
+        """``I``: every recent incident, open and resolved."""
+        self.app.push_screen(RecentIncidentsScreen(self.session, self._text_filter))
 
     def action_runbook(self) -> None:
         """``R``: the runbook's text (the hub's, else the copy shipped with warroom)."""

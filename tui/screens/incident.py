@@ -20,13 +20,14 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from services.console.hub_client import HubCallError
 from services.console.state import ConsoleState
 from services.domain.checklist import checklist_lines, current_step
 from services.domain.models import Incident, ModelError, TimelineEntry, category_label
 from services.domain.runbook import group_of
+from tui.screens.detail_views import entry_detail
 from tui.screens.incident_runbook import RunbookKeys
 from tui.screens.live_state import FROZEN_ID, show_live_state
 from tui.session import Session
@@ -282,13 +283,24 @@ class IncidentScreen(RunbookKeys):
         lines = checklist_lines(runbook, incident, step)
         self.query_one(Checklist).show(lines, pending, safe_text(title).plain)
 
-    def show_timeline(self) -> None:
-        """Redraw the timeline rows (hub entries and our own notes)."""
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a timeline row: the entry in full."""
+        key = str(event.row_key.value)
+        row = next((r for r in self._timeline_rows() if r.key == key), None)
+        if isinstance(event.data_table, Timeline) and row is not None:
+            entry = next((e for e in self.entries() if e.id == key), None)
+            # Redaction is safe_text's, on every render path (the detail screen too).
+            self.app.push_screen(entry_detail(row, entry))
+
+    def _timeline_rows(self) -> list[TimelineRow]:
         outbox = self.session.outbox
         items = outbox.store.items(self.incident_id) if outbox is not None else []
         unsaved = frozenset(i.key for i in items if outbox and not outbox.store.is_saved(i.key))
-        rows = timeline_rows(self.entries(), items, self.session.me, unsaved)
-        self.query_one(Timeline).show_rows(rows)
+        return timeline_rows(self.entries(), items, self.session.me, unsaved)
+
+    def show_timeline(self) -> None:
+        """Redraw the timeline rows (hub entries and our own notes)."""
+        self.query_one(Timeline).show_rows(self._timeline_rows())
 
     def _title(self, incident: Incident) -> Text:
         text = safe_text(incident.id, "bold")

@@ -22,6 +22,7 @@ from textual.widgets import Button, Input, Static
 from services.console.hub_client import hub_path
 from services.console.silences import DEFAULT_DURATION, DurationError, parse_duration
 from services.domain.models import Alert
+from services.domain.timeutil import show_time
 from tui.messages import SubmitAction
 from tui.session import Session
 from widgets.safe_text import safe_text
@@ -126,7 +127,7 @@ def silence_key(
     with no alert, every firing alert of ``incident_id``)."""
     if alert is not None and alert.silenced_by:
         silence = alert.silenced_by[0]
-        until = f" until {silence.ends_at}" if silence.ends_at else ""
+        until = f" until {show_time(silence.ends_at)}" if silence.ends_at else ""
         text = f"{alert.title}\nsilenced by {silence.created_by}{until}: {silence.comment}"
 
         def expire(yes: bool | None) -> None:
