@@ -123,7 +123,8 @@ def _idle_hub(src: Path) -> tuple[subprocess.Popen[bytes], str, str]:
         "from services.hub.config import AGENTOS_PACKS, HubConfig, TokenEntry\n"
         "from services.hub.server import HubServer\n"
         f"config = HubConfig(host='127.0.0.1', port=0, data_dir=Path({folder!r}) / 'hub',\n"
-        f"    packs=list(AGENTOS_PACKS), tokens=[TokenEntry({token!r}, 'bench', 'incident-commander')])\n"
+        "    packs=list(AGENTOS_PACKS),\n"
+        f"    tokens=[TokenEntry({token!r}, 'bench', 'incident-commander')])\n"
         "server = HubServer(config)\n"
         "print(server.start(), flush=True)\n"
         "sys.stdin.read()\n"
@@ -174,7 +175,7 @@ def table(results: list[Result]) -> str:
     """The results as a Markdown table: B/s, and the ratio to ``top`` at the same size."""
     top = {r.size: r.per_second for r in results if r.scenario == "top"}
     lines = [
-        "| source | scenario | size | bytes | seconds | B/s | × top |",
+        "| source | scenario | size | bytes | seconds | B/s | vs top |",
         "|---|---|---|---:|---:|---:|---:|",
     ]
     for r in results:

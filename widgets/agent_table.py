@@ -114,9 +114,11 @@ class AgentTable(KeyedTable):
             rows.append((f"pack:{summary.pack}", self.row(summary, global_engaged)))
             if agents is None:
                 continue
+            # By the rate as shown: rows move only when the numbers on screen reorder,
+            # not on every jitter of a rate (each move repaints the table).
             members = sorted(
                 agents.get(summary.pack, ()),
-                key=lambda a: (AGENT_ORDER.get(a.state, 9), -a.tool_calls_per_min, a.id),
+                key=lambda a: (AGENT_ORDER.get(a.state, 9), -round(a.tool_calls_per_min), a.id),
             )
             rows.extend((f"agent:{a.id}", self.agent_row(a)) for a in members)
         self.sync(rows)

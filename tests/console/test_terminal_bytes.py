@@ -1,0 +1,102 @@
+"""Touching the terminal only when something visible changed: a ticking clock must not
+repaint the connection bar, a panel's unchanged title, or a whole table for one cell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.geometry import Region
+from textual.widgets import Static
+
+from services.console.state import ConnectionView
+from widgets.connection_bar import ConnectionBar
+from widgets.keyed_table import Cells, ColumnSpec, KeyedTable
+from widgets.titles import set_border_title
+
+
+class Table(KeyedTable):
+    COLUMNS = (ColumnSpec("a", "A", 4), ColumnSpec("b", "B"), ColumnSpec("c", "C", 3, "right"))
+
+
+class Harness(App[None]):
+    def compose(self) -> ComposeResult:
+        yield ConnectionBar()
+        yield Table()
+
+
+def cells(a: str, c: str) -> Cells:
+    return (Text(a), Text("text"), Text(c))
+
+
+def spy_refresh(widget: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Region, ...]]:
+    calls: list[tuple[Region, ...]] = []
+    original = widget.refresh
+
+    def wrapper(*regions: Region, **kw: Any) -> Any:
+        calls.append(regions)
+        return original(*regions, **kw)
+
+    monkeypatch.setattr(widget, "refresh", wrapper)
+    return calls
+
+
+async def test_one_cell_repaints_its_row_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = Harness()
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = app.query_one(Table)
+        table.sync([(k, cells(k, "1")) for k in ("x", "y", "z")])
+        await pilot.pause()
+        calls = spy_refresh(table, monkeypatch)
+        table.sync([("x", cells("x", "1")), ("y", cells("y", "22")), ("z", cells("z", "1"))])
+        assert calls, "the changed cell was not repainted"
+        # Every repaint names a region: never the whole table (an empty call).
+        assert all(regions for regions in calls), calls
+        assert all(r.height == 1 for regions in calls for r in regions), calls
+        await pilot.pause()
+        assert table.get_cell("y", "c").plain.strip() == "22"
+        assert "22" in "".join(
+            strip.text for strip in table.render_lines(table.region.reset_offset)
+        )
+
+
+async def test_the_clock_ticking_updates_the_clock_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = Harness()
+    async with app.run_test(size=(100, 12)) as pilot:
+        bar = app.query_one(ConnectionBar)
+        view = ConnectionView("live", "LIVE", "seq 10")
+        bar.show(view, "10:00:00 UTC", {"gaps": 1})
+        await pilot.pause()
+        updated: list[str] = []
+        for static in bar.query(Static):
+            original = static.update
+
+            def wrapper(
+                *args: Any, _id: str = str(static.id), _o: Any = original, **kw: Any
+            ) -> Any:
+                updated.append(_id)
+                return _o(*args, **kw)
+
+            monkeypatch.setattr(static, "update", wrapper)
+        bar.show(view, "10:00:01 UTC", {"gaps": 1})
+        assert updated == ["conn-clock"]
+        updated.clear()
+        bar.show(ConnectionView("stale", "STALE 5 s"), "10:00:01 UTC", {"gaps": 1})
+        assert sorted(updated) == ["conn-detail", "conn-state"]
+        await pilot.pause()
+        assert bar.has_class("-stale") and bar.label == "STALE 5 s"
+
+
+async def test_an_unchanged_border_title_does_not_repaint(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = Harness()
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = app.query_one(Table)
+        assert set_border_title(table, "Packs · all on")
+        await pilot.pause()
+        calls = spy_refresh(table, monkeypatch)
+        assert not set_border_title(table, "Packs · all on")
+        assert calls == []
+        assert set_border_title(table, "Packs · 1 stopped")
+        assert str(table.border_title) == "Packs · 1 stopped"
