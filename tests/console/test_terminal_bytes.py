@@ -100,3 +100,31 @@ async def test_an_unchanged_border_title_does_not_repaint(monkeypatch: pytest.Mo
         assert calls == []
         assert set_border_title(table, "Packs · 1 stopped")
         assert str(table.border_title) == "Packs · 1 stopped"
+
+
+async def test_the_feed_waits_for_the_slow_beat_but_the_banner_does_not() -> None:
+    from services.console.settings import ConsoleSettings
+    from tests.console.sample import FROZEN_NOW, snapshot
+    from tui.app import WarroomApp
+
+    config = ConsoleSettings(hub_url="http://hub.example:8080", token="t")
+    app = WarroomApp(config, clock=lambda: FROZEN_NOW, connect=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.apply_envelope(snapshot())
+        await pilot.pause()
+        app.flush()  # drawn: the beat starts now
+        drawn: list[set[str]] = []
+        original = app.dashboard.show_state
+
+        def spy(state: Any, now: Any, dirty: set[str]) -> None:
+            drawn.append(set(dirty))
+            original(state, now, dirty)
+
+        app.dashboard.show_state = spy  # type: ignore[method-assign]
+        app.state.dirty.add("alerts")
+        app.flush()
+        assert drawn == [] and "alerts" in app.state.dirty  # kept for the next beat
+        app.state.dirty.add("banner")
+        app.flush()
+        assert drawn and {"alerts", "banner"} <= drawn[0]
+        await pilot.pause()
