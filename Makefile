@@ -45,6 +45,7 @@ test: lint typecheck pytest
 bench: $(STAMP)
 	$(BIN)/python benchmarks/hub_ingest.py
 	$(BIN)/python benchmarks/keypress_to_confirmed.py
+	$(BIN)/python benchmarks/ssh_budget.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,47 @@
+"""Each benchmark still runs and prints its table, at sizes too small to measure anything.
+
+No timing is asserted: the machine is shared and noisy. This keeps the scripts
+from rotting as the code under them changes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SMOKE = {
+    "hub_ingest.py": ["--payloads", "4", "--alerts", "2", "--concurrency", "1"],
+    "keypress_to_confirmed.py": ["--stops", "1"],
+    "ssh_budget.py": [
+        "--sizes", "80x24", "--scenarios", "idle,calm", "--warmup", "1", "--seconds", "1",
+    ],
+}  # fmt: skip
+
+
+def test_every_benchmark_has_a_smoke_run() -> None:
+    assert sorted(p.name for p in (ROOT / "benchmarks").glob("*.py")) == sorted(SMOKE)
+
+
+@pytest.mark.parametrize("script", sorted(SMOKE))
+def test_benchmark_prints_its_table(script: str) -> None:
+    if script == "ssh_budget.py" and shutil.which("top") is None:
+        pytest.skip("top is not installed")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), *SMOKE[script]],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    table = [line for line in done.stdout.splitlines() if line.startswith("|")]
+    assert len(table) >= 3, done.stdout  # a header, its rule and at least one row
+    assert table[1].startswith("|---"), done.stdout
