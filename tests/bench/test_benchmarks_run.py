@@ -17,6 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 SMOKE = {
+    "fleet.py": ["--agents", "20", "--seconds", "1", "--connections", "4"],
     "hub_ingest.py": ["--payloads", "4", "--alerts", "2", "--concurrency", "1"],
     "keypress_to_confirmed.py": ["--stops", "1"],
     "ssh_budget.py": [
