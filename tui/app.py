@@ -274,6 +274,8 @@ class WarroomApp(App[None]):
             on_status=self._post_status,
             resume_from=self.state.last_seq,
             max_delay=self.backoff_cap,
+            # Textual's queue is unbounded: the reader waits while the app is behind.
+            backlog=lambda: self.message_queue_size,
         )
         await self._stream.run()
 
