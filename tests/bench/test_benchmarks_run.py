@@ -20,6 +20,7 @@ SMOKE = {
     "fleet.py": ["--agents", "20", "--seconds", "1", "--connections", "4"],
     "hub_ingest.py": ["--payloads", "4", "--alerts", "2", "--concurrency", "1"],
     "keypress_to_confirmed.py": ["--stops", "1"],
+    "storm.py": ["--rates", "200", "--seconds", "1"],
     "ssh_budget.py": [
         "--sizes", "80x24", "--scenarios", "idle,calm", "--warmup", "1", "--seconds", "1",
     ],
