@@ -127,6 +127,8 @@ class WarroomApp(App[None]):
         """Where every action is written before it is sent."""
         self._stream: StreamClient | None = None
         self._shown_second: int | None = None
+        self._batch: list[tuple[Envelope, datetime]] | None = None
+        self._unapplied = 0
         self.pacer = RedrawPacer()
         """When the dirty areas are drawn: 4 Hz while someone types, 1 Hz otherwise."""
         self.crashed = False
@@ -275,15 +277,24 @@ class WarroomApp(App[None]):
             resume_from=self.state.last_seq,
             max_delay=self.backoff_cap,
             # Textual's queue is unbounded: the reader waits while the app is behind.
-            backlog=lambda: self.message_queue_size,
+            backlog=self._backlog,
         )
         await self._stream.run()
 
     def _post_status(self, status: StreamStatus) -> None:
+        self._batch = None  # envelopes after this status go in a message after it
         self.post_message(ConnectionChanged(status))
 
     def _post_envelope(self, envelope: Envelope) -> None:
-        self.post_message(EnvelopeReceived(envelope, self.clock()))
+        if self._batch is None:
+            self._batch = []
+            self.post_message(EnvelopeReceived(self._batch))
+        self._batch.append((envelope, self.clock()))
+        self._unapplied += 1
+
+    def _backlog(self) -> int:
+        """Envelopes received and not yet applied, and the app's other queued messages."""
+        return self._unapplied + self.message_queue_size
 
     @work(exclusive=True, group="identity", exit_on_error=False)
     async def fetch_identity(self) -> None:
@@ -307,8 +318,12 @@ class WarroomApp(App[None]):
     # -- messages from the worker ----------------------------------------------
 
     def on_envelope_received(self, message: EnvelopeReceived) -> None:
-        """Apply one envelope to the state (drawing waits for the next flush)."""
-        self._apply(message.envelope, message.received_at)
+        """Apply a batch of envelopes to the state (drawing waits for the next flush)."""
+        if message.envelopes is self._batch:
+            self._batch = None  # taken: the next envelope starts a new batch
+        for envelope, received_at in message.envelopes:
+            self._apply(envelope, received_at)
+        self._unapplied -= len(message.envelopes)
 
     def _apply(self, envelope: Envelope, now: datetime) -> bool:
         refusals = self.state.policy_refusals

@@ -128,3 +128,70 @@ async def test_the_feed_waits_for_the_slow_beat_but_the_banner_does_not() -> Non
         app.flush()
         assert drawn and {"alerts", "banner"} <= drawn[0]
         await pilot.pause()
+
+
+async def test_a_burst_of_envelopes_is_one_message_and_all_are_applied() -> None:
+    from services.console.settings import ConsoleSettings
+    from services.domain.models import Envelope
+    from tests.console.sample import FROZEN_NOW, agent, envelope, snapshot
+    from tui.app import WarroomApp
+    from tui.messages import EnvelopeReceived
+
+    config = ConsoleSettings(hub_url="http://hub.example:8080", token="t")
+    app = WarroomApp(config, clock=lambda: FROZEN_NOW, connect=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.apply_envelope(snapshot(seq=40))
+        batches: list[EnvelopeReceived] = []
+        original = app.post_message
+
+        def spy(message: Any) -> bool:
+            if isinstance(message, EnvelopeReceived):
+                batches.append(message)
+            return original(message)
+
+        app.post_message = spy  # type: ignore[method-assign]
+        for n in range(300):  # as the stream reader delivers them, without yielding
+            rate = float(n)
+            data = {"agent": agent("campaign-writer", "marketing", rate=rate)}
+            app._post_envelope(Envelope.from_dict(envelope(41 + n, "agent.status", data)))
+        assert app._backlog() >= 300
+        await pilot.pause()
+        assert [len(b.envelopes) for b in batches] == [300]
+        assert app.state.last_seq == 340
+        assert app.state.agents["campaign-writer"].tool_calls_per_min == 299.0
+        assert app._backlog() == 0
+
+
+async def test_a_status_between_envelopes_keeps_its_place() -> None:
+    from services.console.settings import ConsoleSettings
+    from services.console.state import StreamStatus
+    from services.domain.models import Envelope
+    from tests.console.sample import FROZEN_NOW, agent, envelope, snapshot
+    from tui.app import WarroomApp
+    from tui.messages import ConnectionChanged, EnvelopeReceived
+
+    config = ConsoleSettings(hub_url="http://hub.example:8080", token="t")
+    app = WarroomApp(config, clock=lambda: FROZEN_NOW, connect=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.apply_envelope(snapshot(seq=40))
+        posted: list[str] = []
+        original = app.post_message
+
+        def spy(message: Any) -> bool:
+            if isinstance(message, EnvelopeReceived | ConnectionChanged):
+                posted.append(type(message).__name__)
+            return original(message)
+
+        app.post_message = spy  # type: ignore[method-assign]
+
+        def deliver(seq: int) -> None:
+            data = {"agent": agent("campaign-writer", "marketing", rate=float(seq))}
+            app._post_envelope(Envelope.from_dict(envelope(seq, "agent.status", data)))
+
+        deliver(41)
+        deliver(42)
+        app._post_status(StreamStatus(state="live"))
+        deliver(43)
+        assert posted == ["EnvelopeReceived", "ConnectionChanged", "EnvelopeReceived"]
+        await pilot.pause()
+        assert app.state.last_seq == 43
