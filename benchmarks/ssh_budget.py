@@ -101,6 +101,8 @@ def measure(
         _drain(master, time.monotonic() + warmup)
         started = time.monotonic()
         total = _drain(master, started + seconds)
+        if proc.poll() is not None:  # it ended: say so rather than report a quiet console
+            raise RuntimeError(f"{' '.join(command[:4])}… exited with {proc.returncode}")
         return total, time.monotonic() - started
     finally:
         for sig in (signal.SIGTERM, signal.SIGKILL):

@@ -19,6 +19,7 @@ from typing import ClassVar, Literal
 
 from rich.text import Text
 from textual import events
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
@@ -136,8 +137,8 @@ class KeyedTable(DataTable[Text]):
 
         ``DataTable.update_cell`` repaints the whole table, and over SSH every
         repainted row is written again: one changing rate would rewrite the
-        Packs table each second. A cell whose width cannot change touches its
-        row's line only.
+        Packs table each second. A cell whose width cannot change touches that
+        cell only.
         """
         if update_width or not self.is_mounted:
             super().update_cell(row_key, column_key, value, update_width=update_width)
@@ -149,7 +150,7 @@ class KeyedTable(DataTable[Text]):
         # What DataTable.update_cell does, less its whole-table refresh.
         self._data[row][column] = value
         self._update_count += 1
-        self.refresh_row(self.get_row_index(row))
+        self.refresh_coordinate(Coordinate(self.get_row_index(row), self.get_column_index(column)))
 
     def _reorder(self, order: list[str]) -> None:
         # DataTable sorts by cell values, not by key; the first cell object of
