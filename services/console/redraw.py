@@ -3,9 +3,10 @@
 Every redraw of a changing table costs its rows' bytes; over a slow SSH link
 during a storm, the alert feed redrawn four times a second is four times the
 bytes of once. What matters at once is drawn at once (the connection, the
-global banner, incidents, the kill-switch screens); what only moves on (the
-feed, the packs' rates, the clock) waits for the slower beat unless a person
-is typing, when the screen should follow their hands.
+global banner, a change of layout); the rest (the feed, the packs' rates, the
+incident list, which a storm updates with every alert it attaches, and the
+clock) waits at most a second, unless a person is typing, when the screen
+should follow their hands.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from time import monotonic
 
 __all__ = ["DEFERRABLE", "RedrawPacer"]
 
-DEFERRABLE = frozenset({"alerts", "packs", "clock", "timeline"})
+DEFERRABLE = frozenset({"alerts", "packs", "incidents", "clock", "timeline"})
 """Areas whose redraw may wait for the slow beat."""
 
 FAST_S = 0.25
