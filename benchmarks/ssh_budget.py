@@ -80,7 +80,12 @@ def _drain(fd: int, until: float) -> int:
 
 
 def measure(
-    command: list[str], size: str, env: dict[str, str], warmup: float, seconds: float
+    command: list[str],
+    size: str,
+    env: dict[str, str],
+    warmup: float,
+    seconds: float,
+    cwd: Path | None = None,
 ) -> tuple[int, float]:
     """Run ``command`` in a new pty of ``size``; bytes written after ``warmup`` s, for
     ``seconds`` s. The child is ended with SIGTERM then SIGKILL."""
@@ -95,6 +100,9 @@ def measure(
         env={**env, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(rows)},
         start_new_session=True,
         close_fds=True,
+        # ``python -m`` puts the working directory first on the path: run in the
+        # checkout measured, or every checkout would run this one's code.
+        cwd=cwd,
     )
     os.close(slave)
     try:
@@ -162,14 +170,14 @@ def run_one(
         hub, url, token = _idle_hub(src)
         try:
             command = [sys.executable, "-m", "tui.cli", "--hub", url, "--token", token]
-            total, took = measure(command, size, env, warmup, seconds)
+            total, took = measure(command, size, env, warmup, seconds, cwd=src)
         finally:
             assert hub.stdin is not None
             hub.stdin.close()
             hub.wait(timeout=10)
         return Result(label, scenario, size, took, total)
     command = [sys.executable, "-m", "tui.cli", "demo", "--scenario", scenario, "--seed", "1"]
-    total, took = measure(command, size, env, warmup, seconds)
+    total, took = measure(command, size, env, warmup, seconds, cwd=src)
     return Result(label, scenario, size, took, total)
 
 

@@ -249,5 +249,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
+    # A checkout named by PYTHONPATH (--src) must not be shadowed by this one.
+    if not os.environ.get("PYTHONPATH"):
+        sys.path.insert(0, str(ROOT))
     sys.exit(main())
