@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from functools import lru_cache, partial
+from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -34,13 +34,12 @@ from services.console.killswitches import Killswitches
 from services.console.outbox import Outbox
 from services.console.redraw import RedrawPacer
 from services.console.settings import ConsoleSettings, unknown_key_ids
-from services.console.state import ConsoleState, StreamStatus
+from services.console.state import AREAS, ConsoleState, StreamStatus
 from services.console.stream_client import MAX_DELAY_S, StreamClient
 from services.domain.models import Envelope, ModelError
-from services.domain.redaction import redact
-from services.domain.textsafe import make_visible
 from services.domain.timeutil import Clock, utcnow
 from storage.console_store import OutboxItem
+from tui.commands import WarroomCommands
 from tui.journal import ActionJournal
 from tui.messages import (
     ConnectionChanged,
@@ -49,6 +48,7 @@ from tui.messages import (
     OutboxDelivered,
     SubmitAction,
 )
+from tui.screens.alert_detail import AlertDetail
 from tui.screens.dashboard import PANELS, DashboardScreen
 from tui.screens.help import HelpScreen, screen_keys
 from tui.screens.incident import IncidentScreen
@@ -56,6 +56,8 @@ from tui.screens.killswitch import KillswitchScreen
 from tui.screens.restore import RestoreScreen
 from tui.screens.runbook_view import RunbookView
 from tui.session import Session
+from tui.theme import WARROOM_THEME
+from widgets.safe_text import set_redaction, shown
 
 __all__ = ["FLUSH_INTERVAL_S", "WarroomApp"]
 
@@ -64,12 +66,6 @@ FLUSH_INTERVAL_S = 0.25
 STREAM_RESTART_S = 2.0
 # How often unanswered actions are tried again while the stream is live.
 OUTBOX_RETRY_S = 5.0
-
-
-@lru_cache(maxsize=4096)
-def redact_cached(text: str) -> str:
-    """PII categories A and B redacted; titles repeat, so each is scanned once."""
-    return redact(text)
 
 
 def _subclasses(cls: type) -> Iterable[type]:
@@ -100,6 +96,7 @@ class WarroomApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "warroom"
+    COMMANDS = App.COMMANDS | {WarroomCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
     ]
@@ -120,9 +117,10 @@ class WarroomApp(App[None]):
         state = ConsoleState(stale_after_heartbeats=settings.stale_after_heartbeats)
         self.session = Session(settings, clock, state, journal=self._journal, connect=connect)
         """What every screen is given."""
-        # --redact: alert and incident titles and switch reasons lose their PII.
-        text_filter = redact_cached if settings.redact else None
-        self.dashboard = DashboardScreen(self.session, text_filter=text_filter)
+        # Every widget redacts through safe_text: B stays redacted until the hub has
+        # recorded that a role holding pii.view turned it off (see reveal_pii).
+        set_redaction(settings.redacted_categories())
+        self.dashboard = DashboardScreen(self.session)
         self.journal = ActionJournal(self, self.session)
         """Where every action is written before it is sent."""
         self._stream: StreamClient | None = None
@@ -174,6 +172,8 @@ class WarroomApp(App[None]):
         return self.dashboard
 
     def on_mount(self) -> None:
+        self.register_theme(WARROOM_THEME)
+        self.theme = WARROOM_THEME.name
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
             for problem in unknown_key_ids(self.settings, known_binding_ids()):
@@ -249,7 +249,8 @@ class WarroomApp(App[None]):
         self.submit_action(
             message.kind, message.path, message.body, incident_id=message.incident_id
         )
-        self.state.dirty.add("timeline")
+        # A note shows pending on the timeline, a silence on its alerts.
+        self.state.dirty |= {"timeline", "alerts"}
         self.flush()
 
     def on_outbox_delivered(self, message: OutboxDelivered) -> None:
@@ -263,8 +264,9 @@ class WarroomApp(App[None]):
                 severity="error",
                 timeout=15,
             )
-        # An incident screen shows our notes pending, then confirmed or refused.
-        self.state.dirty.add("timeline")
+        # An incident screen shows our notes pending, then confirmed or refused; the
+        # feed and an alert's detail its silence pending.
+        self.state.dirty |= {"timeline", "alerts"}
 
     @work(exclusive=True, group="stream", exit_on_error=False)
     async def run_stream(self) -> None:
@@ -328,6 +330,8 @@ class WarroomApp(App[None]):
     def _apply(self, envelope: Envelope, now: datetime) -> bool:
         refusals = self.state.policy_refusals
         applied = self.state.apply(envelope, now)
+        if applied:
+            self.session.events.add_envelope(envelope)
         self.killswitch.on_envelope(envelope, now)
         if self.state.policy_refusals > refusals:
             self.notify(
@@ -357,8 +361,38 @@ class WarroomApp(App[None]):
     def on_identity_known(self, message: IdentityKnown) -> None:
         """Show ``user@hub`` in the connection bar."""
         self.session.identity = message.identity
-        who = f"{message.identity.user}@{hub_label(self.settings.hub_url)}"
+        who = f"{shown(message.identity.user)}@{hub_label(self.settings.hub_url)}"
         self.dashboard.set_who(who)
+        if not self.settings.redact and not self.settings.wall:
+            if self.session.may("pii.view"):
+                self.reveal_pii()
+            else:
+                self.notify(
+                    "redact = false asks to show PII (e-mail, phone…), which your role may"
+                    " not (pii.view): it stays redacted.",
+                    title="PII stays redacted",
+                    severity="warning",
+                )
+
+    @work(exclusive=True, group="pii", exit_on_error=False)
+    async def reveal_pii(self) -> None:
+        """Show category B only once the hub has logged who asked (nothing shown before)."""
+        async with self.session.hub() as hub:
+            try:
+                await hub.reveal_pii()
+            except HubUnreachable:
+                return  # asked again when the identity is fetched after a reconnect
+            except HubRefused as error:
+                self.notify(error.message, title="PII stays redacted", severity="warning")
+                return
+        set_redaction(self.settings.redacted_categories(pii_view_recorded=True))
+        self.state.dirty.update(AREAS)
+        self.notify(
+            "PII of category B (e-mail, phone, address, name, birth date) is shown;"
+            " the hub has logged that you turned its redaction off.",
+            title="PII shown",
+            severity="warning",
+        )
 
     # -- public, for tests and snapshots ---------------------------------------
 
@@ -389,12 +423,12 @@ class WarroomApp(App[None]):
     ) -> None:
         """Every toast is plain text: messages quote the hub, alerts and people.
 
-        ``markup`` is accepted for Textual's callers and ignored; control
-        characters are made visible, never sent to the terminal.
+        ``markup`` is accepted for Textual's callers and ignored; PII is redacted
+        and control characters are made visible, never sent to the terminal.
         """
         super().notify(
-            make_visible(message, keep_newlines=True),
-            title=make_visible(title),
+            shown(message, keep_newlines=True),
+            title=shown(title),
             severity=severity,
             timeout=timeout,
             markup=False,
@@ -430,7 +464,7 @@ class WarroomApp(App[None]):
         with self.batch_update():
             self.dashboard.show_state(self.state, now, dirty)
             for screen in self.screen_stack:
-                if isinstance(screen, IncidentScreen):
+                if isinstance(screen, IncidentScreen | AlertDetail):
                     try:
                         screen.show_state(self.state, now, dirty)
                     except NoMatches:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import InitVar, dataclass, field
 from datetime import datetime
 
+from services.console.events import EventHistory
 from services.console.hub_client import HubClient
 from services.console.identity import Identity, allowed
 from services.console.killswitches import Journal, Killswitches
@@ -44,6 +45,8 @@ class Session:
     """Who the hub says our token is; ``None`` until it has answered."""
     drafts: dict[str, str] = field(default_factory=dict)
     """Notes kept as drafts (Escape, "keep") by incident id, until sent or discarded."""
+    events: EventHistory = field(default_factory=EventHistory)
+    """Every event applied from the stream, bounded (the explorer reads it)."""
     killswitches: Killswitches = field(init=False)
     """Kill-switch actions and what the hub says about stops."""
 

@@ -8,7 +8,7 @@ the top; it never adds a row. Resolved alerts stay, dimmed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.style import Style
 from rich.text import Text
@@ -32,7 +32,7 @@ class AlertFeed(KeyedTable):
 
     DEFAULT_CSS = """
     AlertFeed > .alert-feed--sev1 { color: $text-error; text-style: bold; }
-    AlertFeed > .alert-feed--sev2 { color: $text-warning; text-style: bold; }
+    AlertFeed > .alert-feed--sev2 { color: $warning-darken-1; text-style: bold; }
     AlertFeed > .alert-feed--sev3 { color: $text-primary; text-style: bold; }
     AlertFeed > .alert-feed--sev4 { text-style: bold; }
     AlertFeed > .alert-feed--sevx { text-style: dim; }
@@ -64,9 +64,10 @@ class AlertFeed(KeyedTable):
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"alert-feed--{name}", partial=True)
 
-    def row(self, alert: Alert, differing: tuple[str, ...] = ()) -> Cells:
+    def row(self, alert: Alert, differing: tuple[str, ...] = (), pending: str = "") -> Cells:
         """The cells for one alert; ``differing`` names the labels to show (those that
-        tell it apart from other alerts of the same name)."""
+        tell it apart from other alerts of the same name); ``pending`` (``silencing``,
+        ``unsilencing``) is what this console sent that the hub has not answered yet."""
         resolved = alert.status == "resolved"
         muted = self._style("resolved") if resolved else Style()
         try:
@@ -86,23 +87,34 @@ class AlertFeed(KeyedTable):
             what.append_text(safe_text(shown, self._style("source"), max_length=120))
         # Silenced, inhibited and stale alerts still "fire" in Alertmanager's terms, but
         # nobody should act on them as if they were live.
-        state = alert.state
+        state = pending or alert.state
         status_style = self._style("firing" if state == "firing" else "resolved")
         return (
             Text(f"{seen:%H:%M:%S}" if seen else "--:--:--", style=muted, end=""),
             severity_badge(alert.severity, self._style(severity_class(alert.severity)[1:])),
             what,
             Text(f"{TIMES}{alert.repeat_count}", style=muted, end=""),
-            safe_text(state, status_style, max_length=10),
+            safe_text(state, status_style, max_length=11),
         )
 
-    def show_alerts(self, alerts: Sequence[Alert]) -> None:
-        """Show ``alerts`` (newest first, one per fingerprint), at most ``FEED_LIMIT``."""
+    def show_alerts(
+        self, alerts: Sequence[Alert], pending: Mapping[str, str] | None = None
+    ) -> None:
+        """Show ``alerts`` (newest first, one per fingerprint), at most ``FEED_LIMIT``;
+        ``pending`` maps fingerprints to a silence this console has not delivered yet."""
         shown = alerts[:FEED_LIMIT]
         differing = differing_labels(shown)
+        waiting = pending or {}
         self.sync(
             [
-                (alert.fingerprint, self.row(alert, differing.get(alert_name(alert), ())))
+                (
+                    alert.fingerprint,
+                    self.row(
+                        alert,
+                        differing.get(alert_name(alert), ()),
+                        waiting.get(alert.fingerprint, ""),
+                    ),
+                )
                 for alert in shown
             ]
         )

@@ -17,7 +17,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from services.console.state import ConnectionView
-from widgets.safe_text import safe_text
+from widgets.safe_text import make_visible, safe_text
 
 __all__ = ["ConnectionBar"]
 
@@ -75,9 +75,14 @@ class ConnectionBar(Horizontal):
         self.add_class(f"-{kind}")
 
     def watch_who(self, who: str) -> None:
-        """Show who is connected where (untrusted: shown literally)."""
+        """Show who is connected where (untrusted: shown literally).
+
+        Not redacted here: ``user@host`` would read as an e-mail address; the app
+        redacts the user's part before it joins it to the hub's address."""
         if self.is_mounted:
-            self.query_one("#conn-who", Static).update(safe_text(who, max_length=40))
+            who = make_visible(who)
+            who = who if len(who) <= 40 else who[:39] + "…"
+            self.query_one("#conn-who", Static).update(Text(who, no_wrap=True, end=""))
 
     @property
     def label(self) -> str:
@@ -88,6 +93,8 @@ class ConnectionBar(Horizontal):
         """Show the connection ``view``, the hub's clock and nonzero anomaly counters."""
         self._label = view.label
         self.kind = view.kind
+        if not self.query("#conn-clock"):
+            return  # a screen drawing on mount, before this bar's own children are
         self._put("#conn-state", Text(view.label))
         self._put("#conn-detail", safe_text(view.detail, max_length=200))
         parts = [f"{name} {value}" for name, value in counters.items()]

@@ -35,15 +35,17 @@ class IncidentList(KeyedTable):
 
     DEFAULT_CSS = """
     IncidentList > .incident-list--sev1 { background: $error; color: $text; text-style: bold; }
-    IncidentList > .incident-list--sev2 { background: $warning; color: $text; text-style: bold; }
+    IncidentList > .incident-list--sev2 {
+        background: $warning-darken-2; color: $text; text-style: bold;
+    }
     IncidentList > .incident-list--sev3 { color: $text-primary; text-style: bold; }
     IncidentList > .incident-list--sev4 { text-style: bold; }
     IncidentList > .incident-list--sevx { text-style: dim; }
-    IncidentList > .incident-list--overdue { text-style: bold reverse; }
-    IncidentList > .incident-list--breached { text-style: bold reverse; }
+    IncidentList > .incident-list--overdue { text-style: bold; }
+    IncidentList > .incident-list--breached { text-style: bold; }
     IncidentList > .incident-list--urgent { text-style: bold; }
     IncidentList > .incident-list--met { text-style: dim; }
-    IncidentList > .incident-list--due { text-style: bold reverse; }
+    IncidentList > .incident-list--due { text-style: bold; }
     """
 
     COMPONENT_CLASSES = {

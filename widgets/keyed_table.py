@@ -60,7 +60,8 @@ class KeyedTable(DataTable[Text]):
     # precious) each column gets one space instead, after left-aligned text and
     # before right-aligned numbers, which reads the same with half the waste.
     CELL_PADDING: ClassVar[int] = 0
-    # Whether the cursor stays on the top row as new rows arrive there (a feed).
+    # Whether the cursor stays on the top row as new rows arrive there (a feed),
+    # while the table is not focused; once someone is on a row it stays theirs.
     FOLLOW_TOP: ClassVar[bool] = False
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -161,7 +162,7 @@ class KeyedTable(DataTable[Text]):
     def _selected_key(self) -> str | None:
         if not self.row_count:
             return None
-        if self.FOLLOW_TOP and self.cursor_row == 0:
+        if self.FOLLOW_TOP and self.cursor_row == 0 and not self.has_focus:
             return None
         try:
             return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)

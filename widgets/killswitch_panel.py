@@ -120,14 +120,20 @@ class KillswitchPanel(KeyedTable):
         held: bool,
         action: Action | None,
     ) -> Cells:
-        """The cells of one target."""
-        enabled = switch.enabled if switch is not None else True
+        """The cells of one target; a switch not known yet says so, never ``ON 0/0``."""
         by = safe_text(switch.changed_by or "", max_length=10) if switch else Text("", end="")
         when = Text(_hhmmss(switch.changed_at) if switch else "", end="")
+        if switch is None and total == 0:
+            word = Text("no data yet", style=self._style("held"), end="")
+            counts = Text("?", end="")
+        else:
+            enabled = switch.enabled if switch is not None else True
+            word = self._switch_word(enabled, held)
+            counts = Text(f"{running}/{total}", end="")
         return (
             safe_text(name, "bold", max_length=11),
-            self._switch_word(enabled, held),
-            Text(f"{running}/{total}", end=""),
+            word,
+            counts,
             by,
             when,
             self._state(action, switch),

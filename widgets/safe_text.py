@@ -1,21 +1,64 @@
-"""Untrusted text made safe to show: never markup, never terminal escapes.
+"""Untrusted text made safe to show: PII redacted, never markup, never terminal escapes.
 
 Alert titles, agent and pack names, notes, users and reasons come from other
 machines and people. ``safe_text`` returns a ``rich.text.Text`` built from the
-plain string (so ``[bold red]x[/]`` shows literally) after making every
-control character visible with :func:`services.domain.textsafe.make_visible`
-(``\\x1b`` → ``␛``, a bidi override → ``\\u202e``). Escaping markup alone
-would still let ``\\x1b]52;…`` reach the terminal.
+plain string (so ``[bold red]x[/]`` shows literally) after redacting PII and
+making every control character visible with
+:func:`services.domain.textsafe.make_visible` (``\\x1b`` → ``␛``, a bidi override
+→ ``\\u202e``). Escaping markup alone would still let ``\\x1b]52;…`` reach the
+terminal.
+
+Redaction lives here, not in each widget, so that every render path shares one
+filter (DESIGN.md "PII"): categories A and B unless the running app says
+otherwise with :func:`set_redaction`. The filter is process-wide because one
+process draws one console (or one wall); a widget drawn outside any app still
+redacts, so the safe default is the one nobody has to remember.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
+
 from rich.style import Style
 from rich.text import Text
 
+from services.domain.redaction import Redactor
 from services.domain.textsafe import make_visible
 
-__all__ = ["make_visible", "safe_text"]
+__all__ = ["make_visible", "redaction_categories", "safe_text", "set_redaction", "shown"]
+
+DEFAULT_CATEGORIES = frozenset({"A", "B"})
+
+
+@lru_cache(maxsize=8)
+def _redactor(categories: frozenset[str]) -> Callable[[str], str]:
+    # Titles and names repeat on every redraw: each distinct string is scanned once.
+    return lru_cache(maxsize=8192)(Redactor(categories).redact)
+
+
+_categories: frozenset[str] = DEFAULT_CATEGORIES
+
+
+def set_redaction(categories: frozenset[str]) -> None:
+    """The PII categories every ``safe_text`` redacts from now on (A is always added)."""
+    global _categories
+    _categories = frozenset(categories) | {"A"}
+
+
+def redaction_categories() -> frozenset[str]:
+    """The categories redacted now."""
+    return _categories
+
+
+def shown(value: object, *, keep_newlines: bool = False) -> str:
+    """``value`` as a plain string fit to show: PII redacted, control characters visible.
+
+    For places that take a ``str`` rather than a ``Text`` (toasts, the clipboard,
+    a text editor's content).
+    """
+    text = value if isinstance(value, str) else str(value)
+    return make_visible(_redactor(_categories)(text), keep_newlines=keep_newlines)
 
 
 def safe_text(
@@ -25,12 +68,12 @@ def safe_text(
     keep_newlines: bool = False,
     max_length: int | None = None,
 ) -> Text:
-    """A ``Text`` of ``value`` shown literally: no markup, control characters visible.
+    """A ``Text`` of ``value`` shown literally: PII redacted, no markup, controls visible.
 
     ``max_length`` truncates (with an ellipsis) very long untrusted strings
     before they reach layout code.
     """
-    plain = make_visible(value, keep_newlines=keep_newlines)
+    plain = shown(value, keep_newlines=keep_newlines)
     if max_length is not None and len(plain) > max_length:
         plain = plain[: max(0, max_length - 1)] + "…"
     return Text(plain, style=style, no_wrap=not keep_newlines, overflow="ellipsis", end="")

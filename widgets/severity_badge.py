@@ -41,8 +41,8 @@ class SeverityBadge(Static):
 
     DEFAULT_CSS = """
     SeverityBadge { width: auto; height: 1; padding: 0 1; text-style: bold; }
-    SeverityBadge.-sev1 { background: $error; color: $text; }
-    SeverityBadge.-sev2 { background: $warning; color: $text; }
+    SeverityBadge.-sev1 { background: $error; color: $text; text-style: bold; }
+    SeverityBadge.-sev2 { background: $warning-darken-2; color: $text; }
     SeverityBadge.-sev3 { background: $primary; color: $text; }
     SeverityBadge.-sev4 { background: $panel; color: $text; }
     SeverityBadge.-sevx { background: $panel; color: $text-muted; }

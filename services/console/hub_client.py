@@ -153,6 +153,12 @@ class HubClient:
         """``GET /api/packs/status``: the global switch and every pack's switch and agents."""
         return await self.request("GET", hub_path("api", "packs", "status"))
 
+    async def incidents(self) -> list[dict[str, Any]]:
+        """``GET /api/incidents``: every incident the hub holds, open and resolved."""
+        data = await self.request("GET", hub_path("api", "incidents"))
+        rows = data.get("incidents", [])
+        return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
+
     async def incident(self, incident_id: str) -> dict[str, Any]:
         """``GET /api/incidents/{id}``: the incident and its timeline."""
         return await self.request("GET", hub_path("api", "incidents", incident_id))
@@ -195,6 +201,10 @@ class HubClient:
         """``POST /api/silences/{id}/expire``."""
         body = {"incident_id": incident_id} if incident_id else {}
         await self.request("POST", hub_path("api", "silences", silence_id, "expire"), body)
+
+    async def reveal_pii(self) -> dict[str, Any]:
+        """``POST /api/pii/reveal``: have the hub log that this console shows category B PII."""
+        return await self.request("POST", hub_path("api", "pii", "reveal"), {})
 
     # -- kill switches (the command-line fallback; the console journals its own) --
 

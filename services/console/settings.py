@@ -6,9 +6,12 @@ The config file is TOML at ``$XDG_CONFIG_HOME/warroom/config.toml`` (default
 
     hub = "http://127.0.0.1:8080"
     token = "…"
-    redact = true
+    redact = true        # category B PII (e-mail, phone, …); false asks to show it
+    redact_c = false     # category C (IP addresses, user ids, locations)
     stale_after_heartbeats = 3
     restore_watch_minutes = 5   # guided restore: watch each pack this long
+    wall_page_seconds = 10      # warroom wall: turn the pages this often
+    wall_bell = true            # warroom wall: ring the bell once per new SEV1
 
     [keys]            # action id -> key(s), applied with App.set_keymap
     "dashboard.quit" = "ctrl+q"
@@ -50,10 +53,18 @@ class ConsoleSettings:
 
     hub_url: str = DEFAULT_HUB
     token: str = ""
-    # Redact PII (categories A and B) in alert and note text shown on screen.
-    redact: bool = False
+    # Category A PII (keys, card numbers, SSNs…) is always redacted. Category B (e-mail,
+    # phone, address, name, birth date) is too unless this is False, and then only once
+    # the hub has recorded that a role holding ``pii.view`` asked (POST /api/pii/reveal).
+    redact: bool = True
+    # Category C (IP addresses, user ids, locations): redacted only when asked.
+    redact_c: bool = False
     # Wall mode: read-only, big timers, STALE overlay.
     wall: bool = False
+    # The wall turns its pages this often when the incidents do not fit on one.
+    wall_page_seconds: float = 10.0
+    # The wall rings the terminal bell once per new SEV1.
+    wall_bell: bool = True
     # The console's own durable files (journal, outbox, audit).
     data_dir: Path = field(default_factory=lambda: default_data_dir())
     # Missed heartbeat intervals before the data is declared STALE.
@@ -62,6 +73,16 @@ class ConsoleSettings:
     restore_watch_s: float = 300.0
     keymap: dict[str, str] = field(default_factory=dict)
     config_path: Path | None = None
+
+    def redacted_categories(self, *, pii_view_recorded: bool = False) -> frozenset[str]:
+        """The PII categories to redact: A always; B unless turned off *and* recorded;
+        C if asked. A wall always redacts B."""
+        categories = {"A"}
+        if self.redact or self.wall or not pii_view_recorded:
+            categories.add("B")
+        if self.redact_c:
+            categories.add("C")
+        return frozenset(categories)
 
     @property
     def ws_url(self) -> str:
@@ -80,10 +101,13 @@ class _SettingsFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     hub: HttpUrl | UnsetType = UNSET
     token: str | UnsetType = UNSET
     redact: bool | UnsetType = UNSET
+    redact_c: bool | UnsetType = UNSET
     data_dir: Text | UnsetType = UNSET
     stale_after_heartbeats: Annotated[int, msgspec.Meta(ge=1)] | UnsetType = UNSET
     restore_watch_minutes: Annotated[float, msgspec.Meta(gt=0)] | UnsetType = UNSET
     keys: dict[str, Text] | UnsetType = UNSET
+    wall_page_seconds: Annotated[float, msgspec.Meta(ge=1)] | UnsetType = UNSET
+    wall_bell: bool | UnsetType = UNSET
 
 
 def default_config_path() -> Path:
@@ -145,6 +169,9 @@ def load_settings(
         settings = replace(settings, token=env["WARROOM_TOKEN"])
     if "WARROOM_REDACT" in env:
         settings = replace(settings, redact=_bool("WARROOM_REDACT", "value", env["WARROOM_REDACT"]))
+    if "WARROOM_REDACT_C" in env:
+        value = _bool("WARROOM_REDACT_C", "value", env["WARROOM_REDACT_C"])
+        settings = replace(settings, redact_c=value)
     if env.get("WARROOM_DATA"):
         settings = replace(settings, data_dir=Path(env["WARROOM_DATA"]).expanduser())
     overrides = {key: value for key, value in flags.items() if value is not None}
@@ -171,12 +198,18 @@ def _from_file(settings: ConsoleSettings, path: Path) -> ConsoleSettings:
         updates["token"] = parsed.token
     if parsed.redact is not UNSET:
         updates["redact"] = parsed.redact
+    if parsed.redact_c is not UNSET:
+        updates["redact_c"] = parsed.redact_c
     if parsed.data_dir is not UNSET:
         updates["data_dir"] = Path(parsed.data_dir).expanduser()
     if parsed.stale_after_heartbeats is not UNSET:
         updates["stale_after_heartbeats"] = parsed.stale_after_heartbeats
     if parsed.restore_watch_minutes is not UNSET:
         updates["restore_watch_s"] = parsed.restore_watch_minutes * 60.0
+    if parsed.wall_page_seconds is not UNSET:
+        updates["wall_page_seconds"] = parsed.wall_page_seconds
+    if parsed.wall_bell is not UNSET:
+        updates["wall_bell"] = parsed.wall_bell
     if parsed.keys is not UNSET:
         updates["keymap"] = dict(parsed.keys)
     return replace(settings, **updates)

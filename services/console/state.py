@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal
 
+from services.console.agent_history import AgentHistory
 from services.domain.models import (
     AGENT_STATES,
     EVENT_TYPES,
@@ -36,7 +37,7 @@ from services.domain.models import (
 )
 from services.domain.policy import Policy, PolicyError, load_policy, policy_from_dict
 from services.domain.runbook import Runbook, RunbookError, load_runbook, runbook_from_snapshot
-from services.domain.timeutil import format_duration, parse_optional
+from services.domain.timeutil import format_duration, parse_optional, to_rfc3339
 
 ConnState = Literal["connecting", "live", "reconnecting", "unauthorized"]
 
@@ -139,6 +140,8 @@ class ConsoleState:
         self.timeline_limit = timeline_limit
         self.packs: list[str] = []
         self.agents: dict[str, Agent] = {}
+        self.agent_history = AgentHistory()
+        """Each agent's recent state and run-id changes (bounded), for its detail view."""
         # Least recently updated first, so eviction takes the front.
         self.alerts: OrderedDict[str, Alert] = OrderedDict()
         self.incidents: dict[str, Incident] = {}
@@ -255,6 +258,9 @@ class ConsoleState:
         self.packs = packs
         self.switches = {_switch_key(s): s for s in switches}
         self.agents = {a.id: a for a in agents}
+        self.agent_history.forget_missing(set(self.agents))
+        for agent in agents:
+            self.agent_history.record(agent, to_rfc3339(received_at))
         self.alerts = OrderedDict()
         for alert in sorted(alerts, key=_alert_moment):
             self._put_alert(alert)
@@ -311,9 +317,10 @@ class ConsoleState:
         self.last_ingest_refusal = f"{data.get('code', '')}: {data.get('message', '')}"
         self.dirty.add("connection")
 
-    def _agent(self, data: dict[str, Any], _: datetime) -> None:
+    def _agent(self, data: dict[str, Any], received_at: datetime) -> None:
         agent = Agent.from_dict(data["agent"])
         self.agents[agent.id] = agent
+        self.agent_history.record(agent, to_rfc3339(received_at))
         if agent.pack not in self.packs:
             self.packs.append(agent.pack)
         self.dirty.add("packs")
@@ -373,6 +380,13 @@ class ConsoleState:
         age = self.data_age(now)
         limit = self.heartbeat_interval_s * self.stale_after_heartbeats
         return age is not None and age > limit
+
+    def data_now(self, now: datetime) -> datetime:
+        """The hub time countdowns are computed at: now while the data is fresh, the moment
+        of the last frame once it is STALE, so no countdown ticks on as if live."""
+        if self.last_frame_at is not None and self.is_stale(now):
+            return self.hub_now(self.last_frame_at)
+        return self.hub_now(now)
 
     def connection_view(self, now: datetime) -> ConnectionView:
         """The connection bar's label: STALE wins over everything but a refusal."""

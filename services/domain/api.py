@@ -134,6 +134,10 @@ class ResolveBody(msgspec.Struct):
     root_cause: Text
 
 
+class PiiRevealBody(msgspec.Struct, forbid_unknown_fields=True):
+    """``POST /api/pii/reveal``: nothing to say; the token says who."""
+
+
 class AlertmanagerAlert(msgspec.Struct):
     """One alert of an Alertmanager webhook (version 4); the fields warroom reads."""
 
@@ -231,6 +235,7 @@ REQUEST_BODIES: dict[tuple[str, str], type[msgspec.Struct]] = {
     ("POST", "/api/agents/{id}/heartbeat"): HeartbeatBody,
     ("POST", "/api/ingest/alertmanager"): AlertmanagerPayload,
     ("POST", "/api/incidents"): OpenIncidentBody,
+    ("POST", "/api/pii/reveal"): PiiRevealBody,
     ("POST", "/api/incidents/{id}/ack"): AckBody,
     ("POST", "/api/incidents/{id}/severity"): SeverityBody,
     ("POST", "/api/incidents/{id}/status"): StatusBody,

@@ -34,6 +34,7 @@ from services.domain.policy import Policy
 from services.domain.redaction import redact as redact_text
 from services.domain.runbook import Runbook, load_runbook
 from services.domain.templates import one_line, retrospective_line, stamp
+from services.domain.textsafe import make_visible
 from services.domain.timeutil import format_duration, parse_optional, parse_rfc3339, to_rfc3339
 
 ACTION_KINDS = ("status", "severity")
@@ -104,8 +105,25 @@ def export_json(
     """The post-incident document as a JSON-serialisable dict (see the module docstring).
 
     ``runbook`` (the hub's; the shipped one by default) gives the checklist's items and
-    the retrospective's questions (:mod:`services.domain.export_runbook`).
+    the retrospective's questions (:mod:`services.domain.export_runbook`). Control and
+    bidi characters (U+009B, U+202E…) are made visible in every string: the JSON is
+    printed with ``ensure_ascii=False`` and read in terminals and editors.
     """
+    doc = _document(incident, timeline, policy, now, redact=redact, audit=audit, runbook=runbook)
+    visible: dict[str, Any] = _visible_tree(doc)
+    return visible
+
+
+def _document(
+    incident: Incident,
+    timeline: list[TimelineEntry],
+    policy: Policy,
+    now: datetime,
+    *,
+    redact: bool,
+    audit: list[AuditRecord] | None,
+    runbook: Runbook | None,
+) -> dict[str, Any]:
     book = runbook if runbook is not None else load_runbook()
 
     def free(text: str | None) -> str:
@@ -188,6 +206,27 @@ def export_json(
     }
 
 
+# ``[text](url)``, ``![alt](url)``, ``[text][ref]`` and ``[ref]: url`` from an alert
+# would become a link or an image (fetched when the document is viewed: a tracking
+# pixel) in the post-incident document; their brackets are escaped.
+_LINK = re.compile(r"(!?)\[([^\]\n]*)\](?=[(\[:])")
+
+
+def _no_links(text: str) -> str:
+    return _LINK.sub(lambda m: (m.group(1) and "\\!") + "\\[" + m.group(2) + "\\]", text)
+
+
+def _visible_tree(value: Any) -> Any:
+    """Every string in a JSON document with control and bidi characters made visible."""
+    if isinstance(value, str):
+        return make_visible(value, keep_newlines=True)
+    if isinstance(value, list):
+        return [_visible_tree(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _visible_tree(item) for key, item in value.items()}
+    return value
+
+
 def _cell(text: str | None) -> str:
     """A Markdown table cell: backslashes and pipes escaped, line breaks as ``<br>``, ``<``
     and ``>`` as entities so no one's note becomes HTML, control characters visible."""
@@ -195,7 +234,7 @@ def _cell(text: str | None) -> str:
         return "—"
     text = text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
     lines = [one_line(line) for line in re.split(r"\r\n|[\r\n\v\f\x85\u2028\u2029]", text)]
-    return "<br>".join(lines).strip() or "—"
+    return _no_links("<br>".join(lines).strip()) or "—"
 
 
 _BLOCK_START = re.compile(r"^(?:[#>*+=|`~-]|\d+[.)])")
@@ -204,7 +243,7 @@ _BLOCK_START = re.compile(r"^(?:[#>*+=|`~-]|\d+[.)])")
 def _inline(text: str | None) -> str:
     """Free text in a paragraph or list item: one line, no raw HTML, and a leading
     ``#``, ``-``, ``>``, ``1.`` escaped so it cannot start a heading, list or quote."""
-    line = one_line(text).replace("<", "&lt;").replace(">", "&gt;")
+    line = _no_links(one_line(text).replace("<", "&lt;").replace(">", "&gt;"))
     return ("\\" + line if _BLOCK_START.match(line) else line) or "—"
 
 
@@ -236,7 +275,8 @@ def export_markdown(
     runbook: Runbook | None = None,
 ) -> str:
     """The post-incident document in Markdown: the same content as :func:`export_json`."""
-    doc = export_json(incident, timeline, policy, now, redact=redact, audit=audit, runbook=runbook)
+    # The raw document: its line breaks become <br> and the rest is made visible below.
+    doc = _document(incident, timeline, policy, now, redact=redact, audit=audit, runbook=runbook)
     notice = "PII redacted (categories A and B)." if redact else "PII NOT redacted (--no-redact)."
     d = doc["durations"]
     acked_by = f" by {_inline(doc['acknowledged_by'])}" if doc["acknowledged_by"] else ""

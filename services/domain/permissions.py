@@ -28,6 +28,7 @@ Permission = Literal[
     "agent.heartbeat",
     "ingest",
     "silence.write",
+    "pii.view",
 ]
 
 # `agent` and `ingest` are service roles: they may only heartbeat and ingest, and
@@ -41,6 +42,9 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
     "ingest": ["ingest"],
     # Silencing alerts in Alertmanager (through the hub): who may contain an incident.
     "silence.write": ["on-call", "team-lead", "incident-commander", "security-lead", "cto"],
+    # Category B PII (e-mail, phone, …) is redacted on every console by default; these
+    # roles may ask to see it, and the hub logs each time they do (POST /api/pii/reveal).
+    "pii.view": ["incident-commander", "security-lead", "cto"],
 }
 PERMISSIONS: tuple[str, ...] = get_args(Permission)
 assert tuple(DEFAULT_PERMISSIONS) == PERMISSIONS  # one list, two spellings

@@ -18,6 +18,7 @@ from typing import Literal
 from services.domain.models import Incident, TimelineEntry
 from services.domain.policy import Policy
 from services.domain.redaction import redact as redact_text
+from services.domain.textsafe import make_visible
 from services.domain.timeutil import format_duration, parse_optional, parse_rfc3339
 
 TemplateKind = Literal["initial", "status", "resolution"]
@@ -53,7 +54,7 @@ def one_line(text: str | None, limit: int | None = None) -> str:
     if not text:
         return ""
     flat = _CONTROL.sub(_visible, _BREAKS.sub(" ", text))
-    flat = _SPACES.sub(" ", flat).strip()
+    flat = make_visible(_SPACES.sub(" ", flat).strip())  # bidi and zero-width too
     if limit is not None and len(flat) > limit:
         flat = flat[: limit - 1].rstrip() + "…"
     return flat
@@ -111,8 +112,38 @@ def render_template(
     Unknown values read ``TBD`` (ETA: ``Investigating``). The status update's actions
     come from the latest timeline work when ``actions_in_progress`` is not given. The
     resolution's duration runs to ``resolved_at`` (or ``now`` if not resolved yet).
+    Whatever field a value came from (packs, status, id, lead), the text returned has
+    no control or format character but its line breaks: it is copied to a clipboard
+    and pasted where people read it.
     """
+    text = _render(
+        kind,
+        incident,
+        now,
+        lead=lead,
+        bridge=bridge,
+        timeline=timeline,
+        policy=policy,
+        actions_in_progress=actions_in_progress,
+        eta=eta,
+        redact=redact,
+    )
+    return make_visible(text, keep_newlines=True)
 
+
+def _render(
+    kind: TemplateKind,
+    incident: Incident,
+    now: datetime,
+    *,
+    lead: str | None,
+    bridge: str | None,
+    timeline: list[TimelineEntry],
+    policy: Policy,
+    actions_in_progress: list[str] | None = None,
+    eta: str | None = None,
+    redact: bool = True,
+) -> str:
     def free(text: str | None, limit: int | None = None) -> str:
         line = one_line(text, limit)
         return redact_text(line) if redact else line
@@ -121,7 +152,8 @@ def render_template(
     title = free(incident.title) or incident.id
     impact = free(incident.impact)
     if not impact:
-        impact = f"TBD (affected packs: {', '.join(incident.packs)})" if incident.packs else "TBD"
+        packs = free(", ".join(incident.packs))
+        impact = f"TBD (affected packs: {packs})" if packs else "TBD"
     if kind == "initial":
         return "\n".join(
             [

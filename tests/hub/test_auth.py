@@ -22,6 +22,7 @@ CASES: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("POST", "/api/killswitch/pack/support", "killswitch.pack", {"enabled": True, "reason": "x"}),
     ("POST", "/api/killswitch/global/confirm", "killswitch.global", {"request_id": "gstop-1"}),
     ("GET", "/api/audit", "read", None),
+    ("POST", "/api/pii/reveal", "pii.view", {}),
     (
         "POST",
         "/api/agents/bot-1/heartbeat",
@@ -161,11 +162,12 @@ CONSOLE_PERMISSIONS = {
         "incident.write",
         "killswitch.global",
         "killswitch.pack",
+        "pii.view",
         "read",
         "silence.write",
     ],
-    "security-lead": ["incident.write", "killswitch.global", "read", "silence.write"],
-    "cto": ["incident.write", "killswitch.global", "read", "silence.write"],
+    "security-lead": ["incident.write", "killswitch.global", "pii.view", "read", "silence.write"],
+    "cto": ["incident.write", "killswitch.global", "pii.view", "read", "silence.write"],
 }
 
 

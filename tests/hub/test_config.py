@@ -151,7 +151,7 @@ def test_a_missing_file(tmp_path: Path) -> None:
         (
             '[permissions]\n"killswitch.all" = ["cto"]',
             "permissions.killswitch.all: unknown key (expected one of: read, incident.write, "
-            "killswitch.pack, killswitch.global, agent.heartbeat, ingest, silence.write)",
+            "killswitch.pack, killswitch.global, agent.heartbeat, ingest, silence.write, pii.view)",
         ),
         ('[permissions]\nread = ["root"]', "permissions.read[0]: 'root' is not one of"),
         ("[hub]\nport = true", "hub.port: Expected `int`, got `bool`"),

@@ -139,3 +139,35 @@ def test_pull_mode_alone_with_an_ha_pair(
         manager.post_alerts([{**alerts[0], "endsAt": ended}])
     wait_until(lambda: alerts_of(hub)["RunawayAgent"]["status"] == "resolved", 20, "reconciled")
     assert alerts_of(hub)["Watchdog"]["status"] == "firing"
+
+
+def test_silence_retries_with_the_same_key_apply_once(
+    hub_factory: HubFactory, managers: list[RunningAlertmanager], tmp_path: Path
+) -> None:
+    port = free_port()
+    hub = hub_factory(alertmanagers=[f"http://127.0.0.1:{port}"], alertmanager_pull_interval_s=30)
+    manager = start_alertmanager(
+        tmp_path / "am", hub.url + "/api/ingest/alertmanager", hub.tokens["ingest"], port=port
+    )
+    managers.append(manager)
+    manager.post_alerts([prometheus_alert(RUNAWAY, "ledger is looping")])
+    wait_until(lambda: "RunawayAgent" in alerts_of(hub), 20, "the webhook")
+    runaway = alerts_of(hub)["RunawayAgent"]
+    oncall = hub.client("on-call")
+    body = {"fingerprint": runaway["fingerprint"], "minutes": 30, "comment": "known"}
+    key = {"Idempotency-Key": "silence-once-1"}
+    first = oncall.post("/api/silences", json=body, headers=key)
+    again = oncall.post("/api/silences", json=body, headers=key)
+    assert first.status_code == again.status_code == 200, again.text
+    assert again.json() == first.json()
+    assert again.headers.get("Idempotency-Replayed") == "true"
+    assert len(manager.silences()) == 1  # the retry made no second silence
+    [silence] = first.json()["silences"]
+    path = f"/api/silences/{silence['id']}/expire"
+    expire_key = {"Idempotency-Key": "expire-once-1"}
+    assert oncall.post(path, json={}, headers=expire_key).status_code == 200
+    replay = oncall.post(path, json={}, headers=expire_key)
+    assert replay.status_code == 200 and replay.headers.get("Idempotency-Replayed") == "true"
+    kinds = [e["text"] for e in timeline_of(hub, runaway["incident_id"]) if e["kind"] == "silence"]
+    assert len([t for t in kinds if "expired" in t]) == 1
+    assert len([t for t in kinds if t.startswith("silenced")]) == 1

@@ -31,6 +31,7 @@ VIOLATIONS: dict[str, tuple[str, str]] = {
     "hub-http-over-state": ("services/hub/state/alerts.py", "import services.hub.http.validate"),
     "no-cycles": ("widgets/severity_badge.py", "import widgets.alert_feed"),
     "tui-layers": ("tui/screens/help.py", "import tui.app"),
+    "wall-read-only": ("tui/wall/app.py", "import services.console.outbox"),
 }
 
 

@@ -4,7 +4,9 @@
 # a hub (hub.py); ``warroom stop|enable|health|export`` are the fallbacks for
 # when the console cannot start (ops.py, over services/ops), with ``warroom
 # runbook`` (runbook.py, the offline runbook) and ``warroom doctor`` (doctor.py,
-# access checked before an incident). Textual is imported
+# access checked before an incident), ``warroom redact``
+# (redact.py, a PII filter for logs) and ``warroom wall`` (wall.py, the read-only
+# wall display). Textual is imported
 # only by the commands that draw a screen, so the others keep working on a box
 # where the console cannot start.
 
@@ -16,7 +18,7 @@ import sys
 
 from services.console.settings import SettingsError
 from services.ops.outcome import ExitCode
-from tui.cli import console, doctor, hub, ops, runbook, silence
+from tui.cli import console, doctor, hub, ops, redact, runbook, silence, wall
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     runbook.add_parsers(sub)
     doctor.add_parsers(sub)
     silence.add_parsers(sub)
+    redact.add_parsers(sub)
+    wall.add_parsers(sub)
     return parser
 
 
@@ -59,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
             **runbook.RUNNERS,
             **doctor.RUNNERS,
             **silence.RUNNERS,
+            **redact.RUNNERS,
+            **wall.RUNNERS,
         }
         run = runners.get(args.command) or console.run
         return run(args)

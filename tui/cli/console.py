@@ -33,11 +33,17 @@ def add_hub_flags(parser: argparse.ArgumentParser) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The console's own flags, on the top-level ``warroom`` parser."""
     add_hub_flags(parser)
-    parser.add_argument("--redact", action="store_true", default=None, help="redact PII on screen")
+    parser.add_argument(
+        "--redact",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="category B PII (e-mail, phone, …) redacted on screen (the default); "
+        "--no-redact shows it if your role holds pii.view, and the hub logs that you did",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    """``warroom [--hub URL] [--token T] [--config FILE] [--redact]``."""
+    """``warroom [--hub URL] [--token T] [--config FILE] [--[no-]redact]``."""
     settings = load_settings(args.config, hub_url=args.hub, token=args.token, redact=args.redact)
     return run_console(settings)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from services.console.settings import SettingsError, load_settings
+from services.domain.redaction import redact
 from services.domain.textsafe import make_visible
 from services.ops.outcome import ExitCode
 from tui.cli.console import run_console
@@ -30,10 +31,12 @@ if TYPE_CHECKING:
 
 
 class SafeFormatter(logging.Formatter):
-    """Log lines quote reasons, names and notes people sent: never let one be an escape."""
+    """Log lines quote titles, reasons, names and notes people sent: never let one be an
+    escape, and never let it carry PII or a secret (categories A and B redacted, as on
+    every screen; a log outlives the incident and is read by more people)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return make_visible(super().format(record), keep_newlines=True)
+        return make_visible(redact(super().format(record)), keep_newlines=True)
 
 
 def setup_logging(filename: Path | None = None) -> None:
@@ -53,7 +56,12 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     demo = sub.add_parser("demo", help="a hub with its simulator, and the console against it")
     demo.add_argument("--scenario", default="demo", help="calm, runaway, pii-leak, storm, demo")
     demo.add_argument("--seed", type=int, default=0, help="makes the scenario repeatable")
-    demo.add_argument("--redact", action="store_true", default=None, help="redact PII on screen")
+    demo.add_argument(
+        "--redact",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="category B PII redacted on screen (the default)",
+    )
 
     hub = sub.add_parser("hub", help="run the ops hub in the foreground")
     hub.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
@@ -179,8 +187,10 @@ def run_hub(args: argparse.Namespace) -> int:
             config,
             tokens=[*config.tokens, TokenEntry(token=token, user=user, role="incident-commander")],
         )
+        # The token itself never reaches a log or a terminal's scrollback: say where it is.
         print(
-            f"warroom hub: console token for {user} (incident-commander): {token} (kept in {path})",
+            f"warroom hub: the console token for {user} (incident-commander) is in {path}"
+            f' (readable by you only): warroom --token "$(cat {path})"',
             file=sys.stderr,
         )
     background = None

@@ -23,10 +23,16 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 
 from services.console.containment import Violation
+from services.console.silences import pending_silences
 from services.console.state import ConsoleState
+from tui.screens.alert_detail import AlertDetail
+from tui.screens.detail_views import agent_detail, pack_detail
+from tui.screens.explorer import EventExplorer
 from tui.screens.incident import IncidentScreen
 from tui.screens.incident_keys import open_from_alert, selected_key, write_note
+from tui.screens.incidents import RecentIncidentsScreen, ask_and_open
 from tui.screens.runbook_view import RunbookView
+from tui.screens.silence import silence_key
 from tui.session import Session
 from widgets.agent_table import AgentTable
 from widgets.alert_feed import FEED_LIMIT, AlertFeed
@@ -75,6 +81,10 @@ class DashboardScreen(Screen[None]):
         Binding("n", "note", "Note", id="dashboard.note"),
         Binding("o", "open_from_alert", "Open incident", id="dashboard.open_incident"),
         Binding("k", "app.killswitch", "Kill switch", id="dashboard.killswitch"),
+        Binding("x", "silence", "Silence", id="dashboard.silence"),
+        Binding("l", "explore", "Events", id="dashboard.events"),
+        Binding("g", "goto", "Go to INC-n", id="dashboard.goto"),
+        Binding("I", "recent", "All incidents", id="dashboard.recent"),
         # Not in the footer (it would not fit at 80 columns): in help, and the palette.
         Binding("R", "runbook", "Runbook", id="dashboard.runbook", show=False),
     ]
@@ -83,9 +93,13 @@ class DashboardScreen(Screen[None]):
         "dashboard.killswitch": (1, "Kill"),
         "dashboard.open_incident": (2, "Open"),
         "dashboard.note": (3, "Note"),
-        "dashboard.incidents": (4, "Go"),
-        "dashboard.next_panel": (5, "Panel"),
-        "dashboard.quit": (6, "Quit"),
+        "dashboard.silence": (4, "Silnc"),
+        "dashboard.events": (5, "Evts"),
+        "dashboard.incidents": (6, "Go"),
+        "dashboard.next_panel": (7, "Panel"),
+        "dashboard.quit": (8, "Quit"),
+        "dashboard.goto": (9, "INC-n"),
+        "dashboard.recent": (10, "All"),
     }
 
     stale: reactive[bool] = reactive(False)
@@ -152,15 +166,43 @@ class DashboardScreen(Screen[None]):
         self.set_class(engaged, "-engaged")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter on an incident opens it."""
+        """Enter on an incident opens it; on an alert, a pack or an agent, its detail."""
+        key = str(event.row_key.value)
+        state = self.session.state
         if isinstance(event.data_table, IncidentList):
-            self.app.push_screen(IncidentScreen(self.session, str(event.row_key.value)))
+            self.app.push_screen(IncidentScreen(self.session, key))
+        elif isinstance(event.data_table, AlertFeed):
+            self.app.push_screen(AlertDetail(self.session, key))
+        elif isinstance(event.data_table, AgentTable) and key.startswith("agent:"):
+            self.app.push_screen(agent_detail(state, key[6:], self._text_filter))
+        elif isinstance(event.data_table, AgentTable) and key.startswith("pack:"):
+            self.app.push_screen(pack_detail(state, key[5:], self._text_filter))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Notes and opening incidents are absent without ``incident.write``."""
+        """Notes and opening incidents are absent without ``incident.write``; silences
+        without ``silence.write``."""
         if action in ("note", "open_from_alert"):
             return self.session.may("incident.write")
+        if action == "silence":
+            return self.session.may("silence.write")
         return True
+
+    def action_silence(self) -> None:
+        """``x``: silence the highlighted alert (the feed) or incident's firing alerts (the
+        incident list); on a silenced alert, offer to expire its silence."""
+        feed = self.query_one(AlertFeed)
+        if self.focused is feed:
+            alert = self.session.state.alerts.get(selected_key(feed) or "")
+            if alert is None:
+                self.notify("No alert selected.", severity="warning")
+                return
+            silence_key(self, self.session, alert, None)
+            return
+        incident_id = selected_key(self.query_one(IncidentList))
+        if incident_id is None:
+            self.notify("Select an incident (i) or an alert (f) first.", severity="warning")
+            return
+        silence_key(self, self.session, None, incident_id)
 
     def action_note(self) -> None:
         """``n``: a note on the highlighted incident."""
@@ -181,6 +223,18 @@ class DashboardScreen(Screen[None]):
             self.app.push_screen(IncidentScreen(self.session, linked.id))
         else:
             open_from_alert(self, self.session, alert)
+
+    def action_explore(self) -> None:
+        """``l``: the event explorer (every event, the audit, the alerts)."""
+        self.app.push_screen(EventExplorer(self.session))
+
+    def action_goto(self) -> None:
+        """``g``: ask for an incident id (``INC-n``, any case) and open it."""
+        ask_and_open(self, self.session)
+
+    def action_recent(self) -> None:
+        """``I``: every recent incident, open and resolved."""
+        self.app.push_screen(RecentIncidentsScreen(self.session, self._text_filter))
 
     def action_runbook(self) -> None:
         """``R``: the runbook's text (the hub's, else the copy shipped with warroom)."""
@@ -234,7 +288,9 @@ class DashboardScreen(Screen[None]):
             set_border_title(incidents, title + (f" · {unacked} not acked" if unacked else ""))
         if "alerts" in dirty or feed.restyle_pending:
             alerts = state.alerts_newest_first(FEED_LIMIT)
-            feed.show_alerts(alerts)
+            outbox = self.session.outbox
+            pending = pending_silences(outbox.pending(), state.alerts) if outbox else None
+            feed.show_alerts(alerts, pending)
             firing = sum(1 for a in state.alerts.values() if a.status == "firing")
             set_border_title(feed, f"Alerts · {len(state.alerts)} · {firing} firing")
         if dirty & {"packs", "banner", "layout"} or packs.restyle_pending:
@@ -244,6 +300,8 @@ class DashboardScreen(Screen[None]):
             stopped = sum(1 for p in summaries if not p.enabled)
             if state.global_engaged:
                 set_border_title(packs, "Packs · GLOBAL STOP")
+            elif not summaries:
+                set_border_title(packs, "Packs · no data yet")
             else:
                 set_border_title(
                     packs, f"Packs · {stopped} stopped" if stopped else "Packs · all on"

@@ -20,17 +20,19 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from services.console.hub_client import HubCallError
 from services.console.state import ConsoleState
 from services.domain.checklist import checklist_lines, current_step
 from services.domain.models import Incident, ModelError, TimelineEntry, category_label
-from services.domain.redaction import redact
 from services.domain.runbook import group_of
+from tui.screens.detail_views import entry_detail
 from tui.screens.incident_runbook import RunbookKeys
+from tui.screens.live_state import FROZEN_ID, show_live_state
 from tui.session import Session
 from widgets.checklist import Checklist
+from widgets.connection_bar import ConnectionBar
 from widgets.escalation_countdown import EscalationCountdown
 from widgets.fit_footer import FitFooter
 from widgets.response_timer import ResponseTimer
@@ -110,6 +112,9 @@ class IncidentScreen(RunbookKeys):
         Binding("r", "resolve", "Resolve", id="incident.resolve"),
         Binding("e", "export", "Export", id="incident.export"),
         Binding("k", "app.killswitch", "Kill switch", id="incident.killswitch"),
+        # Not in the footer (no room at 120 columns): in help, and the palette.
+        Binding("X", "silence", "Silence", id="incident.silence", show=False),
+        Binding("l", "explorer", "Events", id="incident.events", show=False),
         Binding("R", "runbook", "Runbook", id="incident.runbook"),
         Binding("N", "retrospective", "Retro note", id="incident.retrospective", show=False),
         Binding("question_mark", "app.help", "Help", id="incident.help"),
@@ -141,6 +146,8 @@ class IncidentScreen(RunbookKeys):
         self._ready = False
 
     def compose(self) -> ComposeResult:
+        yield ConnectionBar(id="inc-conn")
+        yield Static(id=FROZEN_ID, markup=False)
         with Horizontal(id="inc-head"):
             yield SeverityBadge(id="inc-sev")
             yield Static(id="inc-title", markup=False)
@@ -158,8 +165,6 @@ class IncidentScreen(RunbookKeys):
 
     def on_mount(self) -> None:
         self._fit(self.app.size.width)
-        if self.session.settings.redact:
-            self.query_one(Timeline).text_filter = redact
         self.query_one(Timeline).border_title = "Timeline · newest first"
         self.query_one(Checklist).focus()
         self._ready = True
@@ -207,7 +212,8 @@ class IncidentScreen(RunbookKeys):
         return list(merged.values())
 
     def _text(self, value: str) -> str:
-        return redact(value) if self.session.settings.redact else value
+        # Redaction is safe_text's, with the categories the app set: one filter everywhere.
+        return value
 
     def show_state(self, state: ConsoleState, now: datetime, dirty: set[str]) -> None:
         """Draw the incident at local time ``now`` (timers from the hub's clock)."""
@@ -215,11 +221,13 @@ class IncidentScreen(RunbookKeys):
             return  # not composed yet, or already closed
         incident = self.incident()
         if incident is None:
+            show_live_state(self, state, now)
             self.query_one("#inc-title", Static).update(
                 safe_text(f"{self.incident_id}: not known to this console (yet)")
             )
             return
-        hub_now = state.hub_now(now)
+        show_live_state(self, state, now)
+        hub_now = state.data_now(now)  # frozen while STALE: no countdown ticks on
         policy = state.policy
         if self.writable != self._writable:
             self._writable = self.writable
@@ -266,12 +274,23 @@ class IncidentScreen(RunbookKeys):
         lines = checklist_lines(runbook, incident, step)
         self.query_one(Checklist).show(lines, pending, safe_text(title).plain)
 
-    def show_timeline(self) -> None:
-        """Redraw the timeline rows (hub entries and our own notes)."""
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a timeline row: the entry in full."""
+        key = str(event.row_key.value)
+        row = next((r for r in self._timeline_rows() if r.key == key), None)
+        if isinstance(event.data_table, Timeline) and row is not None:
+            entry = next((e for e in self.entries() if e.id == key), None)
+            # Redaction is safe_text's, on every render path (the detail screen too).
+            self.app.push_screen(entry_detail(row, entry))
+
+    def _timeline_rows(self) -> list[TimelineRow]:
         outbox = self.session.outbox
         items = outbox.store.items(self.incident_id) if outbox is not None else []
-        rows = timeline_rows(self.entries(), items, self.session.me)
-        self.query_one(Timeline).show_rows(rows)
+        return timeline_rows(self.entries(), items, self.session.me)
+
+    def show_timeline(self) -> None:
+        """Redraw the timeline rows (hub entries and our own notes)."""
+        self.query_one(Timeline).show_rows(self._timeline_rows())
 
     def _title(self, incident: Incident) -> Text:
         text = safe_text(incident.id, "bold")
@@ -318,6 +337,8 @@ class IncidentScreen(RunbookKeys):
         """Mutating actions are absent when read-only, and changes on a resolved incident."""
         if action in WRITES and not self.writable:
             return False
+        if action == "silence":
+            return self.session.may("silence.write")
         if action in CHANGES:
             incident = self.incident()
             if incident is None or not incident.is_open:

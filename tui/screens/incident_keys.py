@@ -26,6 +26,7 @@ from tui.messages import SubmitAction
 from tui.screens.confirm_text import ConfirmText
 from tui.screens.note_editor import NoteEditor
 from tui.screens.resolve import ResolveScreen
+from tui.screens.silence import silence_key
 from tui.screens.status_picker import SETTABLE_STATUSES, StatusPicker
 from tui.screens.templates import TemplatesScreen
 from tui.session import Session
@@ -111,6 +112,10 @@ class IncidentKeys(Screen[None]):
     def _submit(self, kind: str, suffix: str, body: dict[str, Any]) -> None:
         path = hub_path("api", "incidents", self.incident_id, suffix)
         self.post_message(SubmitAction(kind, path, body, self.incident_id))
+
+    def action_silence(self) -> None:
+        """``x``: silence the incident's firing alerts in Alertmanager (through the hub)."""
+        silence_key(self, self.session, None, self.incident_id)
 
     def action_ack(self) -> None:
         """Acknowledge; from triage the runbook's next step is containment, so move there."""

@@ -23,8 +23,10 @@ from services.domain.timeutil import format_duration, parse_optional
 from tui.screens.audit import AuditScreen
 from tui.screens.confirm_stop import ConfirmStop
 from tui.screens.incident_keys import write_note
+from tui.screens.live_state import FROZEN_ID, show_live_state
 from tui.screens.restore import RestoreScreen
 from tui.session import Session
+from widgets.connection_bar import ConnectionBar
 from widgets.fit_footer import FitFooter
 from widgets.killswitch_panel import KillswitchPanel
 from widgets.killswitch_warning import KillswitchWarning
@@ -81,6 +83,8 @@ class KillswitchScreen(Screen[None]):
         self._pending_select: str | None = f"pack:{pack}" if pack else GLOBAL
 
     def compose(self) -> ComposeResult:
+        yield ConnectionBar(id="ks-conn")
+        yield Static(id=FROZEN_ID, markup=False)
         yield KillswitchWarning(id="ks-warning")
         yield Static(id="ks-global", markup=False)
         yield Static(id="ks-lock", markup=False)
@@ -104,6 +108,7 @@ class KillswitchScreen(Screen[None]):
             return  # not composed yet, or torn down as the app exits
         control = self.session.killswitches
         state = self.session.state
+        show_live_state(self, state, now)
         self.query_one(KillswitchWarning).show(control.violations(now))
         panel = self.query_one(KillswitchPanel)
         actions, running = control.latest_actions(), control.running_counts()
@@ -137,7 +142,8 @@ class KillswitchScreen(Screen[None]):
                 expires = parse_optional(str(pending.get("expires_at")))
             except ValueError:
                 expires = None
-            left = (expires - state.hub_now(now)).total_seconds() if expires else 0.0
+            # Frozen while STALE: the expiry does not count down on old data.
+            left = (expires - state.data_now(now)).total_seconds() if expires else 0.0
             mine = session.identity is not None and pending.get("requested_by") == session.me
             text.append("\n")
             if mine:

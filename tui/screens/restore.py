@@ -23,7 +23,9 @@ from textual.widgets import Static
 from services.console.restore_plan import RestorePlan, RestoreStep
 from services.domain.timeutil import format_duration, parse_optional
 from tui.screens.confirm_stop import ConfirmStop
+from tui.screens.live_state import FROZEN_ID, show_live_state
 from tui.session import Session
+from widgets.connection_bar import ConnectionBar
 from widgets.fit_footer import FitFooter
 from widgets.killswitch_warning import KillswitchWarning
 from widgets.safe_text import safe_text
@@ -76,6 +78,8 @@ class RestoreScreen(Screen[None]):
         return self.session.settings.restore_watch_s
 
     def compose(self) -> ComposeResult:
+        yield ConnectionBar(id="restore-conn")
+        yield Static(id=FROZEN_ID, markup=False)
         yield KillswitchWarning(id="ks-warning")
         yield Static(id="restore-how", markup=False)
         yield Static(id="restore-plan", markup=False)
@@ -99,7 +103,8 @@ class RestoreScreen(Screen[None]):
             return
         control = self.session.killswitches
         state = self.session.state
-        hub_now = state.hub_now(now)
+        show_live_state(self, state, now)
+        hub_now = state.data_now(now)  # frozen while STALE: the watch does not count on
         alerts = []
         for alert in state.alerts.values():
             if alert.status == "firing":

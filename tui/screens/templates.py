@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 
 from services.domain.templates import TemplateKind
 from widgets.fit_footer import FitFooter
+from widgets.safe_text import shown
 
 __all__ = ["KINDS", "TemplatesScreen"]
 
@@ -76,7 +77,9 @@ class TemplatesScreen(ModalScreen[tuple[str, str] | None]):
 
     def _fill(self, kind: TemplateKind) -> None:
         self.kind = kind
-        self.query_one(TextArea).load_text(self.render_kind(kind))
+        # Filled from the incident (untrusted): redacted and escapes visible, whatever
+        # the renderer did, before it can reach the terminal or the clipboard.
+        self.query_one(TextArea).load_text(shown(self.render_kind(kind), keep_newlines=True))
 
     @on(OptionList.OptionHighlighted, "#templates-kinds")
     @on(OptionList.OptionSelected, "#templates-kinds")

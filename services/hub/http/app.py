@@ -80,6 +80,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", "/api/silences", "read", silences.list_silences),
     Endpoint("POST", "/api/silences", "silence.write", silences.create_silence),
     Endpoint("POST", "/api/silences/{id}/expire", "silence.write", silences.expire_silence),
+    Endpoint("POST", "/api/pii/reveal", "pii.view", endpoints.pii_reveal),
 )
 STREAM_PATH = "/api/stream"
 

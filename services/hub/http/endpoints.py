@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from importlib import metadata
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from services.domain.api import ConfirmGlobalBody, HeartbeatBody, SwitchBody
+from services.domain.api import ConfirmGlobalBody, HeartbeatBody, PiiRevealBody, SwitchBody
 from services.domain.timeutil import to_rfc3339
 from services.hub.errors import BadRequest
 from services.hub.http import validate
@@ -19,6 +20,7 @@ from services.hub.http.context import HubContext, mutate, read_body, read_json
 from services.hub.state.common import Actor
 
 MAX_AGENT_ID = 200
+log = logging.getLogger("warroom.hub")
 
 
 def _version() -> str:
@@ -151,3 +153,18 @@ async def ingest_alertmanager(request: Request, ctx: HubContext, principal: Prin
     finally:
         ctx.ingest_parsing -= 1
     return JSONResponse(ctx.state.apply_alertmanager(incoming))
+
+
+async def pii_reveal(request: Request, ctx: HubContext, principal: Principal) -> Response:
+    """``POST /api/pii/reveal``: a console is about to show category B PII; logged first.
+
+    Consoles redact e-mails, phones, addresses, names and birth dates by default; a
+    role holding ``pii.view`` may turn that off, and the hub's log is where it is
+    recorded (who, which role, when), before the console shows anything.
+    """
+    validate.decode(await read_json(request), PiiRevealBody)
+    at = to_rfc3339(ctx.clock())
+    log.warning(
+        "PII redaction (category B) turned off by %s (%s) at %s", principal.user, principal.role, at
+    )
+    return JSONResponse({"recorded_at": at, "user": principal.user, "categories_shown": ["B"]})

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -19,6 +21,7 @@ from services.hub.errors import Invalid, NotFound
 from services.hub.http import validate
 from services.hub.http.auth import Principal
 from services.hub.http.context import HubContext, read_json
+from services.hub.http.idempotency import REPLAYED_HEADER, check_key
 from services.hub.state.common import HUB_AUTHOR, Actor
 
 log = logging.getLogger("warroom.hub")
@@ -35,9 +38,46 @@ async def list_silences(request: Request, ctx: HubContext, principal: Principal)
     return JSONResponse({"silences": [s.to_dict() for s in silences.values()]})
 
 
+async def once(
+    request: Request,
+    ctx: HubContext,
+    principal: Principal,
+    apply: Callable[[], Awaitable[dict[str, Any]]],
+) -> Response:
+    """Run ``apply`` under the Idempotency-Key rules: a retry with the same key gets the
+    first answer back and creates no second silence in Alertmanager.
+
+    Unlike :func:`~services.hub.http.context.mutate`, ``apply`` awaits Alertmanager; the
+    per-key lock keeps two concurrent duplicates from both calling it.
+    """
+    key = check_key(request.headers.get("idempotency-key"))
+    if key is None:
+        return JSONResponse(await apply())
+    scope = f"{principal.user} {request.method} {request.url.path}"
+    async with ctx.idempotency.hold(scope, key):
+        stored = ctx.idempotency.stored(scope, key)
+        if stored is not None:
+            ctx.counters.add("idempotent_replay")
+            status, payload = stored
+            return JSONResponse(payload, status_code=status, headers={REPLAYED_HEADER: "true"})
+        payload = await apply()
+        ctx.idempotency.remember(scope, key, 200, payload)
+    return JSONResponse(payload)
+
+
 async def create_silence(request: Request, ctx: HubContext, principal: Principal) -> Response:
     """``POST /api/silences``: silence an alert, or every firing alert of an incident."""
     body = validate.decode(await read_json(request), SilenceBody)
+
+    async def apply() -> dict[str, Any]:
+        return await _create(request, ctx, principal, body)
+
+    return await once(request, ctx, principal, apply)
+
+
+async def _create(
+    request: Request, ctx: HubContext, principal: Principal, body: SilenceBody
+) -> dict[str, Any]:
     if not body.fingerprint and not body.incident_id:
         raise Invalid("fingerprint: name an alert, or incident_id an incident")
     if body.incident_id:
@@ -67,16 +107,20 @@ async def create_silence(request: Request, ctx: HubContext, principal: Principal
         )
         records.created(silence, alert, body.minutes, incident_id, actor)
         created.append(silence.to_dict())
-    return JSONResponse({"silences": created})
+    return {"silences": created}
 
 
 async def expire_silence(request: Request, ctx: HubContext, principal: Principal) -> Response:
     """``POST /api/silences/{id}/expire``."""
     silence_id = request.path_params["id"]
     body = validate.decode(await read_json(request), ExpireSilenceBody)
-    await ctx.alertmanager.expire(silence_id)
-    ctx.state.silences.expired(silence_id, body.incident_id, _actor(request, principal))
-    return JSONResponse({"expired": silence_id})
+
+    async def apply() -> dict[str, Any]:
+        await ctx.alertmanager.expire(silence_id)
+        ctx.state.silences.expired(silence_id, body.incident_id, _actor(request, principal))
+        return {"expired": silence_id}
+
+    return await once(request, ctx, principal, apply)
 
 
 def expire_after_resolve(ctx: HubContext, incident_id: str) -> None:

@@ -20,6 +20,7 @@ from services.domain.timeutil import parse_optional, to_rfc3339
 from services.hub.state.alertmanager import IncomingAlert
 from services.hub.state.events import EventLog
 from services.hub.state.incidents import IncidentDesk
+from services.hub.state.mute import made_after, still_running
 
 MAX_ALERTS = 5000
 # Stale once not seen for this many of its group's repeat intervals: a repeat comes
@@ -166,11 +167,21 @@ class AlertBook:
         that Alertmanager sends it (so it is neither stale nor muted any more)."""
         old_title = existing.title
         if seen.source == "alertmanager-pull":
-            # Pulled: the mute state is news; the group and its interval are not.
-            existing.silenced_by = seen.silenced_by
+            # Pulled: the mute state is news; the group and its interval are not. A
+            # silence made through the hub after this pull began is newer than it.
+            pulled = {silence.id for silence in seen.silenced_by}
+            newer = [
+                silence
+                for silence in made_after(existing.silenced_by, seen.last_seen_at)
+                if silence.id not in pulled
+            ]
+            existing.silenced_by = [*seen.silenced_by, *newer]
             existing.inhibited_by = seen.inhibited_by
         else:
-            existing.silenced_by = []
+            # A delivery Alertmanager computed before a silence was made (a retry of it
+            # arrives later) must not unmute the alert: a silence still running that
+            # warroom knows of stays until it ends, is expired, or a pull says otherwise.
+            existing.silenced_by = still_running(existing.silenced_by, seen.last_seen_at)
             existing.inhibited_by = []
             existing.group_key = seen.group_key or existing.group_key
             existing.group_labels = seen.group_labels or existing.group_labels

@@ -1,0 +1,1 @@
+"""``warroom wall``: the read-only war-room display (walkthrough 3)."""

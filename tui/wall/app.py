@@ -1,0 +1,310 @@
+"""The war-room wall: a read-only Textual app on the same state and stream as the console.
+
+Read-only by construction: it has no session, no journal, no outbox and no hub
+client (an import-linter contract keeps it so), and its only keys are quit and
+paging. What it draws is worked out in :mod:`services.console.wall`; this module
+keeps the stream worker, the redraw timer, the bell and the layout.
+
+It always redacts PII (categories A and B, and C when configured), whatever the
+config's ``redact`` says: nobody at a wall can be asked whether they may see it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Digits, Static
+
+from services.console.settings import ConsoleSettings
+from services.console.state import ConsoleState, StreamStatus
+from services.console.stream_client import StreamClient
+from services.console.wall import (
+    Urgent,
+    WallPager,
+    data_moment,
+    digits,
+    most_urgent,
+    next_escalation,
+    stopped_packs,
+)
+from services.domain.models import Envelope, ModelError
+from services.domain.timeutil import Clock, format_duration, utcnow
+from tui.theme import WARROOM_THEME
+from widgets.connection_bar import ConnectionBar
+from widgets.incident_band import IncidentBand
+from widgets.safe_text import safe_text, set_redaction
+from widgets.stale_overlay import StaleOverlay
+
+__all__ = ["WallApp"]
+
+FLUSH_INTERVAL_S = 0.25
+BAND_LINES = 3  # two lines of text and a gap
+
+
+@dataclass
+class _Envelope(Message):
+    envelope: Envelope
+    received_at: datetime
+
+
+@dataclass
+class _Status(Message):
+    status: StreamStatus
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, _Status)
+
+
+class WallApp(App[None]):
+    """The wall. ``connect=False`` leaves the hub alone (tests feed envelopes)."""
+
+    CSS_PATH = "wall.tcss"
+    TITLE = "warroom wall"
+    # Nothing here may change anything: no command palette (it offers theme and
+    # screenshot commands), and no key but quit and paging.
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="wall.quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="wall.quit_anywhere"),
+        Binding("right,n,pagedown", "page(1)", "Next page", id="wall.next"),
+        Binding("left,p,pageup", "page(-1)", "Previous page", id="wall.previous"),
+    ]
+
+    def __init__(
+        self,
+        settings: ConsoleSettings,
+        clock: Clock = utcnow,
+        *,
+        connect: bool = True,
+        monotonic: Clock | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = replace(settings, wall=True, redact=True)
+        set_redaction(self.settings.redacted_categories())
+        self.clock = clock
+        self.connect = connect
+        self._monotonic = monotonic
+        # The wall shows no timeline: keeping 500 entries for each of up to 200 resolved
+        # incidents was most of its memory growth over a simulated day.
+        self.state = ConsoleState(
+            stale_after_heartbeats=settings.stale_after_heartbeats, timeline_limit=1
+        )
+        """Everything the wall knows from the stream."""
+        self.pager = WallPager(page_seconds=settings.wall_page_seconds)
+        """The bands' order and pages."""
+        self.bells = 0
+        """How many times the bell rang (once per new SEV1)."""
+        self._bands: dict[str, IncidentBand] = {}
+        self._shown_ids: list[str] = []
+
+    # -- layout ----------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield ConnectionBar(id="wall-conn")
+        with Horizontal(id="wall-digits"):
+            with Vertical(classes="wall-timer", id="wall-urgent"):
+                yield Static(id="wall-urgent-label", markup=False)
+                yield Digits("--:--", id="wall-urgent-digits")
+            with Vertical(classes="wall-timer", id="wall-escalation"):
+                yield Static(id="wall-escalation-label", markup=False)
+                yield Digits("--:--", id="wall-escalation-digits")
+        yield Vertical(id="wall-bands")
+        yield Static(id="wall-packs", markup=False)
+        yield Static(id="wall-footer", markup=False)
+        yield StaleOverlay(id="wall-stale")
+
+    def on_mount(self) -> None:
+        self.register_theme(WARROOM_THEME)
+        self.theme = WARROOM_THEME.name
+        self.query_one(ConnectionBar).who = self.settings.hub_url.split("://", 1)[-1]
+        self.set_interval(FLUSH_INTERVAL_S, self.flush)
+        self.flush()
+        if self.connect:
+            self.run_stream()
+
+    # -- data ------------------------------------------------------------------
+
+    @work(exclusive=True, group="stream", exit_on_error=False)
+    async def run_stream(self) -> None:
+        """Keep the stream connected for the wall's lifetime."""
+        client = StreamClient(
+            self.settings.ws_url,
+            self.settings.token,
+            on_envelope=self._post_envelope,
+            on_status=self._post_status,
+            resume_from=self.state.last_seq,
+        )
+        await client.run()
+
+    def _post_envelope(self, envelope: Envelope) -> None:
+        self.post_message(_Envelope(envelope, self.clock()))
+
+    def _post_status(self, status: StreamStatus) -> None:
+        self.post_message(_Status(status))
+
+    def on__envelope(self, message: _Envelope) -> None:
+        self.state.apply(message.envelope, message.received_at)
+
+    def on__status(self, message: _Status) -> None:
+        self.state.set_status(message.status, self.clock())
+
+    def apply_envelope(self, data: dict[str, Any]) -> bool:
+        """Apply one raw envelope as if it came from the stream, and redraw (tests)."""
+        try:
+            envelope = Envelope.from_dict(data)
+        except ModelError:
+            return self.state.apply_dict(data, self.clock())
+        applied = self.state.apply(envelope, self.clock())
+        self.flush()
+        return applied
+
+    def set_connection(self, status: StreamStatus) -> None:
+        """Set the connection status as if the stream reported it, and redraw (tests)."""
+        self.state.set_status(status, self.clock())
+        self.flush()
+
+    # -- drawing ---------------------------------------------------------------
+
+    def _seconds(self) -> float:
+        if self._monotonic is not None:
+            return self._monotonic().timestamp()
+        return time.monotonic()
+
+    def flush(self) -> None:
+        """Redraw everything from the state (cheap: widgets skip unchanged text)."""
+        if not self.is_running and not self.is_headless:
+            return
+        now = self.clock()
+        state = self.state
+        has_data = state.last_frame_at is not None and state.snapshots > 0
+        stale = state.is_stale(now)
+        at = data_moment(state, now)
+        with self.batch_update():
+            hub_clock = f"{at:%H:%M:%S} UTC" if has_data else "--:--:-- UTC"
+            self.query_one(ConnectionBar).show(state.connection_view(now), hub_clock, {})
+            self._show_timers(at, stale, has_data)
+            self._show_bands(at, stale, has_data)
+            self._show_packs(has_data)
+            self._show_footer(now, stale)
+            age = state.data_age(now)
+            since = state.hub_now(state.last_frame_at) if state.last_frame_at else None
+            self.query_one(StaleOverlay).show(stale or not has_data, age, since)
+        if has_data:
+            for _ in self.pager.new_sev1(state.incidents):
+                self.bells += 1
+                if self.settings.wall_bell:
+                    self.bell()
+
+    def _show_timers(self, at: datetime, stale: bool, has_data: bool) -> None:
+        incidents = list(self.state.incidents.values())
+        urgent = most_urgent(incidents, self.state.policy, at) if has_data else None
+        escalation = next_escalation(incidents, self.state.policy, at) if has_data else None
+        self._timer("urgent", urgent, "nothing waiting for a response", stale)
+        self._timer("escalation", escalation, "no escalation coming", stale)
+
+    def _timer(self, name: str, urgent: Urgent | None, idle: str, stale: bool) -> None:
+        label = Text(end="", no_wrap=True, overflow="ellipsis")
+        if urgent is None:
+            label.append(idle)
+            value = "--:--"
+        else:
+            overdue = urgent.remaining_s < 0
+            label.append(f"{urgent.severity} ", style="bold")
+            label.append_text(safe_text(urgent.incident_id, "bold", max_length=16))
+            label.append(f" · {urgent.what}" + (" · OVERDUE" if overdue else ""))
+            value = digits(urgent.remaining_s)
+        if stale:
+            label.append(" · FROZEN", style="bold")
+        box = self.query_one(f"#wall-{name}", Vertical)
+        box.set_class(urgent is not None and urgent.remaining_s < 0, "-overdue")
+        box.set_class(urgent is not None and urgent.severity == "SEV1", "-sev1")
+        box.set_class(stale, "-stale")
+        self.query_one(f"#wall-{name}-label", Static).update(label)
+        number = self.query_one(f"#wall-{name}-digits", Digits)
+        if number.value != value:
+            number.update(value)
+
+    def _rows(self) -> int:
+        height = self.query_one("#wall-bands").size.height
+        if height <= 0:
+            return self.pager.rows  # not laid out yet: keep what it was
+        return max(1, height // BAND_LINES)
+
+    def on_resize(self) -> None:
+        """A new size fits more or fewer bands: redraw once the layout has settled."""
+        self.call_after_refresh(self.flush)
+
+    def _show_bands(self, at: datetime, stale: bool, has_data: bool) -> None:
+        container = self.query_one("#wall-bands", Vertical)
+        self.pager.rows = self._rows()
+        ids = self.pager.update(self.state.incidents, self._seconds()) if has_data else []
+        if ids != self._shown_ids:
+            # Bands are keyed by incident: only the ones that come or go are mounted or removed.
+            for gone in set(self._bands) - set(ids):
+                self._bands.pop(gone).remove()
+            new = [IncidentBand(i) for i in ids if i not in self._bands]
+            for band in new:
+                self._bands[band.incident_id] = band
+            if new:
+                container.mount_all(new)
+            for index, incident_id in enumerate(ids):
+                container.move_child(self._bands[incident_id], before=index)
+            self._shown_ids = list(ids)
+        for incident_id in ids:
+            incident = self.state.incidents.get(incident_id)
+            if incident is not None:
+                self._bands[incident_id].show(incident, self.state.policy, at, stale)
+        container.border_title = (
+            f"Open incidents · page {self.pager.page + 1}/{self.pager.pages}"
+            if has_data
+            else "Open incidents · waiting for the hub"
+        )
+
+    def _show_packs(self, has_data: bool) -> None:
+        text = Text(end="", no_wrap=True, overflow="ellipsis")
+        state = self.state
+        if not has_data:
+            text.append("packs: no data yet", style="bold")
+            self.query_one("#wall-packs", Static).update(text)
+            return
+        if state.global_engaged:
+            text.append(" GLOBAL STOP ", style="bold reverse")
+            text.append(" all agent execution stopped  ")
+        else:
+            text.append("GLOBAL on  ", style="bold")
+        lines = stopped_packs(state.pack_summaries())
+        if not lines:
+            text.append(f"· all {len(state.packs)} packs on")
+        for line in lines:
+            text.append(" · ")
+            text.append_text(safe_text(line.pack, "bold", max_length=24))
+            if line.confirmed:
+                text.append(" STOPPED")
+            else:
+                text.append(f" STOPPING, unconfirmed: {line.still_running} running", style="bold")
+        self.query_one("#wall-packs", Static).update(text)
+
+    def _show_footer(self, now: datetime, stale: bool) -> None:
+        age = self.state.data_age(now)
+        words = "no data yet" if age is None else f"data {format_duration(age, 'short')} old"
+        if stale:
+            words += " · STALE"
+        pages = f"page {self.pager.page + 1}/{self.pager.pages}"
+        footer = f"{words} · {pages} · q quit · ←/→ page · read-only"
+        self.query_one("#wall-footer", Static).update(Text(footer, end=""))
+
+    # -- keys ------------------------------------------------------------------
+
+    def action_page(self, step: int) -> None:
+        """Turn the page by hand."""
+        self.pager.turn(step)
+        self.flush()
