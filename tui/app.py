@@ -179,7 +179,7 @@ class WarroomApp(App[None]):
             for problem in unknown_key_ids(self.settings, known_binding_ids()):
                 self.notify(problem, title="Key not remapped", severity="warning", timeout=30)
         self.dashboard.set_who(hub_label(self.settings.hub_url))
-        self.set_interval(FLUSH_INTERVAL_S, self.flush)
+        self.set_interval(FLUSH_INTERVAL_S, self.paced_flush)
         self.flush()
         if self.connect:
             self.journal.open()
@@ -443,8 +443,13 @@ class WarroomApp(App[None]):
         """
         return self._exit or not self.is_running or self._closing
 
-    def flush(self) -> None:
-        """Draw what changed since the last flush (and the clock once a second)."""
+    def paced_flush(self) -> None:
+        """The redraw timer: draw at the pacer's beat (``flush`` draws at once)."""
+        self.flush(paced=True)
+
+    def flush(self, *, paced: bool = False) -> None:
+        """Draw what changed since the last flush (and the clock once a second);
+        with ``paced``, only what the redraw's beat says is due now."""
         if self.stopping:
             return  # the screens' widgets are being removed under the timer
         now = self.clock()
@@ -457,8 +462,10 @@ class WarroomApp(App[None]):
         if not self.dashboard.ready:
             self.state.dirty |= dirty
             return
-        if not self.dashboard.layout_changed and not self.pacer.due(dirty):
+        if paced and not self.dashboard.layout_changed and not self.pacer.due(dirty):
             self.state.dirty |= dirty  # drawn at the next beat
+            return
+        if not dirty and not self.dashboard.layout_changed:
             return
         self.pacer.drew()
         with self.batch_update():

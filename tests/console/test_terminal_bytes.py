@@ -122,10 +122,10 @@ async def test_the_feed_waits_for_the_slow_beat_but_the_banner_does_not() -> Non
 
         app.dashboard.show_state = spy  # type: ignore[method-assign]
         app.state.dirty.add("alerts")
-        app.flush()
+        app.paced_flush()
         assert drawn == [] and "alerts" in app.state.dirty  # kept for the next beat
         app.state.dirty.add("banner")
-        app.flush()
+        app.paced_flush()
         assert drawn and {"alerts", "banner"} <= drawn[0]
         await pilot.pause()
 
