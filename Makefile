@@ -45,6 +45,9 @@ test: lint typecheck pytest
 bench: $(STAMP)
 	$(BIN)/python benchmarks/hub_ingest.py
 	$(BIN)/python benchmarks/keypress_to_confirmed.py
+	$(BIN)/python benchmarks/ssh_budget.py
+	$(BIN)/python benchmarks/fleet.py
+	$(BIN)/python benchmarks/storm.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

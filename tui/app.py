@@ -35,6 +35,7 @@ from services.console.hub_client import HubRefused, HubUnreachable
 from services.console.identity import Identity
 from services.console.killswitches import Killswitches
 from services.console.outbox import Outbox
+from services.console.redraw import RedrawPacer
 from services.console.settings import ConsoleSettings, unknown_key_ids
 from services.console.state import AREAS, ConsoleState, StreamStatus
 from services.console.stream_client import MAX_DELAY_S, StreamClient
@@ -131,6 +132,10 @@ class WarroomApp(App[None]):
         """Where every action is written before it is sent."""
         self._stream: StreamClient | None = None
         self._shown_second: int | None = None
+        self._batch: list[tuple[Envelope, datetime]] | None = None
+        self._unapplied = 0
+        self.pacer = RedrawPacer()
+        """When the dirty areas are drawn: 4 Hz while someone types, 1 Hz otherwise."""
         self.crashed = False
         """True once the console ended on an error (its exit code says so)."""
         self.exit_message: str | None = None
@@ -191,7 +196,7 @@ class WarroomApp(App[None]):
             for problem in unknown_key_ids(self.settings, known_binding_ids()):
                 self.notify(problem, title="Key not remapped", severity="warning", timeout=30)
         self.dashboard.set_who(hub_label(self.settings.hub_url))
-        self.set_interval(FLUSH_INTERVAL_S, self.flush)
+        self.set_interval(FLUSH_INTERVAL_S, self.paced_flush)
         self.flush()
         if self.connect:
             self.journal.open()
@@ -238,6 +243,12 @@ class WarroomApp(App[None]):
             self.ended_by = signum
             self._count_undelivered()
             self.exit()
+
+    async def on_event(self, event: events.Event) -> None:
+        """Input sets the redraw's fast beat: the screen follows a person's hands."""
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.pacer.touched()
+        await super().on_event(event)
 
     def on_key(self, event: events.Key) -> None:
         """A key typed in one burst with the key that opened a dialog, handed to the dialog.
@@ -309,14 +320,25 @@ class WarroomApp(App[None]):
             on_status=self._post_status,
             resume_from=self.state.last_seq,
             max_delay=self.backoff_cap,
+            # Textual's queue is unbounded: the reader waits while the app is behind.
+            backlog=self._backlog,
         )
         await self._stream.run()
 
     def _post_status(self, status: StreamStatus) -> None:
+        self._batch = None  # envelopes after this status go in a message after it
         self.post_message(ConnectionChanged(status))
 
     def _post_envelope(self, envelope: Envelope) -> None:
-        self.post_message(EnvelopeReceived(envelope, self.clock()))
+        if self._batch is None:
+            self._batch = []
+            self.post_message(EnvelopeReceived(self._batch))
+        self._batch.append((envelope, self.clock()))
+        self._unapplied += 1
+
+    def _backlog(self) -> int:
+        """Envelopes received and not yet applied, and the app's other queued messages."""
+        return self._unapplied + self.message_queue_size
 
     @work(exclusive=True, group="identity", exit_on_error=False)
     async def fetch_identity(self) -> None:
@@ -340,8 +362,12 @@ class WarroomApp(App[None]):
     # -- messages from the worker ----------------------------------------------
 
     def on_envelope_received(self, message: EnvelopeReceived) -> None:
-        """Apply one envelope to the state (drawing waits for the next flush)."""
-        self._apply(message.envelope, message.received_at)
+        """Apply a batch of envelopes to the state (drawing waits for the next flush)."""
+        if message.envelopes is self._batch:
+            self._batch = None  # taken: the next envelope starts a new batch
+        for envelope, received_at in message.envelopes:
+            self._apply(envelope, received_at)
+        self._unapplied -= len(message.envelopes)
 
     def _apply(self, envelope: Envelope, now: datetime) -> bool:
         refusals = self.state.policy_refusals
@@ -459,8 +485,13 @@ class WarroomApp(App[None]):
         """
         return self._exit or not self.is_running or self._closing
 
-    def flush(self) -> None:
-        """Draw what changed since the last flush (and the clock once a second)."""
+    def paced_flush(self) -> None:
+        """The redraw timer: draw at the pacer's beat (``flush`` draws at once)."""
+        self.flush(paced=True)
+
+    def flush(self, *, paced: bool = False) -> None:
+        """Draw what changed since the last flush (and the clock once a second);
+        with ``paced``, only what the redraw's beat says is due now."""
         if self.stopping:
             return  # the screens' widgets are being removed under the timer
         now = self.clock()
@@ -473,8 +504,12 @@ class WarroomApp(App[None]):
         if not self.dashboard.ready:
             self.state.dirty |= dirty
             return
+        if paced and not self.dashboard.layout_changed and not self.pacer.due(dirty):
+            self.state.dirty |= dirty  # drawn at the next beat
+            return
         if not dirty and not self.dashboard.layout_changed:
             return
+        self.pacer.drew()
         with self.batch_update():
             self.dashboard.show_state(self.state, now, dirty)
             for screen in self.screen_stack:

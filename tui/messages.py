@@ -31,10 +31,14 @@ __all__ = [
 
 @dataclass
 class EnvelopeReceived(Message):
-    """One in-order envelope from the stream, received at local time ``received_at``."""
+    """In-order envelopes from the stream, each with the local time it was received.
 
-    envelope: Envelope
-    received_at: datetime
+    One message carries every envelope that arrived while the app was busy (a
+    storm costs one message per batch, not one per event); the list grows until
+    the app takes it. Every envelope in it is applied: none is coalesced away.
+    """
+
+    envelopes: list[tuple[Envelope, datetime]]
 
 
 @dataclass

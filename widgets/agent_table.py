@@ -114,9 +114,12 @@ class AgentTable(KeyedTable):
             rows.append((f"pack:{summary.pack}", self.row(summary, global_engaged)))
             if agents is None:
                 continue
+            # Troubled first, then by name: a row moves when its agent's state does,
+            # not when rates jitter past each other (a move repaints the whole table,
+            # and rows that keep swapping are hard to read).
             members = sorted(
                 agents.get(summary.pack, ()),
-                key=lambda a: (AGENT_ORDER.get(a.state, 9), -a.tool_calls_per_min, a.id),
+                key=lambda a: (AGENT_ORDER.get(a.state, 9), a.id),
             )
             rows.extend((f"agent:{a.id}", self.agent_row(a)) for a in members)
         self.sync(rows)

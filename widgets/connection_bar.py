@@ -9,6 +9,7 @@ any is nonzero and the last error (these give way on a narrow terminal), then
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -52,6 +53,10 @@ class ConnectionBar(Horizontal):
 
     _label = "CONNECTING"
 
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._shown: dict[str, tuple[str, str, tuple[object, ...]]] = {}
+
     def compose(self) -> ComposeResult:
         yield Static(Text(self._label), id="conn-state")
         yield Static(id="conn-counters")
@@ -90,9 +95,20 @@ class ConnectionBar(Horizontal):
         self.kind = view.kind
         if not self.query("#conn-clock"):
             return  # a screen drawing on mount, before this bar's own children are
-        self.query_one("#conn-state", Static).update(Text(view.label))
-        self.query_one("#conn-detail", Static).update(safe_text(view.detail, max_length=200))
+        self._put("#conn-state", Text(view.label))
+        self._put("#conn-detail", safe_text(view.detail, max_length=200))
         parts = [f"{name} {value}" for name, value in counters.items()]
-        counters_text = Text(" · ".join(parts), no_wrap=True, overflow="ellipsis")
-        self.query_one("#conn-counters", Static).update(counters_text)
-        self.query_one("#conn-clock", Static).update(Text(hub_clock))
+        self._put("#conn-counters", Text(" · ".join(parts), no_wrap=True, overflow="ellipsis"))
+        # The clock keeps its width from second to second: no layout pass needed.
+        self._put("#conn-clock", Text(hub_clock))
+
+    def _put(self, selector: str, text: Text) -> None:
+        """Update one part only when its text or style changed: every update repaints it,
+        and over SSH a ticking second should cost the clock's few bytes, not the bar's."""
+        signature = (text.plain, str(text.style), tuple(text.spans))
+        before = self._shown.get(selector)
+        if before == signature:
+            return
+        self._shown[selector] = signature
+        same_width = before is not None and cell_len(before[0]) == text.cell_len
+        self.query_one(selector, Static).update(text, layout=not same_width)

@@ -19,8 +19,9 @@ from typing import ClassVar, Literal
 
 from rich.text import Text
 from textual import events
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
 __all__ = ["Cells", "ColumnSpec", "KeyedTable"]
 
@@ -124,6 +125,33 @@ class KeyedTable(DataTable[Text]):
             flexible = index == self._flex_index
             self.update_cell(key, self.COLUMNS[index].key, shown[index], update_width=flexible)
         self._full[key], self._shown[key] = cells, tuple(shown)
+
+    def update_cell(
+        self,
+        row_key: RowKey | str,
+        column_key: ColumnKey | str,
+        value: Text,
+        *,
+        update_width: bool = False,
+    ) -> None:
+        """Update one cell, repainting only its row when no column width can change.
+
+        ``DataTable.update_cell`` repaints the whole table, and over SSH every
+        repainted row is written again: one changing rate would rewrite the
+        Packs table each second. A cell whose width cannot change touches that
+        cell only.
+        """
+        if update_width or not self.is_mounted:
+            super().update_cell(row_key, column_key, value, update_width=update_width)
+            return
+        row = RowKey(row_key) if isinstance(row_key, str) else row_key
+        column = ColumnKey(column_key) if isinstance(column_key, str) else column_key
+        if row not in self._row_locations or column not in self._column_locations:
+            raise CellDoesNotExist(f"No cell exists for row_key={row!r}, column_key={column!r}.")
+        # What DataTable.update_cell does, less its whole-table refresh.
+        self._data[row][column] = value
+        self._update_count += 1
+        self.refresh_coordinate(Coordinate(self.get_row_index(row), self.get_column_index(column)))
 
     def _reorder(self, order: list[str]) -> None:
         # DataTable sorts by cell values, not by key; the first cell object of

@@ -54,6 +54,9 @@ BASE_DELAY_S = 0.25
 MAX_DELAY_S = 10.0
 # Snapshots of a busy hub are large; the default 1 MiB would refuse them.
 MAX_FRAME_BYTES = 64 * 2**20
+# Envelopes the app may have queued before the stream stops reading (back-pressure).
+MAX_BACKLOG = 500
+BACKLOG_POLL_S = 0.01
 REFUSED = {4401: "unauthenticated", 4403: "forbidden", 401: "unauthenticated", 403: "forbidden"}
 
 
@@ -108,6 +111,8 @@ class StreamClient:
         rng: random.Random | None = None,
         open_timeout: float = 10.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        backlog: Callable[[], int] = lambda: 0,
+        max_backlog: int = MAX_BACKLOG,
     ) -> None:
         self.url = url
         self.token = token
@@ -118,6 +123,11 @@ class StreamClient:
         self.rng = rng or random.Random()
         self.open_timeout = open_timeout
         self.sleep = sleep  # tests record the backoff instead of waiting it out
+        # Back-pressure: while the consumer has more than ``max_backlog`` envelopes
+        # queued, stop reading. The hub then queues for us, and closes us as too slow
+        # (1013) if we never catch up: we resume or re-sync from a snapshot, and say so.
+        self.backlog = backlog
+        self.max_backlog = max_backlog
         self.heartbeat_interval_s = 2.0
         self._last_seq = resume_from
         # The hub's stream epoch the state we hold came from (see docs/protocol.md).
@@ -218,6 +228,9 @@ class StreamClient:
                     if self.feed(raw) == "gap":
                         await ws.close()
                         return _Ended("gap", f"gap after seq {self._last_seq}: resuming")
+                    # Polled: Textual's message queue offers no event to await.
+                    while self.backlog() > self.max_backlog:  # noqa: ASYNC110
+                        await asyncio.sleep(BACKLOG_POLL_S)
         except ConnectionClosed as closed:
             return self._closed(closed)
         except InvalidStatus as error:

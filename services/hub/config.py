@@ -106,6 +106,9 @@ class HubConfig:
     alertmanager_pull_interval_s: float = 30.0
     # Expire the silences made from warroom for an incident when it is resolved.
     expire_silences_on_resolve: bool = True
+    # uvicorn's compiled HTTP parser (httptools) and uvloop; False: the pure-Python h11
+    # and asyncio's own loop (kept to measure the difference, benchmarks/fleet.py).
+    fast_io: bool = True
 
 
 PositiveInt = Annotated[int, msgspec.Meta(gt=0)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import importlib.util
 import logging
 import socket
 import sys
@@ -87,6 +88,20 @@ def _base_url(sock: socket.socket) -> str:
     return f"http://{host}:{port}"
 
 
+def _has(module: str) -> bool:
+    """Whether ``module`` can be imported (the fast paths are used when installed)."""
+    return importlib.util.find_spec(module) is not None
+
+
+def new_event_loop(fast: bool = True) -> asyncio.AbstractEventLoop:
+    """uvloop's event loop when ``fast`` and installed, else asyncio's."""
+    if fast and _has("uvloop"):
+        import uvloop
+
+        return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
 def _uvicorn(config: HubConfig, clock: Clock, store: HubStore | None = None) -> _Server:
     app = create_app(config, store=store, clock=clock)
 
@@ -108,6 +123,8 @@ def _uvicorn(config: HubConfig, clock: Clock, store: HubStore | None = None) -> 
         # uvicorn's "websockets" protocol rides websockets' legacy API, deprecated
         # since websockets 14; the sans-I/O one is its replacement.
         ws="websockets-sansio",
+        # The compiled parser: h11 in pure Python was most of a heartbeat's cost.
+        http="httptools" if config.fast_io and _has("httptools") else "h11",
         ws_max_size=1024 * 1024,
         timeout_graceful_shutdown=5,
     )
@@ -204,7 +221,7 @@ class HubServer:
         ready = threading.Event()
 
         def run() -> None:
-            loop = asyncio.new_event_loop()
+            loop = new_event_loop(self.config.fast_io)
             try:
                 loop.run_until_complete(_serve(server, sock, self._background, ready.set))
             except BaseException as error:  # SystemExit from a failed lifespan, too
@@ -259,6 +276,9 @@ def run_foreground(config: HubConfig, background: Background | None = None) -> N
         raise
     log.info("hub listening on %s (data in %s)", _base_url(sock), config.data_dir)
     # uvicorn re-raises the signal it caught once shut down; Ctrl-C is the normal way out.
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(server, sock, background))
+    with (
+        contextlib.suppress(KeyboardInterrupt),
+        asyncio.Runner(loop_factory=lambda: new_event_loop(config.fast_io)) as runner,
+    ):
+        runner.run(_serve(server, sock, background))
     log.info("hub stopped")

@@ -211,3 +211,32 @@ async def test_events_keep_flowing_while_the_hub_restarts(
         await caught_up(client, driver)
     assert assert_nothing_silently_lost(seen.envelopes) > 20
     await assert_same_state(seen, driver)
+
+
+async def test_the_reader_waits_while_the_app_is_behind(hub: RunningHub) -> None:
+    """Back-pressure: with more than ``max_backlog`` envelopes queued in the app, the
+    stream stops reading (the hub queues for it) and reads on once the app catches up."""
+    seen = Seen()
+    busy = [0]
+    polls = [0]
+
+    def backlog() -> int:
+        polls[0] += 1
+        return busy[0]
+
+    client = make_client(hub, seen, backlog=backlog, max_backlog=10)
+    agent = hub.client("agent")
+    body = {"pack": "support", "state": "running", "run_id": "r1", "tool_calls_per_min": 1}
+    async with running(client):
+        await until(lambda: bool(seen.envelopes), what="the snapshot")
+        busy[0] = 11
+        for n in range(5):  # five new agents: five events
+            agent.post(f"/api/agents/bp-{n}/heartbeat", json=body)
+        await until(lambda: polls[0] > 20, what="the reader polling the backlog")
+        held = [e for e in seen.envelopes if e.type == "agent.status"]
+        assert len(held) <= 1  # the one read before the backlog was looked at
+        busy[0] = 0
+        await until(
+            lambda: sum(e.type == "agent.status" for e in seen.envelopes) == 5,
+            what="the held events, once the app caught up",
+        )

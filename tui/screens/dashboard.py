@@ -42,6 +42,7 @@ from widgets.global_banner import GlobalBanner
 from widgets.incident_list import IncidentList
 from widgets.keyed_table import KeyedTable
 from widgets.killswitch_warning import KillswitchWarning
+from widgets.titles import set_border_title
 
 __all__ = ["WIDE_MIN_COLUMNS", "XWIDE_MIN_COLUMNS", "DashboardScreen"]
 
@@ -284,7 +285,7 @@ class DashboardScreen(Screen[None]):
             incidents.show_incidents(open_incidents, hub_now, state.policy)
             unacked = sum(1 for i in open_incidents if i.acknowledged_at is None)
             title = f"Incidents · {len(open_incidents)} open"
-            incidents.border_title = title + (f" · {unacked} not acked" if unacked else "")
+            set_border_title(incidents, title + (f" · {unacked} not acked" if unacked else ""))
         if "alerts" in dirty or feed.restyle_pending:
             alerts = state.alerts_newest_first(FEED_LIMIT)
             outbox = self.session.outbox
@@ -292,15 +293,17 @@ class DashboardScreen(Screen[None]):
             pending = pending_silences(waiting, state.alerts) if waiting is not None else None
             feed.show_alerts(alerts, pending)
             firing = sum(1 for a in state.alerts.values() if a.status == "firing")
-            feed.border_title = f"Alerts · {len(state.alerts)} · {firing} firing"
+            set_border_title(feed, f"Alerts · {len(state.alerts)} · {firing} firing")
         if dirty & {"packs", "banner", "layout"} or packs.restyle_pending:
             summaries = state.pack_summaries()
             agents = state.agents_by_pack() if self.wide else None
             packs.show_packs(summaries, state.global_engaged, agents)
             stopped = sum(1 for p in summaries if not p.enabled)
             if state.global_engaged:
-                packs.border_title = "Packs · GLOBAL STOP"
+                set_border_title(packs, "Packs · GLOBAL STOP")
             elif not summaries:
-                packs.border_title = "Packs · no data yet"
+                set_border_title(packs, "Packs · no data yet")
             else:
-                packs.border_title = f"Packs · {stopped} stopped" if stopped else "Packs · all on"
+                set_border_title(
+                    packs, f"Packs · {stopped} stopped" if stopped else "Packs · all on"
+                )

@@ -13,11 +13,12 @@ queue or in none, and a subscriber registered in the same loop step as a
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+import msgspec
 
 from services.domain.timeutil import Clock, to_rfc3339
 from storage.hub_store import HubStore
@@ -77,9 +78,16 @@ class Subscription:
         self.closing.set()
 
 
+_ENCODER = msgspec.json.Encoder()
+
+
 def encode(frame: dict[str, Any]) -> str:
-    """One frame as compact JSON text (untrusted text kept as-is, unescaped UTF-8)."""
-    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+    """One frame as compact JSON text (untrusted text kept as-is, unescaped UTF-8).
+
+    Once per event for every client; msgspec's encoder is several times faster than
+    ``json.dumps`` and writes the same text for the frames the hub sends.
+    """
+    return _ENCODER.encode(frame).decode()
 
 
 class EventLog(Protocol):

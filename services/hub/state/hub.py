@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,6 +46,14 @@ class _Tracked:
     agent: Agent
     seen: datetime  # hub time of the last heartbeat
     announced: datetime  # hub time of the last agent.status
+    shown: tuple[float, float] = (0.0, 0.0)  # visible_rates of the last agent.status
+
+
+def visible_rates(agent: Agent) -> tuple[float, float]:
+    """The rates as a console can show them: calls/min as a whole number, tokens/min to
+    two significant figures. A change below these is not worth a frame to every console."""
+    tokens = agent.tokens_per_min
+    return (float(round(agent.tool_calls_per_min)), float(f"{tokens:.2g}"))
 
 
 class HubState:
@@ -122,7 +130,7 @@ class HubState:
     def _save_agent(self, agent_id: str) -> Callable[[], Callable[[], None]]:
         def save() -> Callable[[], None]:
             old = self._agents.get(agent_id)
-            kept = None if old is None else _Tracked(copy.copy(old.agent), old.seen, old.announced)
+            kept = None if old is None else replace(old, agent=copy.copy(old.agent))
 
             def restore() -> None:
                 if kept is None:
@@ -135,10 +143,7 @@ class HubState:
         return save
 
     def _save_agents(self) -> Callable[[], None]:
-        kept = {
-            key: _Tracked(copy.copy(t.agent), t.seen, t.announced)
-            for key, t in self._agents.items()
-        }
+        kept = {key: replace(t, agent=copy.copy(t.agent)) for key, t in self._agents.items()}
 
         def restore() -> None:
             self._agents = kept
@@ -231,15 +236,16 @@ class HubState:
         else:
             old = tracked.agent
             changed = (old.state, old.run_id, old.pack) != (state, run_id, pack)
-            rates = (old.tool_calls_per_min, old.tokens_per_min) != (
-                agent.tool_calls_per_min,
-                agent.tokens_per_min,
-            )
+            # Against what consoles were last told, not the last heartbeat: rates that
+            # drift without changing what a console shows are never announced.
+            rates = visible_rates(agent) != tracked.shown
             # State changes go out at once; rate changes alone at most every 5 s.
             announce = changed or (rates and now - tracked.announced >= RATE_EVENT_INTERVAL)
         if announce:
             with self.atomic(self._save_agent(agent_id)):
-                self._agents[agent_id] = _Tracked(agent, seen=now, announced=now)
+                self._agents[agent_id] = _Tracked(
+                    agent, seen=now, announced=now, shown=visible_rates(agent)
+                )
                 self.events.append("agent.status", {"agent": agent.to_dict()})
                 self.containment.agents_changed(now)
         else:

@@ -1,0 +1,255 @@
+"""An event storm into one console: how many events it applies, and how its loop lags.
+
+A stand-in for the hub's stream, in its own process (so its CPU is not the
+console's), sends a snapshot and then alert and agent events at a fixed rate
+(alerts over 2,000 fingerprints, one agent event in five, a heartbeat a
+second). The console is the real one (``WarroomApp``: stream client, state,
+redraw), headless at 120x40, with ``down`` pressed four times a second. Per
+rate: events applied per second, event-loop lag p50/p99 (a 50 ms timer's
+lateness), the most events it was ever behind, and console CPU per event.
+
+``--src LABEL=DIR`` (repeatable) measures other checkouts in the same run.
+
+    .venv/bin/python benchmarks/storm.py
+    .venv/bin/python benchmarks/storm.py --rates 1000,5000 --seconds 10 --src before=/tmp/old
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKS = ["marketing", "finance", "engineering", "devops", "legal", "research", "support"]
+KEYS = 2000
+HUB_TIME = "2026-11-30T12:00:00.000Z"
+
+
+def _envelope(seq: int, kind: str, data: dict[str, Any]) -> str:
+    return json.dumps({"v": 1, "seq": seq, "ts": HUB_TIME, "type": kind, "data": data})
+
+
+def _alert(seq: int) -> dict[str, Any]:
+    n = seq % KEYS
+    return {
+        "fingerprint": f"fp-{n}",
+        "status": "firing",
+        "severity": ("SEV1", "SEV2", "SEV3", "SEV4")[n % 4],
+        "category": "runaway_agent",
+        "title": f"Tool-call rate above threshold #{n}",
+        "started_at": HUB_TIME,
+        "pack": PACKS[n % len(PACKS)],
+        "agent": f"agent-{n % 200}",
+        "description": "",
+        "ended_at": None,
+        "last_seen_at": HUB_TIME,
+        "repeat_count": seq // KEYS + 1,
+        "incident_id": None,
+        "source": "alertmanager",
+        "labels": {"alertname": f"Rate{n}"},
+        "annotations": {},
+        "generator_url": "",
+        "external_url": "",
+        "group_key": "",
+        "group_labels": {},
+        "label_severity": "",
+        "opens_incident": False,
+        "silenced_by": [],
+        "inhibited_by": [],
+        "stale": False,
+        "repeat_interval_s": None,
+    }
+
+
+def _agent(seq: int) -> dict[str, Any]:
+    n = seq % 200
+    return {
+        "id": f"agent-{n}",
+        "pack": PACKS[n % len(PACKS)],
+        "state": "running",
+        "last_heartbeat": HUB_TIME,
+        "run_id": f"run-{n}",
+        "tool_calls_per_min": float(seq % 97),
+        "tokens_per_min": 1000.0,
+    }
+
+
+def _snapshot() -> str:
+    from services.domain.policy import load_policy
+    from services.domain.runbook import load_runbook
+
+    switch = {"changed_by": None, "changed_at": None, "reason": None, "incident_id": None}
+    switches = [{"scope": "global", "pack": None, "enabled": True, **switch}] + [
+        {"scope": "pack", "pack": p, "enabled": True, **switch} for p in PACKS
+    ]
+    data = {
+        "reason": "initial",
+        "hub_time": HUB_TIME,
+        "epoch": "storm-bench",
+        "recovery": None,
+        "packs": PACKS,
+        "switches": switches,
+        "agents": [_agent(n) for n in range(200)],
+        "alerts": [],
+        "incidents": [],
+        "timeline": [],
+        "pending_global": None,
+        "policy": load_policy().raw,
+        "runbook": load_runbook().to_dict(),
+        "stops": [],
+    }
+    return _envelope(0, "snapshot", data)
+
+
+def _source(rate: int, seconds: float, port: Any, sent: Any) -> None:
+    """The stand-in stream: ``rate`` events/s for ``seconds`` to whoever connects."""
+    from websockets.asyncio.server import ServerConnection, serve
+
+    async def handle(ws: ServerConnection) -> None:
+        await ws.recv()  # the hello
+        await ws.send(_snapshot())
+        start = time.monotonic()
+        seq = 0
+        beat = start
+        while (elapsed := time.monotonic() - start) < seconds:
+            target = int(rate * elapsed)
+            while seq < target:
+                seq += 1
+                kind, data = (
+                    ("agent.status", {"agent": _agent(seq)})
+                    if seq % 5 == 0
+                    else ("alert.fired", {"alert": _alert(seq)})
+                )
+                await ws.send(_envelope(seq, kind, data))
+            sent.value = seq
+            if time.monotonic() - beat >= 1.0:
+                beat = time.monotonic()
+                hb = {"hub_time": HUB_TIME, "interval_s": 1.0, "epoch": "storm-bench"}
+                await ws.send(_envelope(seq, "heartbeat", hb | {"recovery": None}))
+            await asyncio.sleep(0.01)
+        await asyncio.Future()  # stay connected: the console drains what it has
+
+    async def main() -> None:
+        async with serve(handle, "127.0.0.1", 0, max_size=None) as server:
+            port.value = next(iter(server.sockets)).getsockname()[1]
+            await asyncio.Future()
+
+    asyncio.run(main())
+
+
+def one(rate: int, seconds: float) -> dict[str, Any]:
+    """Measure one rate in this process (the console) against a stand-in stream."""
+    from services.console.settings import load_settings
+    from tui.app import WarroomApp
+
+    port = multiprocessing.Value("i", 0)
+    sent = multiprocessing.Value("q", 0)
+    source = multiprocessing.Process(target=_source, args=(rate, seconds, port, sent), daemon=True)
+    source.start()
+    while not port.value:
+        time.sleep(0.01)
+    settings = load_settings(
+        None,
+        env={},
+        hub_url=f"http://127.0.0.1:{port.value}",
+        token="storm",
+        data_dir=Path(tempfile.mkdtemp(prefix="warroom-storm-")),
+    )
+    app = WarroomApp(settings)
+    lags: list[float] = []
+    behind = 0
+
+    async def run() -> tuple[int, float, float]:
+        nonlocal behind
+        async with app.run_test(size=(120, 40), headless=True) as pilot:
+            stop = False
+
+            async def lag() -> None:
+                while not stop:
+                    t = time.monotonic()
+                    await asyncio.sleep(0.05)
+                    lags.append(time.monotonic() - t - 0.05)
+
+            probe = asyncio.create_task(lag())
+            # Polled: the console's state offers no event to await.
+            while app.state.last_seq is None:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            cpu0, t0 = time.process_time(), time.monotonic()
+            applied0 = app.state.last_seq or 0
+            while time.monotonic() - t0 < seconds:
+                await pilot.press("down")
+                await asyncio.sleep(0.25)
+                behind = max(behind, sent.value - (app.state.last_seq or 0))
+            took, cpu = time.monotonic() - t0, time.process_time() - cpu0
+            applied = (app.state.last_seq or 0) - applied0
+            stop = True
+            await probe
+            return applied, took, cpu
+
+    applied, took, cpu = asyncio.run(run())
+    source.kill()
+    lags.sort()
+    return {
+        "rate": rate,
+        "offered": sent.value / seconds,
+        "applied": applied / took,
+        "p50": 1000 * lags[len(lags) // 2] if lags else 0.0,
+        "p99": 1000 * lags[min(len(lags) - 1, int(len(lags) * 0.99))] if lags else 0.0,
+        "behind": behind,
+        "cpu_us": 1e6 * cpu / applied if applied else 0.0,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run each rate (for each checkout, in a subprocess of its own), print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rates", default="1000,5000,10000", help="events per second")
+    parser.add_argument("--seconds", type=float, default=15.0, help="seconds per rate")
+    parser.add_argument("--src", action="append", default=[], metavar="LABEL=DIR")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(one(args.one, args.seconds)))
+        return 0
+    sources = [tuple(s.split("=", 1)) for s in args.src] or [("this", str(ROOT))]
+    rows = []
+    for rate in args.rates.split(","):
+        for label, src in sources:
+            done = subprocess.run(
+                [sys.executable, __file__, "--one", rate, "--seconds", str(args.seconds)],
+                env={**os.environ, "PYTHONPATH": str(Path(src).resolve())},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.returncode:
+                print(done.stderr[-3000:], file=sys.stderr)
+                return 1
+            rows.append((label, json.loads(done.stdout.strip().splitlines()[-1])))
+    print(f"load average: {os.getloadavg()[0]:.2f} (nproc {os.cpu_count()})")
+    print(
+        "| source | offered ev/s | applied ev/s | lag p50 ms | lag p99 ms | behind max | µs/event |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, r in rows:
+        print(
+            f"| {label} | {r['offered']:,.0f} | {r['applied']:,.0f} | {r['p50']:.0f} "
+            f"| {r['p99']:.0f} | {r['behind']:,} | {r['cpu_us']:.0f} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    # A checkout named by PYTHONPATH (--src) must not be shadowed by this one.
+    if not os.environ.get("PYTHONPATH"):
+        sys.path.insert(0, str(ROOT))
+    sys.exit(main())
