@@ -17,10 +17,10 @@ import socket
 import sys
 import threading
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
-from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from services.domain.timeutil import Clock, utcnow
 from services.hub.config import HubConfig
@@ -102,6 +102,17 @@ def new_event_loop(fast: bool = True) -> asyncio.AbstractEventLoop:
     return asyncio.new_event_loop()
 
 
+def _http_protocol(fast: bool) -> type[Any]:
+    """uvicorn's httptools protocol when ``fast`` and installed, else its h11 one."""
+    if fast and _has("httptools"):
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+        return HttpToolsProtocol
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    return H11Protocol
+
+
 def _uvicorn(config: HubConfig, clock: Clock, store: HubStore | None = None) -> _Server:
     app = create_app(config, store=store, clock=clock)
 
@@ -113,8 +124,10 @@ def _uvicorn(config: HubConfig, clock: Clock, store: HubStore | None = None) -> 
     guard = ConnectionGuard(config.max_connections, config.header_timeout_s, count)
     settings = uvicorn.Config(
         app,
-        # Connections that never send a request head are timed out and shed first.
-        http=guarded(AutoHTTPProtocol, guard),
+        # The compiled parser (h11 in pure Python was most of a heartbeat's cost),
+        # guarded: connections that never send a request head are timed out and
+        # shed first.
+        http=guarded(_http_protocol(config.fast_io), guard),
         timeout_keep_alive=max(1, round(config.idle_timeout_s)),
         host=config.host,
         port=config.port,
@@ -123,8 +136,6 @@ def _uvicorn(config: HubConfig, clock: Clock, store: HubStore | None = None) -> 
         # uvicorn's "websockets" protocol rides websockets' legacy API, deprecated
         # since websockets 14; the sans-I/O one is its replacement.
         ws="websockets-sansio",
-        # The compiled parser: h11 in pure Python was most of a heartbeat's cost.
-        http="httptools" if config.fast_io and _has("httptools") else "h11",
         ws_max_size=1024 * 1024,
         timeout_graceful_shutdown=5,
     )

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import uvloop
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from services.domain.timeutil import utcnow
 from services.hub.config import HubConfig
@@ -16,7 +18,9 @@ from services.hub.server import _uvicorn, new_event_loop
 
 def test_the_compiled_parser_and_uvloop_by_default(tmp_path: Path) -> None:
     assert HubConfig().fast_io
-    assert _uvicorn(HubConfig(data_dir=tmp_path / "a", port=0), utcnow).config.http == "httptools"
+    protocol = _uvicorn(HubConfig(data_dir=tmp_path / "a", port=0), utcnow).config.http
+    # The connection guard wraps the compiled parser's protocol.
+    assert isinstance(protocol, type) and issubclass(protocol, HttpToolsProtocol)
     loop = new_event_loop()
     try:
         assert isinstance(loop, uvloop.Loop)
@@ -26,7 +30,8 @@ def test_the_compiled_parser_and_uvloop_by_default(tmp_path: Path) -> None:
 
 def test_plain_io_when_asked(tmp_path: Path) -> None:
     config = HubConfig(data_dir=tmp_path / "b", port=0, fast_io=False)
-    assert _uvicorn(config, utcnow).config.http == "h11"
+    protocol = _uvicorn(config, utcnow).config.http
+    assert isinstance(protocol, type) and issubclass(protocol, H11Protocol)
     loop = new_event_loop(fast=False)
     try:
         assert not isinstance(loop, uvloop.Loop)
