@@ -163,6 +163,10 @@ async def soak(hours: float, redraw_every: int) -> list[tuple[float, int, float,
             if s and s % 3600 == 0:
                 gc.collect()
                 rows.append((s // 3600, feed.count, rss_mib(), time.perf_counter() - started))
+                # As it goes, on stderr: a multi-day run can be read before it ends.
+                hour, events, rss, spent = rows[-1]
+                line = f"hour {hour}: {events} events, {rss:.1f} MiB, {spent:.0f} s"
+                print(line, file=sys.stderr, flush=True)
         gc.collect()
         rows.append((round(hours, 2), feed.count, rss_mib(), time.perf_counter() - started))
     return rows
