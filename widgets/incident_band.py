@@ -87,6 +87,11 @@ class IncidentBand(Static):
         self.incident_id = incident_id
         self._shown: tuple[str, str] | None = None
 
+    def rebind(self, incident_id: str) -> None:
+        """Show another incident from now on (the wall reuses its bands)."""
+        self.incident_id = incident_id
+        self._shown = None
+
     def show(self, incident: Incident, policy: Policy, at: datetime, stale: bool) -> None:
         """Draw ``incident`` at hub time ``at``; ``stale`` dims it."""
         text = band_text(incident, policy, at)

@@ -40,7 +40,7 @@ def _opened(seq: int, data: dict[str, Any], kind: str = "incident.opened") -> di
 
 
 def _band_ids(app: WallApp) -> list[str]:
-    return [band.incident_id for band in app.query(IncidentBand)]
+    return [band.incident_id for band in app.query(IncidentBand) if band.display]
 
 
 async def test_no_key_changes_anything() -> None:
@@ -231,3 +231,28 @@ async def test_against_a_real_hub_with_a_viewer_token_stale_and_back(hub: Runnin
             )
     finally:
         await driver.aclose()
+
+
+async def test_bands_are_reused_as_incidents_come_and_go() -> None:
+    """A wall runs for days: a band made per incident ever opened kept each removed
+    band's style caches alive. Bands are reused: no more are ever made than a page."""
+    clock = MovableClock()
+    app = make_wall(clock, wall_page_seconds=10.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        _start(app)
+        await pilot.pause()
+        made: set[int] = set()
+        seq = 41
+        for number in range(100, 130):
+            opened = incident(f"INC-{number}", severity="SEV3", opened_at="2026-11-25T18:10:00Z")
+            resolved = {**opened, "status": "resolved", "resolved_at": "2026-11-25T18:11:00Z"}
+            for data, kind in ((opened, "incident.opened"), (resolved, "incident.resolved")):
+                app.apply_envelope(_opened(seq, data, kind=kind))
+                seq += 1
+                clock.advance(10)  # the page turns: the incident joins, then leaves
+                app.flush()
+                await pilot.pause()
+                made.update(id(band) for band in app.query(IncidentBand))
+            assert f"INC-{number}" not in _band_ids(app)
+        assert len(made) <= app.pager.rows + 2, (len(made), app.pager.rows)
+        assert _band_ids(app)[:2] == ["INC-3", "INC-4"]

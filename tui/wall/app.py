@@ -104,6 +104,8 @@ class WallApp(App[None]):
         self.bells = 0
         """How many times the bell rang (once per new SEV1)."""
         self._bands: dict[str, IncidentBand] = {}
+        self._spare: list[IncidentBand] = []
+        """Bands whose incident left the page, hidden until another incident needs one."""
         self._shown_ids: list[str] = []
 
     # -- layout ----------------------------------------------------------------
@@ -248,12 +250,26 @@ class WallApp(App[None]):
         self.pager.rows = self._rows()
         ids = self.pager.update(self.state.incidents, self._seconds()) if has_data else []
         if ids != self._shown_ids:
-            # Bands are keyed by incident: only the ones that come or go are mounted or removed.
+            # Bands are keyed by incident, and reused: a band whose incident left waits
+            # hidden for the next one. Removing and mounting a band per incident kept
+            # each removed band's style caches alive (Textual's lru_cache on a method),
+            # and the wall's memory grew for days; the pool is as big as a page.
             for gone in set(self._bands) - set(ids):
-                self._bands.pop(gone).remove()
-            new = [IncidentBand(i) for i in ids if i not in self._bands]
-            for band in new:
-                self._bands[band.incident_id] = band
+                band = self._bands.pop(gone)
+                band.display = False
+                self._spare.append(band)
+            new: list[IncidentBand] = []
+            for incident_id in ids:
+                if incident_id in self._bands:
+                    continue
+                if self._spare:
+                    band = self._spare.pop()
+                    band.rebind(incident_id)
+                    band.display = True
+                else:
+                    band = IncidentBand(incident_id)
+                    new.append(band)
+                self._bands[incident_id] = band
             if new:
                 container.mount_all(new)
             for index, incident_id in enumerate(ids):
