@@ -134,6 +134,7 @@ class ConsoleState:
         stale_after_heartbeats: int = 3,
         alert_limit: int = ALERT_LIMIT,
         timeline_limit: int = TIMELINE_LIMIT,
+        resolved_limit: int = RESOLVED_INCIDENT_LIMIT,
     ) -> None:
         self.stale_after_heartbeats = stale_after_heartbeats
         # What the hub recovered from a corrupt store and lost (its snapshot and
@@ -141,6 +142,7 @@ class ConsoleState:
         self.hub_recovery: str | None = None
         self.alert_limit = alert_limit
         self.timeline_limit = timeline_limit
+        self.resolved_limit = resolved_limit
         self.packs: list[str] = []
         self.agents: dict[str, Agent] = {}
         self.agent_history = AgentHistory()
@@ -358,9 +360,9 @@ class ConsoleState:
         incident = Incident.from_dict(data["incident"])
         self.incidents[incident.id] = incident
         resolved = [i for i in self.incidents.values() if not i.is_open]
-        if len(resolved) > RESOLVED_INCIDENT_LIMIT:
+        if len(resolved) > self.resolved_limit:
             resolved.sort(key=lambda i: _moment(i.resolved_at))
-            for old in resolved[: len(resolved) - RESOLVED_INCIDENT_LIMIT]:
+            for old in resolved[: len(resolved) - self.resolved_limit]:
                 del self.incidents[old.id]
                 self.timeline.pop(old.id, None)
         self.dirty.update(("incidents", "packs"))

@@ -64,6 +64,10 @@ class _Status(Message):
         return isinstance(message, _Status)
 
 
+WALL_ALERTS = 200
+WALL_RESOLVED = 20
+
+
 class WallApp(App[None]):
     """The wall. ``connect=False`` leaves the hub alone (tests feed envelopes)."""
 
@@ -93,10 +97,14 @@ class WallApp(App[None]):
         self.clock = clock
         self.connect = connect
         self._monotonic = monotonic
-        # The wall shows no timeline: keeping 500 entries for each of up to 200 resolved
-        # incidents was most of its memory growth over a simulated day.
+        # The wall shows no timeline and no alert list, and resolved incidents only
+        # until they leave the page: small bounds, filled within the first hour, keep
+        # its memory flat for days (the console's own bounds take ~3 days to fill).
         self.state = ConsoleState(
-            stale_after_heartbeats=settings.stale_after_heartbeats, timeline_limit=1
+            stale_after_heartbeats=settings.stale_after_heartbeats,
+            timeline_limit=1,
+            alert_limit=WALL_ALERTS,
+            resolved_limit=WALL_RESOLVED,
         )
         """Everything the wall knows from the stream."""
         self.pager = WallPager(page_seconds=settings.wall_page_seconds)
