@@ -23,6 +23,8 @@ SMOKE = {
     "hub_ingest.py": ["--payloads", "4", "--alerts", "2", "--concurrency", "1"],
     "keypress_to_confirmed.py": ["--stops", "1"],
     "storm.py": ["--rates", "200", "--seconds", "1"],
+    "journal.py": ["--items", "20", "--notes", "3"],
+    "kill_soak.py": ["--kills", "1", "--seconds", "3"],
     "ssh_budget.py": [
         "--sizes", "80x24", "--scenarios", "idle,calm", "--warmup", "1", "--seconds", "1",
     ],
