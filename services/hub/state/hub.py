@@ -142,14 +142,6 @@ class HubState:
 
         return save
 
-    def _save_agents(self) -> Callable[[], None]:
-        kept = {key: replace(t, agent=copy.copy(t.agent)) for key, t in self._agents.items()}
-
-        def restore() -> None:
-            self._agents = kept
-
-        return restore
-
     @property
     def packs(self) -> list[str]:
         return self.switches.packs
@@ -262,10 +254,17 @@ class HubState:
     def tick(self, now: datetime) -> None:
         """Called about once a second: agent liveness, the two-person window, stop
         verification and the escalation engine; their writes reach the disk once."""
-        with self.atomic(self._save_agents):
-            for tracked in self._agents.values():
+        with self.atomic():
+            silent_agents = [
+                t
+                for t in self._agents.values()
+                if t.agent.state != "error" and now - t.seen > self._agent_timeout
+            ]
+            for tracked in silent_agents:
                 agent = tracked.agent
-                if agent.state != "error" and now - tracked.seen > self._agent_timeout:
+                # Only an agent that changes is copied for a rollback: copying all of
+                # them every second cost the tick time in proportion to the fleet.
+                with self.atomic(self._save_agent(agent.id)):
                     agent.state = "error"
                     tracked.announced = now
                     silent = (now - tracked.seen).total_seconds()
