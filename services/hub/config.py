@@ -109,6 +109,11 @@ class HubConfig:
     # uvicorn's compiled HTTP parser (httptools) and uvloop; False: the pure-Python h11
     # and asyncio's own loop (kept to measure the difference, benchmarks/fleet.py).
     fast_io: bool = True
+    # `--store nats://h1:4222,nats://h2:4222,…`: this hub is one replica of a cluster on
+    # NATS JetStream (docs/operations.md); empty: the embedded store in data_dir.
+    store_url: str = ""
+    # This replica's name in the cluster (its log and the leader's lease); default HOST:PORT.
+    replica_name: str = ""
 
 
 PositiveInt = Annotated[int, msgspec.Meta(gt=0)]
@@ -121,6 +126,11 @@ PackName = Annotated[
 ]
 HttpUrl = Annotated[
     str, msgspec.Meta(pattern=described(r"^https?://", "must be an http:// or https:// URL"))
+]
+
+StoreUrl = Annotated[
+    str,
+    msgspec.Meta(pattern=described(r"^(nats|tls)://", "must be nats://HOST:PORT[,nats://…]")),
 ]
 
 
@@ -146,6 +156,8 @@ class _HubTable(_Table):
     agent_timeout_s: PositiveFloat | UnsetType = UNSET
     hello_timeout_s: PositiveFloat | UnsetType = UNSET
     tick_interval_s: PositiveFloat | UnsetType = UNSET
+    store_url: StoreUrl | UnsetType = msgspec.field(default=UNSET, name="store")
+    replica_name: Text | UnsetType = msgspec.field(default=UNSET, name="replica")
 
 
 class _KillswitchTable(_Table):

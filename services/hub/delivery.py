@@ -32,6 +32,9 @@ RETRY_STATUSES = frozenset({408, 429})
 
 # Called with (delivery, why) once a delivery gave up.
 OnFailed = Callable[[dict[str, Any], str], None]
+# Called with a delivery's id once it is done (sent, or dropped); by default it leaves
+# the store's queue at once (a cluster's replica sends that through the cluster's log).
+OnDone = Callable[[str], None]
 
 
 def _retryable(status: int) -> bool:
@@ -59,6 +62,7 @@ class WebhookDelivery:
         self._backoff = backoff_s
         self._timeout = timeout_s
         self.on_failed = on_failed
+        self.on_done: OnDone = store.remove_delivery
         self._client: httpx.AsyncClient | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
@@ -115,7 +119,7 @@ class WebhookDelivery:
         if url is None or self._client is None:
             log.warning("escalation %s: no webhook for %s any more; dropped", ident, role)
             self._counters.add("escalation_delivery_dropped")
-            self._store.remove_delivery(ident)
+            self.on_done(ident)
             return
         why = ""
         for attempt in range(1, self._attempts + 1):
@@ -129,7 +133,7 @@ class WebhookDelivery:
                 if answer.is_success:
                     self._counters.add("escalation_delivered")
                     log.info("escalation %s delivered to %s (attempt %d)", ident, role, attempt)
-                    self._store.remove_delivery(ident)
+                    self.on_done(ident)
                     return
                 retry, why = _retryable(answer.status_code), f"HTTP {answer.status_code}"
             if not retry or attempt == self._attempts:
@@ -140,6 +144,6 @@ class WebhookDelivery:
             await asyncio.sleep(delay + random.uniform(0, delay / 4))
         self._counters.add("escalation_delivery_failed")
         log.error("escalation %s to %s not delivered: %s", ident, role, why)
-        self._store.remove_delivery(ident)
+        self.on_done(ident)
         if self.on_failed is not None:
             self.on_failed(delivery, why)

@@ -23,6 +23,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from services.domain.timeutil import Clock, utcnow
+from services.hub.cluster.replica import replica_factory
 from services.hub.config import HubConfig
 from services.hub.connections import ConnectionGuard, guarded
 from services.hub.http.app import create_app
@@ -32,6 +33,8 @@ log = logging.getLogger("warroom.hub")
 
 Background = Callable[[str], Awaitable[None]]
 START_TIMEOUT_S = 10.0
+# A replica of a cluster applies the whole log before it listens.
+REPLICA_START_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 10.0
 
 
@@ -114,7 +117,8 @@ def _http_protocol(fast: bool) -> type[Any]:
 
 
 def _uvicorn(config: HubConfig, clock: Clock, store: HubStore | None = None) -> _Server:
-    app = create_app(config, store=store, clock=clock)
+    replica = replica_factory(config) if config.store_url and store is None else None
+    app = create_app(config, store=store, clock=clock, replica=replica)
 
     def count(name: str) -> None:
         ctx = getattr(app.state, "ctx", None)
@@ -245,7 +249,8 @@ class HubServer:
 
         self._thread = threading.Thread(target=run, name="warroom-hub", daemon=True)
         self._thread.start()
-        if not ready.wait(START_TIMEOUT_S) or not server.started:
+        wait = REPLICA_START_TIMEOUT_S if self.config.store_url else START_TIMEOUT_S
+        if not ready.wait(wait) or not server.started:
             self.stop()
             raise RuntimeError(f"the hub did not start: {self._error!r}")
         self._url = _base_url(sock)

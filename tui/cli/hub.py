@@ -78,6 +78,14 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     hub.add_argument("--seed", type=int, default=0, help="simulator seed")
     hub.add_argument(
+        "--store",
+        metavar="NATS_URLS",
+        default=None,
+        help="run as one replica of a cluster on NATS JetStream: nats://HOST:PORT[,…]"
+        " (default: the embedded store in --data)",
+    )
+    hub.add_argument("--name", default=None, help="this replica's name (default HOST:PORT)")
+    hub.add_argument(
         "--recover",
         action="store_true",
         help="start from the last good generation of a corrupt store (says what is lost)",
@@ -178,6 +186,10 @@ def run_hub(args: argparse.Namespace) -> int:
         overrides["alertmanagers"] = [*config.alertmanagers, *args.alertmanager]
     if args.recover:
         overrides["recover"] = True
+    if args.store:
+        overrides["store_url"] = args.store
+    if args.name:
+        overrides["replica_name"] = args.name
     config = replace(config, **overrides)
     if not any(entry.role not in ("agent", "ingest") for entry in config.tokens):
         # A hub with no person's token is of no use: make one (kept across restarts) and say it.

@@ -31,12 +31,21 @@ from services.hub.delivery import WebhookDelivery
 from services.hub.errors import Counters, HubError, MethodNotAllowed, NotFound
 from services.hub.http import audit, endpoints, incidents, silences
 from services.hub.http.auth import Authority
-from services.hub.http.context import Handler, HubContext, endpoint, public, refuse
+from services.hub.http.context import (
+    Handler,
+    HubContext,
+    Replication,
+    endpoint,
+    public,
+    refuse,
+)
 from services.hub.http.stream import stream
+from services.hub.state.common import PinnedClock
 from services.hub.state.events import PROTOCOL_VERSION, MemoryEventLog
 from services.hub.state.hub import HubState
 from storage.alert_file import AlertFile
 from storage.hub_store import HubStore, TinyHubStore
+from storage.memory_file import MemoryFile
 
 log = logging.getLogger("warroom.hub")
 
@@ -136,9 +145,17 @@ async def pull_alertmanagers(ctx: HubContext) -> None:
     ``[alertmanager] pull_interval_s``. Nothing is resolved when none answered."""
     while True:
         try:
+            if ctx.replica is not None and not ctx.replica.leader:
+                # A cluster pulls once, from its leader, and applies it everywhere.
+                await asyncio.sleep(ctx.config.alertmanager_pull_interval_s)
+                continue
             pulled = await ctx.alertmanager.pull(ctx.state.policy, ctx.clock())
             if pulled.answered:
-                counts = ctx.state.reconcile_alertmanager(pulled.alerts)
+                counts = (
+                    await ctx.replica.ingest(pulled.alerts, pulled=True)
+                    if ctx.replica is not None
+                    else ctx.state.reconcile_alertmanager(pulled.alerts)
+                )
                 ctx.state.last_pull = to_rfc3339(ctx.clock())
                 if counts["new"] or counts["resolved"]:
                     log.info("alertmanager pull: %s", counts)
@@ -149,19 +166,32 @@ async def pull_alertmanagers(ctx: HubContext) -> None:
         await asyncio.sleep(ctx.config.alertmanager_pull_interval_s)
 
 
+# Makes the replica of a cluster for a hub (services/hub/cluster): given the hub's
+# context, its pinnable clock and what an undelivered escalation does.
+ReplicaFactory = Callable[
+    [HubContext, PinnedClock, Callable[[dict[str, Any], str], None]], Replication
+]
+
+
 def create_app(
     config: HubConfig,
     store: HubStore | None = None,
     clock: Clock = utcnow,
     policy: Policy | None = None,
     runbook: Runbook | None = None,
+    replica: ReplicaFactory | None = None,
 ) -> Starlette:
     """The hub application; the store (``DATA_DIR/hub.json`` by default) is closed at shutdown
-    when the app opened it."""
+    when the app opened it. With ``replica``, the hub is one replica of a cluster: its
+    store lives in memory, rebuilt from the cluster's log at every start."""
     owns_store = store is None
+    if store is None and replica is not None:
+        store = TinyHubStore(config.data_dir, file=MemoryFile())
     hub_store: HubStore = (
         store if store is not None else TinyHubStore(config.data_dir, recover=config.recover)
     )
+    pinned = PinnedClock(clock)
+    clock = pinned
     events = MemoryEventLog(hub_store, clock, ring_size=config.ring_size)
     counters = Counters()
     if hub_store.recovery is not None:
@@ -186,7 +216,8 @@ def create_app(
         two_person_window_s=config.two_person_window_s,
         stop_deadline_s=config.stop_deadline_s,
         deliver=delivery.submit,
-        alert_file=AlertFile(config.data_dir),
+        # A replica's alerts are rebuilt from the cluster's log, not saved by each.
+        alert_file=AlertFile(config.data_dir) if replica is None else None,
         runbook=runbook if runbook is not None else load_runbook_file(config.runbook_path),
     )
 
@@ -213,6 +244,8 @@ def create_app(
         delivery=delivery,
         alertmanager=AlertmanagerClient(list(config.alertmanagers)),
     )
+    if replica is not None:
+        ctx.replica = replica(ctx, pinned, delivery_failed)
 
     def heartbeat() -> None:
         now = to_rfc3339(clock())
@@ -227,15 +260,17 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        tasks = [
-            asyncio.create_task(
-                _every(config.tick_interval_s, lambda: state.tick(clock()), "tick")
-            ),
-            asyncio.create_task(_every(config.heartbeat_interval_s, heartbeat, "heartbeat")),
-        ]
+        if ctx.replica is not None:
+            # Nothing is served before the replica applied the cluster's whole log.
+            await ctx.replica.start()
+        tasks = [asyncio.create_task(_every(config.heartbeat_interval_s, heartbeat, "heartbeat"))]
+        if ctx.replica is None:
+            # A cluster's tick is its leader's (services/hub/cluster/replica.py).
+            tick = _every(config.tick_interval_s, lambda: state.tick(clock()), "tick")
+            tasks.append(asyncio.create_task(tick))
+            await delivery.start()
         if config.alertmanagers:
             tasks.append(asyncio.create_task(pull_alertmanagers(ctx)))
-        await delivery.start()
         log.info("hub ready: packs %s, seq from %d", ", ".join(state.packs), events.latest_seq)
         try:
             yield
@@ -243,6 +278,8 @@ def create_app(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, *ctx.tasks, return_exceptions=True)
+            if ctx.replica is not None:
+                await ctx.replica.stop()
             await delivery.stop()
             await ctx.alertmanager.close()
             state.save_alerts(clock(), force=True)

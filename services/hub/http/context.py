@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -32,6 +32,42 @@ MAX_BODY = 1024 * 1024  # 1 MiB
 INGEST_PATH = "/api/ingest/alertmanager"
 
 
+class Replication(Protocol):
+    """A hub that is one replica of a cluster (services/hub/cluster): every change goes
+    through the cluster's log, and is applied by every replica in the log's order."""
+
+    # True while a command from the log is applied here: a mutation then changes the
+    # state at once instead of going to the log.
+    applying: bool
+
+    @property
+    def leader(self) -> bool:
+        """Whether this replica runs the tick, the deliveries and the pulls now."""
+        ...
+
+    async def start(self) -> None:
+        """Join the cluster and apply its whole log before the hub serves anything."""
+        ...
+
+    async def stop(self) -> None: ...
+
+    async def mutate(self, request: Request, principal: Principal) -> Response:
+        """A request that changes state, answered once applied (Idempotency-Key kept)."""
+        ...
+
+    async def heartbeat(self, agent_id: str, beat: Any) -> dict[str, Any]: ...
+
+    async def ingest(self, incoming: list[Any], pulled: bool = False) -> dict[str, Any]: ...
+
+    def refused(self, code: str, message: str) -> None:
+        """A webhook was refused here: every replica says so."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """What ``/health`` says of the cluster."""
+        ...
+
+
 @dataclass
 class HubContext:
     """What the endpoints share; kept on ``app.state.ctx``."""
@@ -54,6 +90,8 @@ class HubContext:
     parsers: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
     idempotency: IdempotencyGuard = field(init=False)
     started: float = field(default_factory=time.monotonic)
+    # A replica of a cluster (``warroom hub --store nats://…``); None: the embedded store.
+    replica: Replication | None = None
 
     def __post_init__(self) -> None:
         self.idempotency = IdempotencyGuard(self.store)
@@ -75,7 +113,10 @@ def refuse(ctx: HubContext, request: Request, error: HubError) -> JSONResponse:
     path = request.url.path
     if path == INGEST_PATH:
         # Alertmanager only logs a refusal; the people on the incident must see it.
-        ctx.state.ingest_refused(error.code, error.message)
+        if ctx.replica is not None:
+            ctx.replica.refused(error.code, error.message)
+        else:
+            ctx.state.ingest_refused(error.code, error.message)
     log.info("%s %s -> %s %s: %s", request.method, path, error.status, error.code, error)
     return error_response(error.status, error.code, error.message)
 
@@ -149,6 +190,10 @@ Apply = Callable[[dict[str, Any], Actor], tuple[int, dict[str, Any]]]
 
 async def mutate(request: Request, ctx: HubContext, principal: Principal, apply: Apply) -> Response:
     """Run a mutation under the Idempotency-Key rules of docs/protocol.md."""
+    if ctx.replica is not None and not ctx.replica.applying:
+        # On a cluster the change goes to the log; this same function applies it
+        # (on every replica) when the log hands it back.
+        return await ctx.replica.mutate(request, principal)
     key = check_key(request.headers.get("idempotency-key"))
     body = await read_json(request)
     client = request.client.host if request.client else None

@@ -52,6 +52,8 @@ async def health(request: Request, ctx: HubContext) -> Response:
             },
             # A start with --recover: what was recovered and what was lost.
             "recovery": ctx.store.recovery,
+            # A replica of a cluster: its name, the leader, what it applied of the log.
+            **({"cluster": ctx.replica.describe()} if ctx.replica is not None else {}),
         }
     )
 
@@ -145,6 +147,8 @@ async def heartbeat(request: Request, ctx: HubContext, principal: Principal) -> 
         raise BadRequest(f"id: longer than {MAX_AGENT_ID} characters")
     beat = validate.decode(await read_json(request), HeartbeatBody)
     ctx.authority.may_report(principal, agent_id, beat.pack)
+    if ctx.replica is not None and not ctx.replica.applying:
+        return JSONResponse(await ctx.replica.heartbeat(agent_id, beat))
     answer = ctx.state.heartbeat(
         agent_id,
         pack=beat.pack,
@@ -170,6 +174,8 @@ async def ingest_alertmanager(request: Request, ctx: HubContext, principal: Prin
             incoming = await asyncio.to_thread(ctx.state.parse_alertmanager, raw)
     finally:
         ctx.ingest_parsing -= 1
+    if ctx.replica is not None:
+        return JSONResponse(await ctx.replica.ingest(incoming))
     return JSONResponse(ctx.state.apply_alertmanager(incoming))
 
 

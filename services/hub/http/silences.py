@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from services.domain.api import ExpireSilenceBody, SilenceBody
-from services.hub.errors import Invalid, NotFound
+from services.hub.errors import Invalid, NotFound, NotReplicated
 from services.hub.http import validate
 from services.hub.http.auth import Principal
 from services.hub.http.context import HubContext, read_json
@@ -50,6 +50,11 @@ async def once(
     Unlike :func:`~services.hub.http.context.mutate`, ``apply`` awaits Alertmanager; the
     per-key lock keeps two concurrent duplicates from both calling it.
     """
+    if ctx.replica is not None:
+        raise NotReplicated(
+            "silences cannot be made through a replicated hub yet; "
+            "make them in Alertmanager (amtool) and note them on the incident"
+        )
     key = check_key(request.headers.get("idempotency-key"))
     if key is None:
         return JSONResponse(await apply())
@@ -127,6 +132,8 @@ def expire_after_resolve(ctx: HubContext, incident_id: str) -> None:
     """With ``[alertmanager] expire_silences_on_resolve``, expire the silences made for a
     resolved incident (in the background: the resolution's answer does not wait)."""
     incident = ctx.state.incidents.get(incident_id)
+    if ctx.replica is not None:
+        return  # none was made through the hub (see ``once``)
     if not ctx.config.expire_silences_on_resolve or not incident.silences or incident.is_open:
         return
 

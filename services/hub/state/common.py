@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from services.domain.models import SEVERITIES, Model, ModelError
@@ -67,3 +69,16 @@ def load_models(cls: type[M], rows: list[dict[str, Any]], what: str) -> list[M]:
         except ModelError as error:
             log.error("skipping a stored %s that does not load: %s", what, error)
     return models
+
+
+class PinnedClock:
+    """The hub's clock, which a replica of a cluster pins to a command's time while it
+    applies the command: every replica then computes the same timestamps, countdowns
+    and escalations from it."""
+
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self.live = clock
+        self.pinned: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.pinned if self.pinned is not None else self.live()

@@ -160,6 +160,7 @@ class MemoryEventLog:
         ring_size: int = 10000,
         block_size: int = SEQ_BLOCK,
         ring_bytes: int = RING_BYTES,
+        epoch: str | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -178,8 +179,9 @@ class MemoryEventLog:
         self.dropped_subscribers = 0
         # The ring lives in memory: a restarted hub's seq numbers continue above the
         # old ones, but its history does not (events held only in the old ring, and
-        # telemetry, are gone). A new epoch per start tells a resuming client so.
-        self.epoch = secrets.token_hex(8)
+        # telemetry, are gone). A new epoch per start tells a resuming client so. The
+        # replicas of a cluster share one history, and so one epoch (its log's).
+        self.epoch = epoch or secrets.token_hex(8)
 
     @property
     def latest_seq(self) -> int:

@@ -9,6 +9,7 @@ change is applied and announced as one step.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 from collections.abc import Callable
@@ -39,6 +40,10 @@ log = logging.getLogger("warroom.hub")
 
 # An agent's rates alone are re-announced at most this often.
 RATE_EVENT_INTERVAL = timedelta(seconds=5)
+
+
+class _DryRun(Exception):
+    """Undoes a dry run (:meth:`HubState.tick_changes`)."""
 
 
 @dataclass
@@ -210,6 +215,34 @@ class HubState:
         tokens_per_min: float,
     ) -> dict[str, Any]:
         """Record a heartbeat and answer whether the agent may run."""
+        answer = self.quiet_heartbeat(
+            agent_id,
+            pack=pack,
+            state=state,
+            run_id=run_id,
+            tool_calls_per_min=tool_calls_per_min,
+            tokens_per_min=tokens_per_min,
+            may_announce=True,
+        )
+        assert answer is not None
+        return answer
+
+    def quiet_heartbeat(
+        self,
+        agent_id: str,
+        *,
+        pack: str,
+        state: AgentState,
+        run_id: str | None,
+        tool_calls_per_min: float,
+        tokens_per_min: float,
+        may_announce: bool = False,
+    ) -> dict[str, Any] | None:
+        """A heartbeat that changes nothing a console shows, recorded and answered; None
+        (and nothing recorded) when it would announce and ``may_announce`` is False.
+
+        A replica of a cluster answers such heartbeats on its own; the others change
+        the replicated state, so they go through the cluster's log."""
         if pack not in self.packs:
             raise NotFound(f"unknown pack {pack!r}")
         now = self._clock()
@@ -233,6 +266,8 @@ class HubState:
             rates = visible_rates(agent) != tracked.shown
             # State changes go out at once; rate changes alone at most every 5 s.
             announce = changed or (rates and now - tracked.announced >= RATE_EVENT_INTERVAL)
+        if announce and not may_announce:
+            return None
         if announce:
             with self.atomic(self._save_agent(agent_id)):
                 self._agents[agent_id] = _Tracked(
@@ -251,33 +286,69 @@ class HubState:
         allowed, reason = self.switches.allowed(pack)
         return {"allowed": allowed, "reason": reason, "hub_time": to_rfc3339(now)}
 
-    def tick(self, now: datetime) -> None:
+    def silent_agents(self, now: datetime) -> list[dict[str, Any]]:
+        """The agents not heard from within the timeout and not yet marked, as last seen."""
+        return [
+            t.agent.to_dict()
+            for t in self._agents.values()
+            if t.agent.state != "error" and now - t.seen > self._agent_timeout
+        ]
+
+    def tick(self, now: datetime, silent: list[dict[str, Any]] | None = None) -> None:
         """Called about once a second: agent liveness, the two-person window, stop
-        verification and the escalation engine; their writes reach the disk once."""
+        verification and the escalation engine; their writes reach the disk once.
+
+        ``silent``: the agents to mark silent, as one replica of a cluster saw them (its
+        tick is applied by every replica); None: those this hub has not heard from."""
         with self.atomic():
-            silent_agents = [
-                t
-                for t in self._agents.values()
-                if t.agent.state != "error" and now - t.seen > self._agent_timeout
-            ]
-            for tracked in silent_agents:
-                agent = tracked.agent
-                # Only an agent that changes is copied for a rollback: copying all of
-                # them every second cost the tick time in proportion to the fleet.
-                with self.atomic(self._save_agent(agent.id)):
-                    agent.state = "error"
-                    tracked.announced = now
-                    silent = (now - tracked.seen).total_seconds()
-                    log.warning(
-                        "agent %s (%s): no heartbeat for %.0f s", agent.id, agent.pack, silent
-                    )
-                    self.events.append("agent.status", {"agent": agent.to_dict()})
-            self.incidents.flush_alert_entries(now)
-            self.containment.tick(now)
-            self.escalations.run(now)
-            self.alerts.age(now)
+            self._tick(now, self.silent_agents(now) if silent is None else silent)
         self.save_alerts(now)
         self.last_tick = now
+
+    def _tick(self, now: datetime, silent: list[dict[str, Any]]) -> None:
+        for row in silent:
+            agent_id = str(row.get("id", ""))
+            tracked = self._agents.get(agent_id)
+            if tracked is None or tracked.agent.state == "error":
+                continue
+            # Only an agent that changes is copied for a rollback: copying all of
+            # them every second cost the tick time in proportion to the fleet.
+            with self.atomic(self._save_agent(agent_id)):
+                agent = Agent.from_dict({**row, "state": "error"})
+                seen = tracked.seen
+                self._agents[agent_id] = replace(tracked, agent=agent, announced=now)
+                silent_s = (now - seen).total_seconds()
+                log.warning(
+                    "agent %s (%s): no heartbeat for %.0f s", agent.id, agent.pack, silent_s
+                )
+                self.events.append("agent.status", {"agent": agent.to_dict()})
+        self.incidents.flush_alert_entries(now)
+        self.containment.tick(now)
+        self.escalations.run(now)
+        self.alerts.age(now)
+
+    def tick_changes(self, now: datetime) -> bool:
+        """Whether a tick now (with no agent going silent) would change anything; a dry
+        run, undone. A cluster's leader writes a tick to the log only when it would."""
+        changed = False
+        with contextlib.suppress(_DryRun), self.atomic(self.alerts.save):
+            changes = self._store.changes
+            self._tick(now, [])
+            changed = self.events.holding > 0 or self._store.changes != changes
+            raise _DryRun
+        return changed
+
+    def seen_elsewhere(
+        self, agent_id: str, seen: datetime, tool_calls_per_min: float, tokens_per_min: float
+    ) -> None:
+        """Another replica of a cluster heard this agent (a heartbeat that changed nothing)."""
+        tracked = self._agents.get(agent_id)
+        if tracked is None or seen <= tracked.seen:
+            return
+        tracked.seen = seen
+        tracked.agent.last_heartbeat = to_rfc3339(seen)
+        tracked.agent.tool_calls_per_min = tool_calls_per_min
+        tracked.agent.tokens_per_min = tokens_per_min
 
     def save_alerts(self, now: datetime, *, force: bool = False) -> None:
         """Save the alert set when it changed, at most once per interval (or now, ``force``)."""

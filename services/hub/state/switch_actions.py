@@ -8,8 +8,8 @@ into a pending request that a *different* operator must confirm in time.
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +25,13 @@ from services.hub.state.verification import StopVerifier, agent_counts
 from storage.hub_store import HubStore
 
 log = logging.getLogger("warroom.hub")
+
+
+def _request_id(reason: str, incident_id: str | None, actor: Actor, now: datetime) -> str:
+    """A pending global stop's id, from what the request is: every replica of a cluster
+    applying the request names it the same (a random id would differ on each)."""
+    seed = f"{to_rfc3339(now)}\0{actor.user}\0{incident_id or ''}\0{reason}"
+    return f"gstop-{hashlib.sha256(seed.encode()).hexdigest()[:12]}"
 
 
 class TwoPersonRule:
@@ -52,7 +59,7 @@ class TwoPersonRule:
         if self.pending is not None:
             return self.pending, False
         self.pending = {
-            "id": f"gstop-{secrets.token_hex(6)}",
+            "id": _request_id(reason, incident_id, actor, now),
             "requested_by": actor.user,
             "requested_at": to_rfc3339(now),
             "expires_at": to_rfc3339(now + self._window),
