@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/warroom demo
 
-# tmux drives the end-to-end test in a real terminal, and the Alertmanager tests run a
-# real Prometheus Alertmanager; install them when missing (CI is root).
+# tmux drives the end-to-end test in a real terminal, the Alertmanager tests run a real
+# Prometheus Alertmanager and the replica tests a real NATS JetStream cluster; install
+# them when missing (CI is root).
 system-deps:
 	@command -v tmux >/dev/null 2>&1 || { \
 	  echo "installing tmux for the end-to-end test"; \
@@ -26,6 +27,9 @@ system-deps:
 	  echo "installing prometheus-alertmanager for the Alertmanager tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    prometheus-alertmanager >/dev/null; }
+	@command -v nats-server >/dev/null 2>&1 || test -x /usr/sbin/nats-server || { \
+	  echo "installing nats-server for the hub replica tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >/dev/null; }
 
 # ruff, then the architecture's import contracts ([tool.importlinter] in pyproject.toml).
 lint: $(STAMP)
