@@ -10,6 +10,7 @@ another replica by seq.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -145,7 +146,7 @@ def test_a_stop_and_an_enable_at_once_on_two_replicas_end_in_one_order(
     # that found the switch as it asked changed nothing and is not audited).
     assert 2 <= len(support) <= 11
     actions = [r["action"] for r in support]
-    assert all(x != y for x, y in zip(actions, actions[1:], strict=False))
+    assert all(x != y for x, y in itertools.pairwise(actions))
     assert len({r["reason"] for r in support}) == len(support)
     switch = next(s for s in state(a)["switches"] if s.get("pack") == "support")
     assert switch["reason"] == support[0]["reason"]  # the last in the log's order won
@@ -167,7 +168,7 @@ def test_a_replica_that_joins_late_catches_up_from_the_log(replicas: Replicas) -
 class _Receiver(BaseHTTPRequestHandler):
     received: list[str] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         self.rfile.read(length)
         self.received.append(self.headers.get("Idempotency-Key", ""))
