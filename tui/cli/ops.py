@@ -19,13 +19,13 @@ from services.ops import stop as emergency_stop
 from services.ops.export import export_with_policy
 from services.ops.health import check_health
 from services.ops.outcome import ExitCode, Outcome
-from tui.cli.console import add_hub_flags
+from tui.cli.console import HUB_HELP, add_hub_flags
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``health``, ``stop``, ``enable`` and ``export`` on ``warroom``'s subparsers."""
     health = sub.add_parser("health", help=f"check a hub: exit {ExitCode.OK:d} when healthy")
-    health.add_argument("--hub", metavar="URL", help="the hub's URL (env WARROOM_HUB)")
+    health.add_argument("--hub", metavar="URL[,URL…]", help=HUB_HELP)
 
     stop = sub.add_parser(
         "stop",
