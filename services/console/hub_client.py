@@ -7,15 +7,22 @@ a timeout never applies twice. Every path is built by :func:`hub_path`, which
 quotes each segment, so a name from the hub or a person can never change the
 path. Failures are typed: :class:`HubUnreachable` when no answer came back,
 :class:`HubRefused` when the hub answered with an error.
+
+A hub may run as several replicas (``--hub URL1,URL2,…``). Requests go to the
+current one; when it does not answer (refused, reset, timed out) or answers 502,
+503 or 504, the same request — under the same ``Idempotency-Key``, so it is
+applied once whichever replica gets it — goes to the next, and the one that
+answers becomes current. A request that is neither idempotent nor keyed moves
+on only when it cannot have been sent (the connection was never made).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
@@ -25,12 +32,17 @@ __all__ = [
     "HubClient",
     "HubRefused",
     "HubUnreachable",
+    "hub_label",
     "hub_path",
     "new_idempotency_key",
     "switch_request",
 ]
 
 DEFAULT_TIMEOUT_S = 5.0
+# Answers that say "this replica cannot serve you now", not "the hub refuses".
+TRY_ANOTHER_REPLICA = frozenset({502, 503, 504})
+# Methods a retry cannot apply twice (RFC 9110 §9.2.2); a keyed POST is safe too.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
 class HubCallError(Exception):
@@ -56,6 +68,12 @@ def new_idempotency_key() -> str:
     return uuid.uuid4().hex
 
 
+def hub_label(url: str) -> str:
+    """``http://user:pw@10.0.0.5:8080/`` → ``10.0.0.5:8080``: a replica as people see it
+    (never a password someone put in the URL)."""
+    return (urlsplit(url).netloc or url).rpartition("@")[2]
+
+
 def _segment(value: str) -> str:
     if not value:
         raise ValueError("an empty path segment")
@@ -78,23 +96,36 @@ def hub_path(*segments: str, query: Mapping[str, str | None] | None = None) -> s
 
 
 class HubClient:
-    """Async client for the hub's HTTP API; use as an async context manager."""
+    """Async client for the hub's HTTP API; use as an async context manager.
+
+    ``base_url`` is the hub's URL, or the URLs of its replicas (tried in turn from
+    ``prefer``, else the first)."""
 
     def __init__(
         self,
-        base_url: str,
+        base_url: str | Sequence[str],
         token: str,
         *,
         timeout: float = DEFAULT_TIMEOUT_S,
         transport: httpx.AsyncBaseTransport | None = None,
+        prefer: str | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        urls = [base_url] if isinstance(base_url, str) else list(base_url)
+        self.urls = tuple(dict.fromkeys(url.rstrip("/") for url in urls))
+        if not self.urls:
+            raise ValueError("a hub client needs at least one URL")
+        preferred = prefer.rstrip("/") if prefer else None
+        self._current = self.urls.index(preferred) if preferred in self.urls else 0
         self._http = httpx.AsyncClient(
-            base_url=self.base_url,
             headers={"Authorization": f"Bearer {token}"},
             timeout=timeout,
             transport=transport,
         )
+
+    @property
+    def base_url(self) -> str:
+        """The replica requests go to first: the last one that answered."""
+        return self.urls[self._current]
 
     async def __aenter__(self) -> HubClient:
         return self
@@ -123,10 +154,7 @@ class HubClient:
         headers = {}
         if method == "POST":
             headers["Idempotency-Key"] = idempotency_key or new_idempotency_key()
-        try:
-            response = await self._http.request(method, path, json=body, headers=headers)
-        except httpx.HTTPError as error:
-            raise HubUnreachable(f"{method} {path}: {error or type(error).__name__}") from error
+        response = await self._send(method, path, body, headers)
         try:
             data = response.json()
         except ValueError:
@@ -142,6 +170,35 @@ class HubClient:
         if not isinstance(data, dict):
             raise HubUnreachable(f"{method} {path}: the answer is not a JSON object")
         return data
+
+    async def _send(
+        self, method: str, path: str, body: dict[str, Any] | None, headers: dict[str, str]
+    ) -> httpx.Response:
+        """The answer of the first replica that gives one, from the current one on."""
+        # Safe to send again elsewhere: a retry cannot apply it twice.
+        safe = method in IDEMPOTENT_METHODS or "Idempotency-Key" in headers
+        count = len(self.urls)
+        failures: list[str] = []
+        last_error: httpx.HTTPError | None = None
+        for turn in range(count):
+            index = (self._current + turn) % count
+            url = self.urls[index]
+            where = "" if count == 1 else f"{hub_label(url)}: "
+            try:
+                response = await self._http.request(method, url + path, json=body, headers=headers)
+            except httpx.HTTPError as error:
+                last_error = error
+                failures.append(f"{where}{error or type(error).__name__}")
+                never_sent = isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
+                if safe or never_sent:
+                    continue
+                break
+            if safe and response.status_code in TRY_ANOTHER_REPLICA and turn + 1 < count:
+                failures.append(f"{where}HTTP {response.status_code}")
+                continue
+            self._current = index
+            return response
+        raise HubUnreachable(f"{method} {path}: {'; '.join(failures)}") from last_error
 
     # -- reading --------------------------------------------------------------
 
