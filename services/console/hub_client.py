@@ -32,9 +32,12 @@ __all__ = [
     "HubClient",
     "HubRefused",
     "HubUnreachable",
+    "Hubs",
     "hub_label",
     "hub_path",
+    "hub_urls",
     "new_idempotency_key",
+    "shown_hubs",
     "switch_request",
 ]
 
@@ -66,6 +69,21 @@ class HubRefused(HubCallError):
 def new_idempotency_key() -> str:
     """A fresh key for a mutating request."""
     return uuid.uuid4().hex
+
+
+Hubs = str | Sequence[str]
+"""A hub's URL, or the URLs of its replicas."""
+
+
+def hub_urls(hubs: Hubs) -> tuple[str, ...]:
+    """Each URL once, in order, without a trailing slash (one URL is a list of one)."""
+    urls = [hubs] if isinstance(hubs, str) else list(hubs)
+    return tuple(dict.fromkeys(url.rstrip("/") for url in urls))
+
+
+def shown_hubs(hubs: Hubs) -> str:
+    """The hub's URL(s) for a message: ``http://a:1`` or ``http://a:1, http://b:2``."""
+    return ", ".join(hub_urls(hubs))
 
 
 def hub_label(url: str) -> str:
@@ -103,15 +121,14 @@ class HubClient:
 
     def __init__(
         self,
-        base_url: str | Sequence[str],
+        base_url: Hubs,
         token: str,
         *,
         timeout: float = DEFAULT_TIMEOUT_S,
         transport: httpx.AsyncBaseTransport | None = None,
         prefer: str | None = None,
     ) -> None:
-        urls = [base_url] if isinstance(base_url, str) else list(base_url)
-        self.urls = tuple(dict.fromkeys(url.rstrip("/") for url in urls))
+        self.urls = hub_urls(base_url)
         if not self.urls:
             raise ValueError("a hub client needs at least one URL")
         preferred = prefer.rstrip("/") if prefer else None

@@ -111,11 +111,11 @@ def run_switch(args: argparse.Namespace) -> int:
         print("warroom enable: nothing changed", file=sys.stderr)
         return ExitCode.REFUSED
     if args.command == "stop" and args.status:
-        outcome = asyncio.run(emergency_stop.status(settings.hub_url, settings.token))
+        outcome = asyncio.run(emergency_stop.status(settings.hub_urls, settings.token))
     else:
         outcome = asyncio.run(
             emergency_stop.set_switch(
-                settings.hub_url,
+                settings.hub_urls,
                 settings.token,
                 pack=args.pack,
                 enabled=args.command == "enable",
@@ -140,7 +140,7 @@ def run_export(args: argparse.Namespace) -> int:
         return _report(Outcome(ExitCode.REFUSED, message), prefix="warroom export: ")
     outcome = asyncio.run(
         export_with_policy(
-            settings.hub_url,
+            settings.hub_urls,
             settings.token,
             incident_id,
             fmt=args.format,
@@ -161,7 +161,7 @@ def run_export(args: argparse.Namespace) -> int:
 def run_health(args: argparse.Namespace) -> int:
     """``warroom health [--hub URL]``: exit 0 when the hub is healthy."""
     settings = load_settings(None, hub_url=args.hub)
-    return _report(asyncio.run(check_health(settings.hub_url)), prefix="warroom health: ")
+    return _report(asyncio.run(check_health(settings.hub_urls)), prefix="warroom health: ")
 
 
 RUNNERS: dict[str, Callable[[argparse.Namespace], int]] = {
