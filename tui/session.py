@@ -12,7 +12,7 @@ from dataclasses import InitVar, dataclass, field
 from datetime import datetime
 
 from services.console.events import EventHistory
-from services.console.hub_client import HubClient
+from services.console.hub_client import HubClient, hub_label
 from services.console.identity import Identity, allowed
 from services.console.killswitches import Journal, Killswitches
 from services.console.outbox import Outbox
@@ -77,5 +77,8 @@ class Session:
         return self.identity.user if self.identity is not None else "you"
 
     def hub(self) -> HubClient:
-        """A client on our hub with our token (use as an async context manager)."""
-        return HubClient(self.settings.hub_url, self.settings.token)
+        """A client on our hub with our token (use as an async context manager): on the
+        replica the stream is on first, then on the others."""
+        urls = self.settings.hub_urls
+        on = [url for url in urls if hub_label(url) == self.state.status.replica]
+        return HubClient(urls, self.settings.token, prefer=on[0] if on else None)
