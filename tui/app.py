@@ -30,11 +30,12 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from services.console.hub_client import HubRefused, HubUnreachable, hub_label
+from services.console.hub_client import HubRefused, HubUnreachable
 from services.console.identity import Identity
 from services.console.killswitches import Killswitches
 from services.console.outbox import Outbox
 from services.console.redraw import RedrawPacer
+from services.console.replicas import hub_label
 from services.console.settings import ConsoleSettings, unknown_key_ids
 from services.console.state import AREAS, ConsoleState, StreamStatus
 from services.console.stream_client import MAX_DELAY_S, StreamClient

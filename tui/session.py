@@ -12,10 +12,11 @@ from dataclasses import InitVar, dataclass, field
 from datetime import datetime
 
 from services.console.events import EventHistory
-from services.console.hub_client import HubClient, hub_label
+from services.console.hub_client import HubClient
 from services.console.identity import Identity, allowed
 from services.console.killswitches import Journal, Killswitches
 from services.console.outbox import Outbox
+from services.console.replicas import hub_label
 from services.console.settings import ConsoleSettings
 from services.console.state import ConsoleState
 from services.domain.policy import Policy

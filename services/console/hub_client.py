@@ -19,12 +19,14 @@ on only when it cannot have been sent (the connection was never made).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 import httpx
+
+from services.console.replicas import Hubs, hub_label, hub_urls
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",
@@ -32,12 +34,8 @@ __all__ = [
     "HubClient",
     "HubRefused",
     "HubUnreachable",
-    "Hubs",
-    "hub_label",
     "hub_path",
-    "hub_urls",
     "new_idempotency_key",
-    "shown_hubs",
     "switch_request",
 ]
 
@@ -69,27 +67,6 @@ class HubRefused(HubCallError):
 def new_idempotency_key() -> str:
     """A fresh key for a mutating request."""
     return uuid.uuid4().hex
-
-
-Hubs = str | Sequence[str]
-"""A hub's URL, or the URLs of its replicas."""
-
-
-def hub_urls(hubs: Hubs) -> tuple[str, ...]:
-    """Each URL once, in order, without a trailing slash (one URL is a list of one)."""
-    urls = [hubs] if isinstance(hubs, str) else list(hubs)
-    return tuple(dict.fromkeys(url.rstrip("/") for url in urls))
-
-
-def shown_hubs(hubs: Hubs) -> str:
-    """The hub's URL(s) for a message: ``http://a:1`` or ``http://a:1, http://b:2``."""
-    return ", ".join(hub_urls(hubs))
-
-
-def hub_label(url: str) -> str:
-    """``http://user:pw@10.0.0.5:8080/`` → ``10.0.0.5:8080``: a replica as people see it
-    (never a password someone put in the URL)."""
-    return (urlsplit(url).netloc or url).rpartition("@")[2]
 
 
 def _segment(value: str) -> str:

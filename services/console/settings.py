@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from services.console.replicas import hub_urls
 from services.domain.schema import SchemaError, Text, TomlFileError, convert, described, read_toml
 
 DEFAULT_HUB = "http://127.0.0.1:8080"
@@ -249,7 +250,7 @@ def _from_file(settings: ConsoleSettings, path: Path) -> ConsoleSettings:
     if isinstance(parsed.hub, str):
         updates |= {"hub_url": parsed.hub.rstrip("/"), "more_hubs": ()}
     elif isinstance(parsed.hub, list):
-        urls = list(dict.fromkeys(url.rstrip("/") for url in parsed.hub))
+        urls = hub_urls(parsed.hub)
         updates |= {"hub_url": urls[0], "more_hubs": tuple(urls[1:])}
     if parsed.token is not UNSET:
         updates["token"] = parsed.token

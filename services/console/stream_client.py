@@ -40,7 +40,7 @@ from typing import Any, Literal
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
-from services.console.hub_client import hub_label
+from services.console.replicas import hub_label
 from services.console.state import ConnState, StreamCounters, StreamStatus
 from services.domain.models import Envelope
 from services.domain.protocol import FrameError, decode_frame

@@ -24,8 +24,9 @@ from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
 
-from services.console.hub_client import HubClient, HubRefused, Hubs, HubUnreachable
+from services.console.hub_client import HubClient, HubRefused, HubUnreachable
 from services.console.identity import Identity
+from services.console.replicas import Hubs
 from services.console.settings import ConsoleSettings
 from services.domain.permissions import DEFAULT_PERMISSIONS, ROLES
 from services.domain.runbook import RunbookError, load_runbook

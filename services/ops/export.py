@@ -13,14 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from services.console.hub_client import (
-    HubClient,
-    HubRefused,
-    Hubs,
-    HubUnreachable,
-    hub_path,
-    shown_hubs,
-)
+from services.console.hub_client import HubClient, HubRefused, HubUnreachable, hub_path
+from services.console.replicas import Hubs, shown_hubs
 from services.domain.export import export_json, export_markdown
 from services.domain.models import AuditRecord, Incident, ModelError, TimelineEntry
 from services.domain.policy import Policy, PolicyError, load_policy, policy_from_dict

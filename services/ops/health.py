@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from services.console.hub_client import Hubs, hub_urls
+from services.console.replicas import Hubs, hub_urls
 from services.domain.textsafe import make_visible
 from services.ops.outcome import ExitCode, Outcome
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from services.console.hub_client import HubClient, HubRefused, Hubs, HubUnreachable, shown_hubs
+from services.console.hub_client import HubClient, HubRefused, HubUnreachable
+from services.console.replicas import Hubs, shown_hubs
 from services.domain.textsafe import make_visible
 from services.ops.outcome import ExitCode, Outcome
 

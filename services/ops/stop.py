@@ -15,14 +15,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from services.console.hub_client import (
-    HubClient,
-    HubRefused,
-    Hubs,
-    HubUnreachable,
-    new_idempotency_key,
-    shown_hubs,
-)
+from services.console.hub_client import HubClient, HubRefused, HubUnreachable, new_idempotency_key
+from services.console.replicas import Hubs, shown_hubs
 from services.domain.textsafe import make_visible
 from services.domain.timeutil import show_time
 from services.ops.outcome import ExitCode, Outcome
