@@ -18,6 +18,7 @@ from textual.widgets import Static
 
 from services.console.replicas import hub_label
 from services.console.settings import ConsoleSettings
+from services.console.state import StreamStatus
 from services.console.stream_client import StreamClient
 from tests.console.live import HubDriver, until
 from tests.console.test_app_outbox import _incident, _notes
@@ -32,6 +33,7 @@ from tests.console.test_stream_resume import (
 from tests.hubtools import HubFactory, RunningHub
 from tests.relay import relay
 from tui.app import WarroomApp
+from tui.messages import ConnectionChanged
 from widgets.connection_bar import ConnectionBar
 
 
@@ -179,3 +181,19 @@ async def test_the_console_fails_over_and_its_pending_note_lands_once(
         await until(lambda: not app.outbox.pending(), what="delivered", step=pilot.pause)
         assert str(who.render()).endswith(f"@{hub_label(second.url)}")
     assert _notes(second, iid) == ["typed offline"]
+
+
+async def test_a_replica_is_named_as_plain_text() -> None:
+    """What a URL holds is never markup: brackets (an IPv6 host) are shown as typed."""
+    settings = ConsoleSettings(
+        hub_url="http://[::1]:8080", more_hubs=("http://[fe80::1]:8080",), token="t"
+    )
+    app = WarroomApp(settings, connect=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        bar = app.dashboard.query_one(ConnectionBar)
+        app.post_message(ConnectionChanged(StreamStatus(state="live", replica="[fe80::1]:8080")))
+        await until(lambda: app.state.status.replica is not None, what="status", step=pilot.pause)
+        app.flush()
+        await pilot.pause()
+        assert str(bar.query_one("#conn-detail", Static).render()) == "on [fe80::1]:8080"
+        assert str(bar.query_one("#conn-who", Static).render()) == "[fe80::1]:8080"
