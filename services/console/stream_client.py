@@ -129,6 +129,7 @@ class StreamClient:
         if not self.urls:
             raise ValueError("a stream client needs at least one URL")
         self._replica = 0  # the index in ``urls`` of the replica in use (or tried next)
+        self._failed = 0  # sessions lost or not opened since the last live one
         self.token = token
         self.on_envelope = on_envelope
         self.on_status = on_status
@@ -203,6 +204,7 @@ class StreamClient:
                 delay = 0.0  # the same replica fills it (or sends a snapshot)
             else:
                 self._replica = (self._replica + 1) % len(self.urls)
+                self._failed += 1
                 delay = self._next_delay()
             if ended.kind == "refused":
                 state = "unauthorized"
@@ -224,7 +226,7 @@ class StreamClient:
     def _next_delay(self) -> float:
         """No wait while a replica is left to try in this round; the backoff after a round
         in which none answered (with one hub, after every attempt)."""
-        rounds, left = divmod(self._attempt, len(self.urls))
+        rounds, left = divmod(self._failed, len(self.urls))
         if left:
             return 0.0
         return backoff_delay(rounds - 1, self.rng, self.base_delay, self.max_delay)
@@ -354,6 +356,7 @@ class StreamClient:
         """The first good frame of a session: the connection is live again."""
         self._session_live = True
         self._attempt = 0
+        self._failed = 0
         # A re-sync is loud: after repairing a gap, or when the hub had to
         # replace state we already held with a snapshot.
         replaced = first.type == "snapshot" and (
