@@ -19,7 +19,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from rich.console import RenderableType
 from textual import events, work
@@ -36,6 +35,7 @@ from services.console.identity import Identity
 from services.console.killswitches import Killswitches
 from services.console.outbox import Outbox
 from services.console.redraw import RedrawPacer
+from services.console.replicas import hub_label
 from services.console.settings import ConsoleSettings, unknown_key_ids
 from services.console.state import AREAS, ConsoleState, StreamStatus
 from services.console.stream_client import MAX_DELAY_S, StreamClient
@@ -88,11 +88,6 @@ def known_binding_ids() -> set[str]:
         for binding in getattr(owner, "BINDINGS", [])
         if isinstance(binding, Binding) and binding.id
     }
-
-
-def hub_label(hub_url: str) -> str:
-    """``http://10.0.0.5:8080/`` → ``10.0.0.5:8080``."""
-    return urlsplit(hub_url).netloc or hub_url
 
 
 class WarroomApp(App[None]):
@@ -195,7 +190,7 @@ class WarroomApp(App[None]):
             self.set_keymap(self.settings.keymap)
             for problem in unknown_key_ids(self.settings, known_binding_ids()):
                 self.notify(problem, title="Key not remapped", severity="warning", timeout=30)
-        self.dashboard.set_who(hub_label(self.settings.hub_url))
+        self.dashboard.set_who(self._who())
         self.set_interval(FLUSH_INTERVAL_S, self.paced_flush)
         self.flush()
         if self.connect:
@@ -314,7 +309,7 @@ class WarroomApp(App[None]):
     async def run_stream(self) -> None:
         """Keep the stream connected for the app's lifetime (resuming from the state's seq)."""
         self._stream = StreamClient(
-            self.settings.ws_url,
+            self.settings.ws_urls,
             self.settings.token,
             on_envelope=self._post_envelope,
             on_status=self._post_status,
@@ -387,7 +382,10 @@ class WarroomApp(App[None]):
     def on_connection_changed(self, message: ConnectionChanged) -> None:
         """Record the stream's status; say so when a re-sync happened."""
         resyncs = self.state.status.counters.resyncs
+        replica = self.state.status.replica
         self.state.set_status(message.status, self.clock())
+        if message.status.replica != replica:
+            self.dashboard.set_who(self._who())  # the replica the stream moved to
         if message.status.counters.resyncs > resyncs:
             self.notify("Missed events were re-synced from the hub.", title="RESYNCED")
         if message.status.state == "live" and self.connect:
@@ -403,8 +401,7 @@ class WarroomApp(App[None]):
     def on_identity_known(self, message: IdentityKnown) -> None:
         """Show ``user@hub`` in the connection bar."""
         self.session.identity = message.identity
-        who = f"{shown(message.identity.user)}@{hub_label(self.settings.hub_url)}"
-        self.dashboard.set_who(who)
+        self.dashboard.set_who(self._who())
         if not self.settings.redact and not self.settings.wall:
             if self.session.may("pii.view"):
                 self.reveal_pii()
@@ -415,6 +412,13 @@ class WarroomApp(App[None]):
                     title="PII stays redacted",
                     severity="warning",
                 )
+
+    def _who(self) -> str:
+        """``user@host:port`` of the replica the stream is on (the first hub before it
+        is known); just the hub before the hub has said who our token is."""
+        hub = self.state.status.replica or hub_label(self.settings.hub_url)
+        identity = self.session.identity
+        return f"{shown(identity.user)}@{hub}" if identity is not None else hub
 
     @work(exclusive=True, group="pii", exit_on_error=False)
     async def reveal_pii(self) -> None:

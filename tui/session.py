@@ -16,6 +16,7 @@ from services.console.hub_client import HubClient
 from services.console.identity import Identity, allowed
 from services.console.killswitches import Journal, Killswitches
 from services.console.outbox import Outbox
+from services.console.replicas import hub_label
 from services.console.settings import ConsoleSettings
 from services.console.state import ConsoleState
 from services.domain.policy import Policy
@@ -77,5 +78,8 @@ class Session:
         return self.identity.user if self.identity is not None else "you"
 
     def hub(self) -> HubClient:
-        """A client on our hub with our token (use as an async context manager)."""
-        return HubClient(self.settings.hub_url, self.settings.token)
+        """A client on our hub with our token (use as an async context manager): on the
+        replica the stream is on first, then on the others."""
+        urls = self.settings.hub_urls
+        on = [url for url in urls if hub_label(url) == self.state.status.replica]
+        return HubClient(urls, self.settings.token, prefer=on[0] if on else None)

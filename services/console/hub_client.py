@@ -7,6 +7,13 @@ a timeout never applies twice. Every path is built by :func:`hub_path`, which
 quotes each segment, so a name from the hub or a person can never change the
 path. Failures are typed: :class:`HubUnreachable` when no answer came back,
 :class:`HubRefused` when the hub answered with an error.
+
+A hub may run as several replicas (``--hub URL1,URL2,…``). Requests go to the
+current one; when it does not answer (refused, reset, timed out) or answers 502,
+503 or 504, the same request — under the same ``Idempotency-Key``, so it is
+applied once whichever replica gets it — goes to the next, and the one that
+answers becomes current. A request that is neither idempotent nor keyed moves
+on only when it cannot have been sent (the connection was never made).
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
+
+from services.console.replicas import Hubs, hub_label, hub_urls
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",
@@ -31,6 +40,10 @@ __all__ = [
 ]
 
 DEFAULT_TIMEOUT_S = 5.0
+# Answers that say "this replica cannot serve you now", not "the hub refuses".
+TRY_ANOTHER_REPLICA = frozenset({502, 503, 504})
+# Methods a retry cannot apply twice (RFC 9110 §9.2.2); a keyed POST is safe too.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
 class HubCallError(Exception):
@@ -78,23 +91,35 @@ def hub_path(*segments: str, query: Mapping[str, str | None] | None = None) -> s
 
 
 class HubClient:
-    """Async client for the hub's HTTP API; use as an async context manager."""
+    """Async client for the hub's HTTP API; use as an async context manager.
+
+    ``base_url`` is the hub's URL, or the URLs of its replicas (tried in turn from
+    ``prefer``, else the first)."""
 
     def __init__(
         self,
-        base_url: str,
+        base_url: Hubs,
         token: str,
         *,
         timeout: float = DEFAULT_TIMEOUT_S,
         transport: httpx.AsyncBaseTransport | None = None,
+        prefer: str | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.urls = hub_urls(base_url)
+        if not self.urls:
+            raise ValueError("a hub client needs at least one URL")
+        preferred = prefer.rstrip("/") if prefer else None
+        self._current = self.urls.index(preferred) if preferred in self.urls else 0
         self._http = httpx.AsyncClient(
-            base_url=self.base_url,
             headers={"Authorization": f"Bearer {token}"},
             timeout=timeout,
             transport=transport,
         )
+
+    @property
+    def base_url(self) -> str:
+        """The replica requests go to first: the last one that answered."""
+        return self.urls[self._current]
 
     async def __aenter__(self) -> HubClient:
         return self
@@ -123,10 +148,7 @@ class HubClient:
         headers = {}
         if method == "POST":
             headers["Idempotency-Key"] = idempotency_key or new_idempotency_key()
-        try:
-            response = await self._http.request(method, path, json=body, headers=headers)
-        except httpx.HTTPError as error:
-            raise HubUnreachable(f"{method} {path}: {error or type(error).__name__}") from error
+        response = await self._send(method, path, body, headers)
         try:
             data = response.json()
         except ValueError:
@@ -142,6 +164,35 @@ class HubClient:
         if not isinstance(data, dict):
             raise HubUnreachable(f"{method} {path}: the answer is not a JSON object")
         return data
+
+    async def _send(
+        self, method: str, path: str, body: dict[str, Any] | None, headers: dict[str, str]
+    ) -> httpx.Response:
+        """The answer of the first replica that gives one, from the current one on."""
+        # Safe to send again elsewhere: a retry cannot apply it twice.
+        safe = method in IDEMPOTENT_METHODS or "Idempotency-Key" in headers
+        count = len(self.urls)
+        failures: list[str] = []
+        last_error: httpx.HTTPError | None = None
+        for turn in range(count):
+            index = (self._current + turn) % count
+            url = self.urls[index]
+            where = "" if count == 1 else f"{hub_label(url)}: "
+            try:
+                response = await self._http.request(method, url + path, json=body, headers=headers)
+            except httpx.HTTPError as error:
+                last_error = error
+                failures.append(f"{where}{error or type(error).__name__}")
+                never_sent = isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
+                if safe or never_sent:
+                    continue
+                break
+            if safe and response.status_code in TRY_ANOTHER_REPLICA and turn + 1 < count:
+                failures.append(f"{where}HTTP {response.status_code}")
+                continue
+            self._current = index
+            return response
+        raise HubUnreachable(f"{method} {path}: {'; '.join(failures)}") from last_error
 
     # -- reading --------------------------------------------------------------
 

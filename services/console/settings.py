@@ -4,7 +4,7 @@
 The config file is TOML at ``$XDG_CONFIG_HOME/warroom/config.toml`` (default
 ``~/.config/warroom/config.toml``) unless ``WARROOM_CONFIG`` names another::
 
-    hub = "http://127.0.0.1:8080"
+    hub = "http://127.0.0.1:8080"   # or the replicas of one hub: ["http://a:8080", "http://b:8080"]
     token = "…"
     redact = true        # category B PII (e-mail, phone, …); false asks to show it
     redact_c = false     # category C (IP addresses, user ids, locations)
@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from services.console.replicas import hub_urls
 from services.domain.schema import SchemaError, Text, TomlFileError, convert, described, read_toml
 
 DEFAULT_HUB = "http://127.0.0.1:8080"
@@ -53,6 +54,9 @@ class ConsoleSettings:
     """Everything the console needs to start."""
 
     hub_url: str = DEFAULT_HUB
+    # The other replicas of the same hub (``--hub URL1,URL2,…``): the console moves to
+    # the next one when its replica stops answering (:attr:`hub_urls` lists them all).
+    more_hubs: tuple[str, ...] = ()
     token: str = ""
     # Category A PII (keys, card numbers, SSNs…) is always redacted. Category B (e-mail,
     # phone, address, name, birth date) is too unless this is False, and then only once
@@ -89,20 +93,35 @@ class ConsoleSettings:
         return frozenset(categories)
 
     @property
+    def hub_urls(self) -> tuple[str, ...]:
+        """Every URL of the hub, the first one first: one, or its replicas."""
+        return (self.hub_url, *self.more_hubs)
+
+    @property
     def ws_url(self) -> str:
-        """The stream's websocket URL derived from the hub URL."""
-        base = self.hub_url.rstrip("/")
-        if base.startswith("https://"):
-            base = "wss://" + base[len("https://") :]
-        elif base.startswith("http://"):
-            base = "ws://" + base[len("http://") :]
-        return base + "/api/stream"
+        """The stream's websocket URL derived from the (first) hub URL."""
+        return stream_url(self.hub_url)
+
+    @property
+    def ws_urls(self) -> tuple[str, ...]:
+        """The stream's websocket URL on every replica, in :attr:`hub_urls`' order."""
+        return tuple(stream_url(url) for url in self.hub_urls)
+
+
+def stream_url(hub_url: str) -> str:
+    """``http://host:port`` → ``ws://host:port/api/stream`` (``https`` → ``wss``)."""
+    base = hub_url.rstrip("/")
+    if base.startswith("https://"):
+        base = "wss://" + base[len("https://") :]
+    elif base.startswith("http://"):
+        base = "ws://" + base[len("http://") :]
+    return base + "/api/stream"
 
 
 class _SettingsFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """The config file's keys; those it does not name stay UNSET (the defaults hold)."""
 
-    hub: HttpUrl | UnsetType = UNSET
+    hub: HttpUrl | Annotated[list[HttpUrl], msgspec.Meta(min_length=1)] | UnsetType = UNSET
     token: str | UnsetType = UNSET
     redact: bool | UnsetType = UNSET
     redact_c: bool | UnsetType = UNSET
@@ -142,12 +161,17 @@ def journal_folder(settings: ConsoleSettings) -> Path:
 
     A journal has one owner at a time (a lock); a read-only viewer on the wall and
     the commander's console on the same machine each get their own, under
-    ``WARROOM_DATA/journals/HOST_PORT-HASH``. The hash is of the hub's URL and the
-    token, so the token itself is never written in a path.
+    ``WARROOM_DATA/journals/HOST_PORT-HASH``. The hash is of the hub's URLs and the
+    token, so the token itself is never written in a path. The replicas of one hub
+    share one journal, whichever of them is current and in whatever order they are
+    listed (the URLs are sorted): pending actions survive a failover and go to the
+    replica that answers. One URL is keyed as it always was.
     """
-    where = urlsplit(settings.hub_url or "")
+    urls = sorted(set(settings.hub_urls))
+    where = urlsplit(urls[0] if urls else "")
     host = re.sub(r"[^A-Za-z0-9.-]+", "_", where.netloc or "no-hub")[:60]
-    digest = hashlib.sha256(f"{settings.hub_url}\0{settings.token}".encode()).hexdigest()[:12]
+    key = "\n".join(urls) + "\0" + settings.token
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     return settings.data_dir / "journals" / f"{host}-{digest}"
 
 
@@ -167,6 +191,20 @@ def _url(source: str, key: str, value: Any) -> str:
     return value.rstrip("/")
 
 
+def _hubs(source: str, value: Any) -> dict[str, Any]:
+    """``hub_url`` and ``more_hubs`` from one URL or a comma-separated list of them
+    (``--hub``, ``WARROOM_HUB``); a bad one is named with its place in the list."""
+    parts = [part.strip() for part in str(value).split(",")]
+    if len(parts) == 1:
+        return {"hub_url": _url(source, "value", value), "more_hubs": ()}
+    urls: list[str] = []
+    for number, part in enumerate(parts, 1):
+        url = _url(source, f"URL {number} of {len(parts)}", part)
+        if url not in urls:
+            urls.append(url)
+    return {"hub_url": urls[0], "more_hubs": tuple(urls[1:])}
+
+
 def load_settings(
     path: Path | None = None,
     env: dict[str, str] | None = None,
@@ -179,7 +217,7 @@ def load_settings(
     if config_path.exists():
         settings = _from_file(settings, config_path)
     if env.get("WARROOM_HUB"):
-        settings = replace(settings, hub_url=_url("WARROOM_HUB", "value", env["WARROOM_HUB"]))
+        settings = replace(settings, **_hubs("WARROOM_HUB", env["WARROOM_HUB"]))
     if env.get("WARROOM_TOKEN"):
         settings = replace(settings, token=env["WARROOM_TOKEN"])
     if "WARROOM_REDACT" in env:
@@ -193,7 +231,7 @@ def load_settings(
         settings = replace(settings, ascii=terminal_wants_ascii(env))
     overrides = {key: value for key, value in flags.items() if value is not None}
     if "hub_url" in overrides:
-        overrides["hub_url"] = _url("--hub", "value", overrides["hub_url"])
+        overrides |= _hubs("--hub", overrides["hub_url"])
     return replace(settings, **overrides)
 
 
@@ -209,8 +247,11 @@ def _from_file(settings: ConsoleSettings, path: Path) -> ConsoleSettings:
     except SchemaError as error:
         raise SettingsError(f"{source}: {error}") from None
     updates: dict[str, Any] = {"config_path": path}
-    if parsed.hub is not UNSET:
-        updates["hub_url"] = parsed.hub.rstrip("/")
+    if isinstance(parsed.hub, str):
+        updates |= {"hub_url": parsed.hub.rstrip("/"), "more_hubs": ()}
+    elif isinstance(parsed.hub, list):
+        urls = hub_urls(parsed.hub)
+        updates |= {"hub_url": urls[0], "more_hubs": tuple(urls[1:])}
     if parsed.token is not UNSET:
         updates["token"] = parsed.token
     if parsed.ascii is not UNSET:

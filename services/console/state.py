@@ -16,7 +16,7 @@ down to the escalations its hub will really make.
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal
@@ -87,6 +87,8 @@ class StreamStatus:
     last_error: str | None = None
     close_code: int | None = None
     counters: StreamCounters = field(default_factory=StreamCounters)
+    # ``host:port`` of the hub replica the stream is on (or tries next), when it has several.
+    replica: str | None = None
 
 
 @dataclass(frozen=True)
@@ -414,7 +416,16 @@ class ConsoleState:
         return self.hub_now(now)
 
     def connection_view(self, now: datetime) -> ConnectionView:
-        """The connection bar's label: STALE wins over everything but a refusal."""
+        """The connection bar's label: STALE wins over everything but a refusal. With
+        several hub replicas, the detail says which one the stream is on or trying."""
+        view = self._connection_view(now)
+        replica = self.status.replica
+        if replica is None:
+            return view
+        where = f"on {replica}" if self.status.state == "live" else f"trying {replica}"
+        return replace(view, detail=f"{view.detail} — {where}" if view.detail else where)
+
+    def _connection_view(self, now: datetime) -> ConnectionView:
         status = self.status
         detail = status.last_error or ""
         if status.state == "unauthorized":

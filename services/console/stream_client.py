@@ -9,6 +9,14 @@ full jitter. A token the hub refuses (close code 4401/4403) is reported as
 such and retried only at the slowest pace, so a wrong token does not hammer
 the hub.
 
+Given the URLs of a hub's replicas, it moves to the next one whenever its
+replica is lost (closed, failed, silent past a few heartbeats): every other
+replica is tried at once, and only a round in which none answered backs off.
+The hello carries the last applied seq and the epoch, so a replica sharing the
+history resumes by seq, and one that does not (another epoch, a seq it no longer
+holds) sends a snapshot — a loud re-sync, never a silent gap. The status names
+the replica (``host:port``) the stream is on or trying.
+
 Every frame is decoded with the protocol's schema
 (:func:`services.domain.protocol.decode_frame`): one that does not fit — a bad
 envelope, or an incident whose ``packs`` are not strings — is counted in
@@ -25,13 +33,14 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
+from services.console.replicas import hub_label
 from services.console.state import ConnState, StreamCounters, StreamStatus
 from services.domain.models import Envelope
 from services.domain.protocol import FrameError, decode_frame
@@ -96,11 +105,13 @@ class _Ended:
 
 
 class StreamClient:
-    """Keeps the stream connected and delivers in-order envelopes."""
+    """Keeps the stream connected and delivers in-order envelopes.
+
+    ``url`` is the stream's URL, or its URL on each of the hub's replicas."""
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         token: str,
         *,
         on_envelope: Callable[[Envelope], None],
@@ -114,7 +125,11 @@ class StreamClient:
         backlog: Callable[[], int] = lambda: 0,
         max_backlog: int = MAX_BACKLOG,
     ) -> None:
-        self.url = url
+        self.urls = (url,) if isinstance(url, str) else tuple(dict.fromkeys(url))
+        if not self.urls:
+            raise ValueError("a stream client needs at least one URL")
+        self._replica = 0  # the index in ``urls`` of the replica in use (or tried next)
+        self._failed = 0  # sessions lost or not opened since the last live one
         self.token = token
         self.on_envelope = on_envelope
         self.on_status = on_status
@@ -144,6 +159,16 @@ class StreamClient:
         self._closing: asyncio.Future[None] | None = None
 
     @property
+    def url(self) -> str:
+        """The URL of the replica in use, or tried next."""
+        return self.urls[self._replica]
+
+    @property
+    def replica(self) -> str | None:
+        """``host:port`` of that replica when there are several (None with one hub)."""
+        return hub_label(self.url) if len(self.urls) > 1 else None
+
+    @property
     def last_seq(self) -> int | None:
         """The seq of the last event (or snapshot) delivered."""
         return self._last_seq
@@ -167,29 +192,44 @@ class StreamClient:
     async def run(self) -> None:
         """Connect, and reconnect after every end, until :meth:`stop` or cancellation."""
         self._stopping = False
-        self._set(state="connecting", attempt=0)
+        self._set(state="connecting", attempt=0, replica=self.replica)
         while not self._stopping:
             ended = await self._session()
             if self._stopping:
                 break
             self._attempt += 1
+            lost = self.replica
             state: ConnState = "reconnecting"
+            if ended.kind == "gap":
+                delay = 0.0  # the same replica fills it (or sends a snapshot)
+            else:
+                self._replica = (self._replica + 1) % len(self.urls)
+                self._failed += 1
+                delay = self._next_delay()
             if ended.kind == "refused":
                 state = "unauthorized"
                 delay = self.max_delay
-            elif ended.kind == "gap":
-                delay = 0.0
-            else:
-                delay = backoff_delay(self._attempt - 1, self.rng, self.base_delay, self.max_delay)
-            log.info("stream ended (%s: %s); retry in %.2f s", ended.kind, ended.error, delay)
+            error = ended.error
+            if lost is not None and error is not None:
+                error = f"{lost}: {error}"
+            log.info("stream ended (%s: %s); retry in %.2f s", ended.kind, error, delay)
             self._set(
                 state=state,
                 attempt=self._attempt,
-                last_error=ended.error,
+                last_error=error,
                 close_code=ended.code,
                 counters=self._count(reconnects=1),
+                replica=self.replica,
             )
             await self.sleep(delay)
+
+    def _next_delay(self) -> float:
+        """No wait while a replica is left to try in this round; the backoff after a round
+        in which none answered (with one hub, after every attempt)."""
+        rounds, left = divmod(self._failed, len(self.urls))
+        if left:
+            return 0.0
+        return backoff_delay(rounds - 1, self.rng, self.base_delay, self.max_delay)
 
     def drop(self) -> None:
         """Close the current connection; the client reconnects and resumes as after any drop."""
@@ -316,6 +356,7 @@ class StreamClient:
         """The first good frame of a session: the connection is live again."""
         self._session_live = True
         self._attempt = 0
+        self._failed = 0
         # A re-sync is loud: after repairing a gap, or when the hub had to
         # replace state we already held with a snapshot.
         replaced = first.type == "snapshot" and (
@@ -324,4 +365,11 @@ class StreamClient:
         resynced = self._repairing or replaced
         self._repairing = False
         counters = self._count(resyncs=1) if resynced else self._status.counters
-        self._set(state="live", attempt=0, last_error=None, close_code=None, counters=counters)
+        self._set(
+            state="live",
+            attempt=0,
+            last_error=None,
+            close_code=None,
+            counters=counters,
+            replica=self.replica,
+        )

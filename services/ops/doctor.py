@@ -26,6 +26,7 @@ from pathlib import Path
 
 from services.console.hub_client import HubClient, HubRefused, HubUnreachable
 from services.console.identity import Identity
+from services.console.replicas import Hubs
 from services.console.settings import ConsoleSettings
 from services.domain.permissions import DEFAULT_PERMISSIONS, ROLES
 from services.domain.runbook import RunbookError, load_runbook
@@ -52,7 +53,7 @@ NOT_CHECKED = "production logs, monitoring dashboards, Slack/PagerDuty (outside 
 
 
 async def hub_checks(
-    hub_url: str, token: str, *, read_only: bool = False, clock: Clock = utcnow
+    hub_url: Hubs, token: str, *, read_only: bool = False, clock: Clock = utcnow
 ) -> tuple[list[Check], bool]:
     """The hub answers, the clock agrees with it, the token is valid and can do the job;
     and whether the hub answered at all."""
@@ -68,7 +69,11 @@ async def hub_checks(
         return checks, health.exit_code != ExitCode.UNREACHABLE
     body = health.data["health"]
     checks = [
-        Check("hub", "ok", f"{hub_url} answers (version {make_visible(body.get('version'))})")
+        Check(
+            "hub",
+            "ok",
+            f"{health.data['url']} answers (version {make_visible(body.get('version'))})",
+        )
     ]
     try:
         hub_time = parse_rfc3339(body.get("hub_time"))
@@ -80,7 +85,7 @@ async def hub_checks(
     return checks + await _token_checks(hub_url, token, read_only), True
 
 
-async def _token_checks(hub_url: str, token: str, read_only: bool) -> list[Check]:
+async def _token_checks(hub_url: Hubs, token: str, read_only: bool) -> list[Check]:
     if not token:
         return [
             Check(
@@ -201,7 +206,7 @@ async def doctor(
 ) -> Outcome:
     """Every check, as an :class:`Outcome` whose message is the report."""
     checks, answered = await hub_checks(
-        settings.hub_url, settings.token, read_only=read_only, clock=clock
+        settings.hub_urls, settings.token, read_only=read_only, clock=clock
     )
     checks += [
         journal_check(settings.data_dir),

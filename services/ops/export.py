@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from services.console.hub_client import HubClient, HubRefused, HubUnreachable, hub_path
+from services.console.replicas import Hubs, shown_hubs
 from services.domain.export import export_json, export_markdown
 from services.domain.models import AuditRecord, Incident, ModelError, TimelineEntry
 from services.domain.policy import Policy, PolicyError, load_policy, policy_from_dict
@@ -51,7 +52,7 @@ async def _hub_rules(client: HubClient) -> tuple[Policy, Runbook]:
 
 
 async def export_incident(
-    hub_url: str,
+    hub_url: Hubs,
     token: str,
     incident_id: str,
     *,
@@ -74,7 +75,8 @@ async def export_incident(
         )
     except HubUnreachable as error:
         return Outcome(
-            ExitCode.UNREACHABLE, f"the hub at {hub_url} did not answer ({error}); check --hub"
+            ExitCode.UNREACHABLE,
+            f"the hub at {shown_hubs(hub_url)} did not answer ({error}); check --hub",
         )
     except (PolicyError, RunbookError) as error:
         return Outcome(ExitCode.REFUSED, f"refused: {make_visible(str(error))}")
@@ -96,7 +98,7 @@ async def export_incident(
 
 
 async def export_with_policy(
-    hub_url: str,
+    hub_url: Hubs,
     token: str,
     incident_id: str,
     *,

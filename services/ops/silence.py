@@ -15,12 +15,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from services.console.hub_client import HubClient, HubRefused, HubUnreachable
+from services.console.replicas import Hubs, shown_hubs
 from services.domain.textsafe import make_visible
 from services.ops.outcome import ExitCode, Outcome
 
 
 async def _call(
-    hub_url: str, token: str, work: Callable[[HubClient], Awaitable[Outcome]]
+    hub_url: Hubs, token: str, work: Callable[[HubClient], Awaitable[Outcome]]
 ) -> Outcome:
     try:
         async with HubClient(hub_url, token) as client:
@@ -35,7 +36,8 @@ async def _call(
     except HubUnreachable as error:
         return Outcome(
             ExitCode.UNREACHABLE,
-            f"the hub at {hub_url} did not answer ({error}); nothing is known to have changed",
+            f"the hub at {shown_hubs(hub_url)} did not answer ({error}); "
+            "nothing is known to have changed",
         )
 
 
@@ -46,7 +48,7 @@ def format_silence(silence: dict[str, Any]) -> str:
 
 
 async def create(
-    hub_url: str,
+    hub_url: Hubs,
     token: str,
     *,
     fingerprint: str | None,
@@ -73,7 +75,7 @@ async def create(
     return await _call(hub_url, token, work)
 
 
-async def list_silences(hub_url: str, token: str) -> Outcome:
+async def list_silences(hub_url: Hubs, token: str) -> Outcome:
     """Every silence Alertmanager holds."""
 
     async def work(client: HubClient) -> Outcome:
@@ -84,7 +86,7 @@ async def list_silences(hub_url: str, token: str) -> Outcome:
     return await _call(hub_url, token, work)
 
 
-async def expire(hub_url: str, token: str, silence_id: str, incident_id: str | None) -> Outcome:
+async def expire(hub_url: Hubs, token: str, silence_id: str, incident_id: str | None) -> Outcome:
     """Expire one silence."""
 
     async def work(client: HubClient) -> Outcome:

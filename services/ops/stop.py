@@ -16,6 +16,7 @@ import asyncio
 from typing import Any
 
 from services.console.hub_client import HubClient, HubRefused, HubUnreachable, new_idempotency_key
+from services.console.replicas import Hubs, shown_hubs
 from services.domain.textsafe import make_visible
 from services.domain.timeutil import show_time
 from services.ops.outcome import ExitCode, Outcome
@@ -25,7 +26,7 @@ ENABLE_REASON = "re-enabled with warroom enable"
 
 
 async def set_switch(
-    hub_url: str,
+    hub_url: Hubs,
     token: str,
     *,
     pack: str | None,
@@ -101,7 +102,7 @@ async def set_switch(
         )
     return Outcome(
         ExitCode.UNREACHABLE,
-        f"the hub at {hub_url} did not answer after {len(retry_delays) + 1} tries ({last_error}). "
+        f"the hub at {shown_hubs(hub_url)} did not answer after {tries} tries ({last_error}). "
         "Nothing is known to have changed. Check `warroom stop --status`, then run the "
         "command again: it is safe, a switch already in that state is left as it is "
         "and audited once. If the hub stays down, use AgentOS's own console.",
@@ -109,7 +110,7 @@ async def set_switch(
     )
 
 
-async def status(hub_url: str, token: str) -> Outcome:
+async def status(hub_url: Hubs, token: str) -> Outcome:
     """Every switch, and each pack's agents, as ``GET /api/packs/status`` tells."""
     try:
         async with HubClient(hub_url, token) as client:
@@ -120,7 +121,7 @@ async def status(hub_url: str, token: str) -> Outcome:
     except HubUnreachable as error:
         return Outcome(
             ExitCode.UNREACHABLE,
-            f"the hub at {hub_url} did not answer ({error}); check --hub / WARROOM_HUB",
+            f"the hub at {shown_hubs(hub_url)} did not answer ({error}); check --hub / WARROOM_HUB",
         )
     return Outcome(ExitCode.OK, format_status(data), {"status": data})
 

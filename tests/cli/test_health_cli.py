@@ -131,3 +131,18 @@ def test_the_installed_command_exits_with_the_code(
         timeout=60,
     )
     assert result.returncode == (ExitCode.OK if healthy else ExitCode.UNREACHABLE), result.stderr
+
+
+def test_the_replicas_are_asked_in_turn(
+    hub: RunningHub, closed_port: str, other_service, capsys
+) -> None:
+    sick = other_service(503, {"status": "starting"})
+    code = main(["health", "--hub", f"{closed_port},{sick},{hub.url}"])
+    out, _ = capsys.readouterr()
+    assert code == ExitCode.OK
+    assert out.startswith(f"healthy: {hub.url} version ")
+    code = main(["health", "--hub", f"{closed_port},{sick}"])
+    _, err = capsys.readouterr()
+    assert code == ExitCode.ERROR
+    assert err.startswith("warroom health: no replica is healthy: ")
+    assert closed_port in err and sick in err

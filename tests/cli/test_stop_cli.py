@@ -151,3 +151,20 @@ def test_a_hub_without_config_keeps_its_generated_token(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o777 == 0o600
     other, _ = generated_token(tmp_path / "elsewhere")
     assert other != first
+
+
+def test_a_stop_goes_to_the_next_replica_once(hub: RunningHub, capsys) -> None:
+    down = hub.url.rsplit(":", 1)[0] + ":9"  # nothing listens on the discard port
+    flags = ("--hub", f"{down},{hub.url}", "--token", hub.tokens["on-call"])
+    code, out, err = _run(capsys, "stop", *flags, "--pack", "support", "--reason", "PII")
+    assert code == 0, err
+    assert "STOPPED" in out and "attempt 1" in out  # the other replica, in the same try
+    records = hub.client("viewer").get("/api/audit", params={"target": "pack:support"}).json()
+    assert len(records["records"]) == 1
+
+
+def test_a_bad_url_in_the_hub_list_is_named(capsys) -> None:
+    flags = ("--hub", "http://127.0.0.1:9,127.0.0.1:8080", "--token", "t")
+    code, _, err = _run(capsys, "stop", *flags, "--status")
+    assert code != 0
+    assert "--hub: URL 2 of 2 must be an http:// or https:// URL, not '127.0.0.1:8080'" in err

@@ -214,6 +214,23 @@ def test_connection_view_words(state: ConsoleState) -> None:
     assert state.connection_view(now + timedelta(hours=1)).kind == "unauthorized"
 
 
+def test_connection_view_names_the_replica_when_there_are_several(state: ConsoleState) -> None:
+    now = FROZEN_NOW
+    lost = StreamStatus(
+        state="reconnecting", attempt=1, last_error="a:1: connection lost", replica="b:2"
+    )
+    state.set_status(lost, now)
+    view = state.connection_view(now)
+    assert (view.label, view.detail) == ("RECONNECTING (1)", "a:1: connection lost — trying b:2")
+    state.set_status(StreamStatus(state="live", replica="b:2"), now)
+    assert (state.connection_view(now).label, state.connection_view(now).detail) == (
+        "LIVE",
+        "on b:2",
+    )
+    state.set_status(StreamStatus(state="live"), now)  # one hub: no replica to name
+    assert state.connection_view(now).detail == ""
+
+
 @pytest.mark.parametrize(
     ("seconds", "text"),
     [(0, "0 s"), (48, "48 s"), (119, "119 s"), (300, "5 min"), (7300, "2 h"), (200000, "2 d")],

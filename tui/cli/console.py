@@ -23,9 +23,15 @@ def existing_file(value: str) -> Path:
     return path
 
 
+HUB_HELP = (
+    "the hub's URL, or its replicas' URLs separated by commas, tried in turn when one "
+    "does not answer (env WARROOM_HUB)"
+)
+
+
 def add_hub_flags(parser: argparse.ArgumentParser) -> None:
     """``--hub``, ``--token`` and ``--config``: how a command finds and signs in to the hub."""
-    parser.add_argument("--hub", metavar="URL", help="the hub's URL (env WARROOM_HUB)")
+    parser.add_argument("--hub", metavar="URL[,URL…]", help=HUB_HELP)
     parser.add_argument("--token", metavar="TOKEN", help="bearer token (env WARROOM_TOKEN)")
     parser.add_argument("--config", metavar="FILE", type=existing_file, help="console config file")
 
@@ -50,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """``warroom [--hub URL] [--token T] [--config FILE] [--[no-]redact] [--[no-]ascii]``."""
+    """``warroom [--hub URL[,URL…]] [--token T] [--config FILE] [--[no-]redact] [--[no-]ascii]``."""
     settings = load_settings(
         args.config,
         hub_url=args.hub,

@@ -19,13 +19,13 @@ from services.ops import stop as emergency_stop
 from services.ops.export import export_with_policy
 from services.ops.health import check_health
 from services.ops.outcome import ExitCode, Outcome
-from tui.cli.console import add_hub_flags
+from tui.cli.console import HUB_HELP, add_hub_flags
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``health``, ``stop``, ``enable`` and ``export`` on ``warroom``'s subparsers."""
     health = sub.add_parser("health", help=f"check a hub: exit {ExitCode.OK:d} when healthy")
-    health.add_argument("--hub", metavar="URL", help="the hub's URL (env WARROOM_HUB)")
+    health.add_argument("--hub", metavar="URL[,URL…]", help=HUB_HELP)
 
     stop = sub.add_parser(
         "stop",
@@ -111,11 +111,11 @@ def run_switch(args: argparse.Namespace) -> int:
         print("warroom enable: nothing changed", file=sys.stderr)
         return ExitCode.REFUSED
     if args.command == "stop" and args.status:
-        outcome = asyncio.run(emergency_stop.status(settings.hub_url, settings.token))
+        outcome = asyncio.run(emergency_stop.status(settings.hub_urls, settings.token))
     else:
         outcome = asyncio.run(
             emergency_stop.set_switch(
-                settings.hub_url,
+                settings.hub_urls,
                 settings.token,
                 pack=args.pack,
                 enabled=args.command == "enable",
@@ -140,7 +140,7 @@ def run_export(args: argparse.Namespace) -> int:
         return _report(Outcome(ExitCode.REFUSED, message), prefix="warroom export: ")
     outcome = asyncio.run(
         export_with_policy(
-            settings.hub_url,
+            settings.hub_urls,
             settings.token,
             incident_id,
             fmt=args.format,
@@ -161,7 +161,7 @@ def run_export(args: argparse.Namespace) -> int:
 def run_health(args: argparse.Namespace) -> int:
     """``warroom health [--hub URL]``: exit 0 when the hub is healthy."""
     settings = load_settings(None, hub_url=args.hub)
-    return _report(asyncio.run(check_health(settings.hub_url)), prefix="warroom health: ")
+    return _report(asyncio.run(check_health(settings.hub_urls)), prefix="warroom health: ")
 
 
 RUNNERS: dict[str, Callable[[argparse.Namespace], int]] = {

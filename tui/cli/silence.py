@@ -33,7 +33,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 def run_silence(args: argparse.Namespace) -> int:
     """``warroom silence --alert FP | --incident INC | --list | --expire ID``."""
     settings = load_settings(args.config, hub_url=args.hub, token=args.token)
-    hub, token = settings.hub_url, settings.token
+    hub, token = settings.hub_urls, settings.token
     if args.list:
         outcome = asyncio.run(silence.list_silences(hub, token))
     elif args.expire:

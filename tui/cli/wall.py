@@ -32,7 +32,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def run(args: argparse.Namespace) -> int:
-    """``warroom wall [--hub URL] [--token T] [--page-seconds N] [--[no-]bell]``."""
+    """``warroom wall [--hub URL[,URL…]] [--token T] [--page-seconds N] [--[no-]bell]``."""
     if args.page_seconds is not None and args.page_seconds < 1:
         print("warroom wall: --page-seconds must be at least 1")
         return ExitCode.REFUSED

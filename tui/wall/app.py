@@ -147,7 +147,7 @@ class WallApp(App[None]):
     async def run_stream(self) -> None:
         """Keep the stream connected for the wall's lifetime."""
         client = StreamClient(
-            self.settings.ws_url,
+            self.settings.ws_urls,
             self.settings.token,
             on_envelope=self._post_envelope,
             on_status=self._post_status,
@@ -166,6 +166,8 @@ class WallApp(App[None]):
 
     def on__status(self, message: _Status) -> None:
         self.state.set_status(message.status, self.clock())
+        if message.status.replica is not None:  # which of the hub's replicas it is on
+            self.query_one(ConnectionBar).who = message.status.replica
 
     def apply_envelope(self, data: dict[str, Any]) -> bool:
         """Apply one raw envelope as if it came from the stream, and redraw (tests)."""
