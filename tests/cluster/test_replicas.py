@@ -279,3 +279,34 @@ def test_writes_go_on_when_a_nats_node_dies(replicas: Replicas, nats_cluster: Na
     wait_until(lambda: same_everywhere([a, b]), 15)
     notes = [e["text"] for e in state(b)["timeline"] if e["kind"] == "note"]
     assert notes == [f"n{index}" for index in range(10)]
+
+
+def test_a_replica_a_moment_behind_waits_for_the_seq_a_console_resumes_from(
+    replicas: Replicas,
+) -> None:
+    a, b = replicas(2)
+    incident = post(a, "/api/incidents", OPEN).json()["incident"]["id"]
+    wait_until(lambda: same_everywhere([a, b]), 10)
+    before = state(b)
+
+    async def resume_ahead() -> list[dict[str, Any]]:
+        async with stream(b) as ws:
+            # As a console that saw one more event on the replica it left than b has yet.
+            ahead = {"type": "hello", "resume_from": before["seq"] + 1, "epoch": before["epoch"]}
+            await ws.send(json.dumps(ahead))
+            await asyncio.sleep(0.3)
+            await asyncio.to_thread(
+                post, a, f"/api/incidents/{incident}/notes", {"text": "made on a"}
+            )
+            await asyncio.to_thread(
+                post, a, f"/api/incidents/{incident}/notes", {"text": "and another"}
+            )
+            latest = state(a)["seq"]
+            return await recv_until(
+                ws, lambda f: f.get("seq") == latest and f["type"] != "heartbeat"
+            )
+
+    frames = asyncio.run(resume_ahead())
+    assert "snapshot" not in [f["type"] for f in frames]  # no step back to an older state
+    events = events_only(frames)
+    assert events and events[0]["seq"] == before["seq"] + 2

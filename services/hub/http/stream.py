@@ -27,6 +27,8 @@ CLOSE_POLICY = 1008  # no hello, or a hello that does not parse
 CLOSE_INVALID_DATA = 1007  # a hello nested too deep or holding a lone surrogate
 # How long a client closed for falling behind has to read its close frame.
 CLOSE_WAIT_S = 5.0
+# A replica waits this long to reach the seq a failing-over console resumes from.
+CATCH_UP_S = 3.0
 
 
 class BadHello(Exception):
@@ -63,6 +65,8 @@ async def stream(websocket: WebSocket) -> None:
         return
     except WebSocketDisconnect:
         return
+    if ctx.replica is not None:
+        await _catch_up(ctx, hello)
     # No await between choosing the opening frames and subscribing: nothing
     # appended in between can be missed or sent twice.
     opening = _opening(ctx, hello)
@@ -127,6 +131,19 @@ async def _hello(websocket: WebSocket) -> Hello:
             raise BadHello(str(error)) from None
         if hello is not None:
             return hello
+
+
+async def _catch_up(ctx: HubContext, hello: Hello) -> None:
+    """A console failing over to a replica a few commands behind the one it left asks
+    for a seq this replica has not applied yet: wait for it a moment, rather than
+    answer with a snapshot older than what the console already shows."""
+    if hello.resume_from is None or hello.epoch not in (None, ctx.events.epoch):
+        return
+    deadline = asyncio.get_running_loop().time() + CATCH_UP_S
+    while ctx.events.latest_seq < hello.resume_from:
+        if asyncio.get_running_loop().time() > deadline:
+            return
+        await asyncio.sleep(0.02)
 
 
 def _opening(ctx: HubContext, hello: Hello) -> list[str]:
