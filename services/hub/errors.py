@@ -73,13 +73,6 @@ class StorageUnavailable(HubError):
     code = "storage"
 
 
-class NotReplicated(HubError):
-    """What a replicated hub cannot do yet."""
-
-    status = 501
-    code = "not_replicated"
-
-
 class Counters:
     """Named counters (refusals by code, stream events) shown by ``GET /health``.
 

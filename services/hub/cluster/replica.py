@@ -44,6 +44,7 @@ from services.hub.http.context import (
     read_json,
 )
 from services.hub.http.idempotency import REPLAYED_HEADER, check_key
+from services.hub.http.silences import apply_recorded
 from services.hub.state.alertmanager import IncomingAlert
 from services.hub.state.common import PinnedClock
 
@@ -345,6 +346,8 @@ class Replica:
         if kind == "tick":
             state.tick(now, silent=command["silent"])
             return None
+        if kind == "silences":
+            return apply_recorded(self.ctx, command)
         if kind == "refused":
             state.ingest_refused(command["code"], command["message"])
             return None

@@ -59,6 +59,10 @@ class Replication(Protocol):
 
     async def ingest(self, incoming: list[Any], pulled: bool = False) -> dict[str, Any]: ...
 
+    async def submit(self, command: dict[str, Any], msg_id: str | None = None) -> Any:
+        """Store a command in the log; what applying it here answered."""
+        ...
+
     def refused(self, code: str, message: str) -> None:
         """A webhook was refused here: every replica says so."""
         ...

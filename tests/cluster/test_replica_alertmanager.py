@@ -1,0 +1,74 @@
+"""Hub replicas with a real Alertmanager: its webhooks reach any replica and every
+replica holds the alerts; a silence made through one replica is made once in
+Alertmanager, recorded on every replica, and a retry on another is answered the same."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.alertmanager import (
+    RunningAlertmanager,
+    free_port,
+    needs_alertmanager,
+    prometheus_alert,
+    start_alertmanager,
+)
+from tests.cluster.conftest import Replicas
+from tests.hubtools import RunningHub
+from tests.waiting import wait_until
+
+pytestmark = needs_alertmanager
+RUNAWAY = {
+    "alertname": "RunawayAgent",
+    "pack": "finance",
+    "agent": "ledger",
+    "severity": "critical",
+}
+
+
+@pytest.fixture
+def managers() -> Iterator[list[RunningAlertmanager]]:
+    started: list[RunningAlertmanager] = []
+    yield started
+    for manager in started:
+        manager.stop()
+
+
+def alerts_of(hub: RunningHub) -> dict[str, dict[str, Any]]:
+    state = hub.client("viewer").get("/api/state").json()
+    return {a["labels"].get("alertname", ""): a for a in state["alerts"]}
+
+
+def test_a_silence_through_one_replica_is_made_once_and_known_to_all(
+    replicas: Replicas, managers: list[RunningAlertmanager], tmp_path: Path
+) -> None:
+    port = free_port()
+    a, b = replicas(2, alertmanagers=[f"http://127.0.0.1:{port}"], alertmanager_pull_interval_s=30)
+    manager = start_alertmanager(
+        tmp_path / "am", a.url + "/api/ingest/alertmanager", a.tokens["ingest"], port=port
+    )
+    managers.append(manager)
+    manager.post_alerts([prometheus_alert(RUNAWAY, "ledger is looping")])
+    wait_until(lambda: "RunawayAgent" in alerts_of(b), 20, "the webhook, on the other replica")
+    runaway = alerts_of(b)["RunawayAgent"]
+    body = {"fingerprint": runaway["fingerprint"], "minutes": 30, "comment": "known"}
+    key = {"Idempotency-Key": "cluster-silence-1"}
+    first = a.client("on-call").post("/api/silences", json=body, headers=key)
+    assert first.status_code == 200, first.text
+    again = b.client("on-call").post("/api/silences", json=body, headers=key)
+    assert again.status_code == 200 and again.json() == first.json()
+    assert again.headers.get("Idempotency-Replayed") == "true"
+    assert len(manager.silences()) == 1  # the retry on b made no second silence
+    [silence] = first.json()["silences"]
+    for hub in (a, b):
+        wait_until(lambda hub=hub: alerts_of(hub)["RunawayAgent"]["silenced_by"], 10, "muted")
+        incident = runaway["incident_id"]
+        timeline = hub.client("viewer").get(f"/api/incidents/{incident}").json()["timeline"]
+        assert [e for e in timeline if e["kind"] == "silence" and silence["id"] in e["text"]]
+    expired = b.client("on-call").post(f"/api/silences/{silence['id']}/expire", json={})
+    assert expired.status_code == 200, expired.text
+    wait_until(lambda: not alerts_of(a)["RunawayAgent"]["silenced_by"], 10, "unmuted on a")
