@@ -310,3 +310,62 @@ def test_a_replica_a_moment_behind_waits_for_the_seq_a_console_resumes_from(
     assert "snapshot" not in [f["type"] for f in frames]  # no step back to an older state
     events = events_only(frames)
     assert events and events[0]["seq"] == before["seq"] + 2
+
+
+def _webhook(names: list[str]) -> dict[str, Any]:
+    return {
+        "version": "4",
+        "groupKey": '{}:{alertname="noisy"}',
+        "status": "firing",
+        "receiver": "warroom",
+        "groupLabels": {"alertname": "noisy"},
+        "commonLabels": {},
+        "commonAnnotations": {},
+        "externalURL": "http://alertmanager.example",
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": {"alertname": name, "pack": "support", "severity": "none"},
+                "annotations": {"summary": f"{name} is noisy", "runbook_url": "https://rb/x"},
+                "startsAt": "2026-11-30T10:00:00Z",
+                "endsAt": "0001-01-01T00:00:00Z",
+                "generatorURL": "http://prometheus.example/graph",
+                "fingerprint": name,
+            }
+            for name in names
+        ],
+    }
+
+
+def test_alert_repeats_reach_the_log_as_fingerprints_and_count_alike(
+    replicas: Replicas,
+) -> None:
+    a, b = replicas(2)
+    ingest = a.client("ingest")
+
+    def published() -> int:
+        return int(a.client().get("/health").json()["cluster"]["published_bytes"])
+
+    names = [f"noisy-{n}" for n in range(50)]
+    before = published()
+    assert ingest.post("/api/ingest/alertmanager", json=_webhook(names)).status_code == 200
+    first = published() - before
+    before = published()
+    for _ in range(4):
+        assert ingest.post("/api/ingest/alertmanager", json=_webhook(names)).status_code == 200
+    repeats = published() - before
+    # Four repeats of 50 alerts carry less than one first delivery of them.
+    assert repeats < first, (repeats, first)
+
+    def alerts(hub: RunningHub) -> dict[str, tuple[int, str | None]]:
+        return {
+            x["fingerprint"]: (x["repeat_count"], x["last_seen_at"]) for x in state(hub)["alerts"]
+        }
+
+    wait_until(lambda: alerts(a) == alerts(b), 10)
+    assert {count for count, _ in alerts(b).values()} == {5}
+    # A changed annotation is news: it goes whole, and every replica shows it.
+    changed = _webhook(names[:1])
+    changed["alerts"][0]["annotations"]["summary"] = "now on fire"
+    assert ingest.post("/api/ingest/alertmanager", json=changed).status_code == 200
+    wait_until(lambda: any(x["title"] == "now on fire" for x in state(b)["alerts"]), 10)

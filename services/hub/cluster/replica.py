@@ -58,6 +58,25 @@ APPLY_DEADLINE_S = 30.0
 # A webhook's alerts go to the log in commands of at most this many bytes (NATS's
 # default largest message is 1 MiB).
 CHUNK_BYTES = 512 * 1024
+# What a webhook's alert must hold as the replicas hold it to go to the log as a repeat.
+_NEWS = (
+    "source",
+    "severity",
+    "category",
+    "title",
+    "description",
+    "labels",
+    "annotations",
+    "started_at",
+    "pack",
+    "agent",
+    "group_key",
+    "group_labels",
+    "external_url",
+    "generator_url",
+    "label_severity",
+    "opens_incident",
+)
 # How often the heartbeats that changed nothing are told to the other replicas.
 SEEN_INTERVAL_S = 1.0
 
@@ -92,6 +111,7 @@ class Replica:
         self._tasks: list[asyncio.Task[None]] = []
         self._posts: set[asyncio.Task[Any]] = set()
         self.failed_commands = 0
+        self.dropped_repeats = 0
         self.leader_changes = 0
         ctx.delivery.on_done = lambda ident: self._post({"kind": "delivered", "id": ident})  # type: ignore[union-attr]
         ctx.delivery.on_failed = lambda item, why: self._post(  # type: ignore[union-attr]
@@ -220,7 +240,7 @@ class Replica:
         """A webhook's alerts (or a pull's), in commands of at most CHUNK_BYTES each."""
         self._require_ready()
         totals: dict[str, Any] = {}
-        rows = [{"alert": item.alert.to_dict(), "firing": item.firing} for item in incoming]
+        rows = [self._row(item, pulled) for item in incoming]
         for chunk in _chunks(rows, CHUNK_BYTES):
             result = await self.submit(
                 {"kind": "reconcile" if pulled else "ingest", "alerts": chunk}
@@ -233,6 +253,20 @@ class Replica:
         if not pulled:
             totals.setdefault("status", "ok")
         return totals
+
+    def _row(self, item: IncomingAlert, pulled: bool) -> dict[str, Any]:
+        """An alert as the log carries it: a repeat of what every replica holds already
+        (Alertmanager re-sends each firing alert of a group) by its fingerprint only."""
+        existing = self.ctx.state.alerts.get(item.alert.fingerprint)
+        if (
+            not pulled
+            and item.firing
+            and existing is not None
+            and existing.status == "firing"
+            and all(getattr(existing, name) == getattr(item.alert, name) for name in _NEWS)
+        ):
+            return {"repeat": item.alert.fingerprint}
+        return {"alert": item.alert.to_dict(), "firing": item.firing}
 
     def refused(self, code: str, message: str) -> None:
         self._post({"kind": "refused", "code": code, "message": message[:500]})
@@ -336,10 +370,8 @@ class Replica:
                     "error": {"code": error.code, "message": error.message},
                 }
         if kind in ("ingest", "reconcile"):
-            incoming = [
-                IncomingAlert(Alert.from_dict(row["alert"]), bool(row["firing"]))
-                for row in command["alerts"]
-            ]
+            rows = [self._incoming(row, now) for row in command["alerts"]]
+            incoming = [item for item in rows if item is not None]
             if kind == "ingest":
                 return state.apply_alertmanager(incoming)
             return state.reconcile_alertmanager(incoming)
@@ -360,6 +392,19 @@ class Replica:
             return None
         log.error("unknown command %r in the cluster's log", kind)
         return None
+
+    def _incoming(self, row: dict[str, Any], now: datetime) -> IncomingAlert | None:
+        if "repeat" not in row:
+            return IncomingAlert(Alert.from_dict(row["alert"]), bool(row["firing"]))
+        existing = self.ctx.state.alerts.get(row["repeat"])
+        if existing is None or existing.status != "firing":
+            # It resolved (or left the book) between the webhook and now: a repeat of
+            # what is no longer there is dropped on every replica alike.
+            self.dropped_repeats += 1
+            return None
+        seen = Alert.from_dict(existing.to_dict())
+        seen.last_seen_at = to_rfc3339(now)
+        return IncomingAlert(seen, True)
 
     async def _apply_http(self, command: dict[str, Any]) -> dict[str, Any]:
         scope: dict[str, Any] = {
