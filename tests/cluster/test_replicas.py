@@ -369,3 +369,29 @@ def test_alert_repeats_reach_the_log_as_fingerprints_and_count_alike(
     changed["alerts"][0]["annotations"]["summary"] = "now on fire"
     assert ingest.post("/api/ingest/alertmanager", json=changed).status_code == 200
     wait_until(lambda: any(x["title"] == "now on fire" for x in state(b)["alerts"]), 10)
+
+
+def test_a_replica_cut_off_from_the_cluster_stops_saying_it_is_live(
+    replicas: Replicas, nats_cluster: NatsCluster
+) -> None:
+    (a,) = replicas(1, heartbeat_interval_s=0.2)
+
+    async def heartbeats_within(seconds: float) -> int:
+        count = 0
+        async with stream(a) as ws:
+            await hello(ws, None)
+            deadline = asyncio.get_running_loop().time() + seconds
+            while (left := deadline - asyncio.get_running_loop().time()) > 0:
+                try:
+                    frame = await recv(ws, left)
+                except TimeoutError:
+                    break
+                count += frame["type"] == "heartbeat"
+        return count
+
+    assert asyncio.run(heartbeats_within(1.0)) >= 3
+    for node in range(nats_cluster.size):
+        nats_cluster.kill(node)
+    wait_until(lambda: not a.client().get("/health").json()["cluster"]["nats"], 10)
+    # No heartbeat: its consoles see the silence (STALE) and move to another replica.
+    assert asyncio.run(heartbeats_within(1.0)) == 0

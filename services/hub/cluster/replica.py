@@ -122,6 +122,10 @@ class Replica:
     def leader(self) -> bool:
         return self._leader
 
+    @property
+    def in_touch(self) -> bool:
+        return self.ready and self.commands.connected
+
     # -- joining and leaving -------------------------------------------------------
     async def start(self) -> None:
         try:

@@ -248,6 +248,10 @@ def create_app(
         ctx.replica = replica(ctx, pinned, delivery_failed)
 
     def heartbeat() -> None:
+        if ctx.replica is not None and not ctx.replica.in_touch:
+            # Cut off from the cluster, a replica's state stops being current: it stops
+            # saying it is alive, so its consoles go STALE and move to another replica.
+            return
         now = to_rfc3339(clock())
         data = {
             "hub_time": now,

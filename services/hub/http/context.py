@@ -45,6 +45,11 @@ class Replication(Protocol):
         """Whether this replica runs the tick, the deliveries and the pulls now."""
         ...
 
+    @property
+    def in_touch(self) -> bool:
+        """Whether this replica reaches the cluster now (its state can be current)."""
+        ...
+
     async def start(self) -> None:
         """Join the cluster and apply its whole log before the hub serves anything."""
         ...
