@@ -21,7 +21,7 @@ from typing import Any
 import nats
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.errors import ConnectionClosedError, NoRespondersError
+from nats.errors import ConnectionClosedError, ConnectionReconnectingError, NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import DeliverPolicy, KeyValueConfig, PubAck, StorageType, StreamConfig
 from nats.js.errors import (
@@ -47,7 +47,13 @@ DUPLICATE_WINDOW_S = 600.0
 # How long a command may take to be stored while the cluster elects a new stream leader.
 PUBLISH_DEADLINE_S = 15.0
 
-RETRYABLE = (NatsTimeout, NoRespondersError, ConnectionClosedError, ServiceUnavailableError)
+RETRYABLE = (
+    NatsTimeout,
+    NoRespondersError,
+    ConnectionClosedError,
+    ConnectionReconnectingError,
+    ServiceUnavailableError,
+)
 
 
 class StoreUnavailable(Exception):
