@@ -262,6 +262,19 @@ class IngestHealth(msgspec.Struct):
     last_refusal: IngestRefusal | None = None
 
 
+class ClusterHealth(msgspec.Struct):
+    """``GET /health``'s ``cluster``: this replica, and what it applied of the log."""
+
+    replica: str
+    leader: bool
+    ready: bool
+    applied: Count
+    nats: str | None
+    published: Count
+    published_bytes: Count
+    failed_commands: Count
+
+
 class HealthAnswer(msgspec.Struct):
     """``GET /health``."""
 
@@ -274,6 +287,8 @@ class HealthAnswer(msgspec.Struct):
     ingest: IngestHealth | None = None
     # What a `warroom hub --recover` start recovered and lost (absent or null: nothing).
     recovery: str | None = None
+    # A replica of a cluster (`warroom hub --store nats://…`); absent on an embedded hub.
+    cluster: ClusterHealth | None = None
 
 
 class WhoamiAnswer(msgspec.Struct):

@@ -18,8 +18,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
+from services.domain.api import HealthAnswer
 from tests.cluster.conftest import Replicas
 from tests.hub.helpers import events_only, hello, recv, recv_until, stream
 from tests.hubtools import RunningHub
@@ -64,6 +66,10 @@ def test_changes_made_on_any_replica_make_one_history(replicas: Replicas) -> Non
     notes = [e["text"] for e in first["timeline"] if e["kind"] == "note"]
     assert notes == [f"note {index}" for index in range(9)]
     assert len({state(hub)["epoch"] for hub in hubs}) == 1
+    # Each /health says which replica and what it applied, in the documented shape.
+    health = [msgspec.convert(h.client().get("/health").json(), HealthAnswer) for h in hubs]
+    assert [h.cluster.replica for h in health if h.cluster] == ["r0", "r1", "r2"]
+    assert len({h.cluster.applied for h in health if h.cluster}) == 1
 
 
 def test_every_replica_numbers_the_same_events_alike(replicas: Replicas) -> None:

@@ -124,6 +124,7 @@ def test_containment_and_escalation_sections_load(tmp_path: Path) -> None:
         ("[escalation_delivery]\nmax_attempts = 0", "escalation_delivery.max_attempts"),
         ("[escalation_delivery]\nbackoff = 1", "escalation_delivery.backoff"),
         ("[hub]\ntick_interval_s = -1", "hub.tick_interval_s"),
+        ('[hub]\nstore = "redis://x:6379"', "hub.store"),
     ],
 )
 def test_bad_config_names_file_and_key(tmp_path: Path, text: str, key: str) -> None:
@@ -187,3 +188,11 @@ def test_the_config_keeps_defaults_for_what_it_does_not_name(tmp_path: Path) -> 
     assert (config.port, config.host, config.ring_size) == (9000, "127.0.0.1", 10000)
     assert config.data_dir == Path("~/wr").expanduser()
     assert isinstance(config.heartbeat_interval_s, float)
+
+
+def test_the_store_names_a_nats_cluster_and_the_replica(tmp_path: Path) -> None:
+    urls = "nats://n1:4222,nats://n2:4222,nats://n3:4222"
+    path = write(tmp_path, f'[hub]\nstore = "{urls}"\nreplica = "hub-a"')
+    config = load_hub_config(path)
+    assert (config.store_url, config.replica_name) == (urls, "hub-a")
+    assert load_hub_config(write(tmp_path, "")).store_url == ""  # the embedded store
