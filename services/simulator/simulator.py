@@ -49,7 +49,11 @@ __all__ = [
 
 @dataclass
 class Simulator:
-    """Runs a scenario against a hub at ``base_url`` until cancelled."""
+    """Runs a scenario against a hub at ``base_url`` until cancelled.
+
+    ``base_url`` may name a hub's replicas, separated by commas: the agents are spread
+    over them (each heartbeats to its own, and to the next when it does not answer),
+    and the alerts go to one after another."""
 
     base_url: str
     agent_token: str
@@ -76,14 +80,16 @@ class Simulator:
         self._firing: dict[str, SimAlert] = {}
         self._last_sent: dict[str, float] = {}
         self._storm_counter = 0
+        self.replicas = [url.strip().rstrip("/") for url in self.base_url.split(",") if url.strip()]
+        # Each agent's replica (an index into ``replicas``), and the next for alerts.
+        self._home = {agent: n % len(self.replicas) for n, agent in enumerate(sorted(self.agents))}
+        self._ingest_at = 0
 
     async def run(self) -> None:
         """Heartbeat every agent each tick, play the script, re-send firing alerts."""
         headers = {"Authorization": f"Bearer {self.agent_token}"}
         limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
-        async with httpx.AsyncClient(
-            base_url=self.base_url, headers=headers, limits=limits, timeout=5.0
-        ) as client:
+        async with httpx.AsyncClient(headers=headers, limits=limits, timeout=5.0) as client:
             self._client = client
             loop = asyncio.get_running_loop()
             started = loop.time()
@@ -205,7 +211,8 @@ class Simulator:
 
     async def _post_heartbeat(self, agent: SimAgent) -> dict[str, Any] | None:
         try:
-            path = f"/api/agents/{agent.id}/heartbeat"
+            home = self._home.get(agent.id, 0)
+            path = f"{self.replicas[home]}/api/agents/{agent.id}/heartbeat"
             response = await self._client.post(path, json=agent.body())
             self.heartbeats_sent += 1
             if response.status_code != 200:
@@ -216,6 +223,8 @@ class Simulator:
             return data if isinstance(data, dict) else None
         except httpx.HTTPError as error:
             self.heartbeat_errors += 1
+            # Its replica is down: the next one, from the next heartbeat on.
+            self._home[agent.id] = (self._home.get(agent.id, 0) + 1) % len(self.replicas)
             log.warning("heartbeat %s failed: %s", agent.id, error)
             return None
 
@@ -224,8 +233,9 @@ class Simulator:
         for alert in alerts:
             self._last_sent[alert.fingerprint] = loop.time()
         try:
+            self._ingest_at = (self._ingest_at + 1) % len(self.replicas)
             response = await self._client.post(
-                "/api/ingest/alertmanager",
+                f"{self.replicas[self._ingest_at]}/api/ingest/alertmanager",
                 json=alertmanager_payload(alerts),
                 headers={"Authorization": f"Bearer {self.ingest_token}"},
             )

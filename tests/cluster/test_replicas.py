@@ -22,6 +22,7 @@ import msgspec
 import pytest
 
 from services.domain.api import HealthAnswer
+from services.simulator.simulator import Simulator
 from tests.cluster.conftest import Replicas
 from tests.hub.helpers import events_only, hello, recv, recv_until, stream
 from tests.hubtools import RunningHub
@@ -401,3 +402,42 @@ def test_a_replica_cut_off_from_the_cluster_stops_saying_it_is_live(
     wait_until(lambda: not a.client().get("/health").json()["cluster"]["nats"], 10)
     # No heartbeat: its consoles see the silence (STALE) and move to another replica.
     assert asyncio.run(heartbeats_within(1.0)) == 0
+
+
+def test_the_simulators_agents_heartbeat_across_replicas_and_a_stop_is_confirmed(
+    replicas: Replicas,
+) -> None:
+    a, b = replicas(2)
+    simulator = Simulator(
+        f"{a.url},{b.url}", a.tokens["agent"], a.tokens["ingest"], scenario="calm", time_scale=0.1
+    )
+    assert len(set(simulator._home.values())) == 2  # spread over both replicas
+    stop = threading.Event()
+
+    def run() -> None:
+        async def main() -> None:
+            task = asyncio.create_task(simulator.run())
+            await asyncio.to_thread(stop.wait)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+        asyncio.run(main())
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: len(state(b)["agents"]) == len(simulator.agents), 15)
+        pack = simulator.agents[sorted(simulator.agents)[0]].pack
+        post(a, "/api/killswitch/pack/" + pack, {"enabled": False, "reason": "contain"})
+
+        def confirmed(hub: RunningHub) -> bool:
+            agents = [x for x in state(hub)["agents"] if x["pack"] == pack]
+            return bool(agents) and all(x["state"] == "stopped" for x in agents)
+
+        wait_until(lambda: confirmed(a) and confirmed(b), 15)
+        wait_until(lambda: same_everywhere([a, b]), 10)
+        ids = {x["id"]: x["state"] for x in state(a)["agents"]}
+        assert ids == {x["id"]: x["state"] for x in state(b)["agents"]}
+    finally:
+        stop.set()
+        thread.join(10)
