@@ -35,7 +35,8 @@ OPEN = {"title": "checkout failing", "severity": "SEV2", "category": "service_ou
 
 def post(hub: RunningHub, path: str, body: dict[str, Any], key: str | None = None) -> Any:
     headers = {"Idempotency-Key": key} if key else {}
-    answer = hub.client(IC).post(path, json=body, headers=headers)
+    # A write that meets a NATS node's failure waits for the stream's new leader.
+    answer = hub.client(IC).post(path, json=body, headers=headers, timeout=30)
     assert answer.status_code < 300, answer.text
     return answer
 

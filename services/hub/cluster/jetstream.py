@@ -22,12 +22,14 @@ import nats
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.errors import ConnectionClosedError, ConnectionReconnectingError, NoRespondersError
+from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import DeliverPolicy, KeyValueConfig, PubAck, StorageType, StreamConfig
 from nats.js.errors import (
     BadRequestError,
     KeyValueError,
     KeyWrongLastSequenceError,
+    NoStreamResponseError,
     NotFoundError,
     ServiceUnavailableError,
 )
@@ -52,6 +54,7 @@ RETRYABLE = (
     NoRespondersError,
     ConnectionClosedError,
     ConnectionReconnectingError,
+    NoStreamResponseError,
     ServiceUnavailableError,
 )
 
@@ -169,7 +172,8 @@ class CommandLog:
     async def publish(self, payload: bytes, msg_id: str) -> PubAck:
         """Store one command; retried (the same ``msg_id``: stored once) until the
         deadline while the cluster recovers, then :class:`StoreUnavailable`."""
-        js = self.nc.jetstream(timeout=5)
+        # Short attempts: a stream electing a new leader answers none until it has one.
+        js = self.nc.jetstream(timeout=2)
         deadline = asyncio.get_running_loop().time() + PUBLISH_DEADLINE_S
         while True:
             try:
@@ -182,6 +186,8 @@ class CommandLog:
                 self.publish_retries += 1
                 await asyncio.sleep(0.25)
                 continue
+            except NatsError as error:
+                raise StoreUnavailable(f"the NATS cluster refused the change: {error}") from None
             self.published += 1
             self.published_bytes += len(payload)
             return ack
