@@ -275,6 +275,16 @@ def main() -> None:
                 f" {figures['delivered_per_client']:.0f} | {share:.0%} | {figures['p50']:.0f} |"
                 f" {figures['p99']:.0f} |"
             )
+        # A replica joining now replays the whole log before it listens.
+        began = time.monotonic()
+        late, late_url = start_hub(folder / "late", cfg, free_ports(1)[0], nats.url, "late")
+        processes.append(late)
+        joined = time.monotonic() - began
+        applied = cluster_figures(late_url)["applied"]
+        print(
+            f"\n| a replica joining late | commands replayed | ready after |\n|---|---|---|\n"
+            f"| the log above | {applied:,} | {joined:.1f} s |"
+        )
     finally:
         for process in processes:
             process.terminate()

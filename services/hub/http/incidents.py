@@ -143,7 +143,9 @@ _resolve_handler = _action(_resolve)
 async def resolve(request: Request, ctx: HubContext, principal: Principal) -> Response:
     """Resolve; then expire the silences made for the incident (when configured)."""
     answer = await _resolve_handler(request, ctx, principal)
-    if answer.status_code == 200:
+    # On a cluster, the replica the request reached expires them, once: not every
+    # replica applying the resolution.
+    if answer.status_code == 200 and (ctx.replica is None or not ctx.replica.applying):
         silences.expire_after_resolve(ctx, request.path_params["id"])
     return answer
 
