@@ -113,10 +113,12 @@ class Replica:
         self.failed_commands = 0
         self.dropped_repeats = 0
         self.leader_changes = 0
-        ctx.delivery.on_done = lambda ident: self._post({"kind": "delivered", "id": ident})  # type: ignore[union-attr]
-        ctx.delivery.on_failed = lambda item, why: self._post(  # type: ignore[union-attr]
-            {"kind": "undelivered", "delivery": item, "why": why}
-        )
+        if ctx.delivery is not None:
+            # The leader sends; what became of a delivery is recorded through the log.
+            ctx.delivery.on_done = lambda ident: self._post({"kind": "delivered", "id": ident})
+            ctx.delivery.on_failed = lambda item, why: self._post(
+                {"kind": "undelivered", "delivery": item, "why": why}
+            )
 
     @property
     def leader(self) -> bool:

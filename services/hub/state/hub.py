@@ -331,11 +331,15 @@ class HubState:
         """Whether a tick now (with no agent going silent) would change anything; a dry
         run, undone. A cluster's leader writes a tick to the log only when it would."""
         changed = False
-        with contextlib.suppress(_DryRun), self.atomic(self.alerts.save):
-            changes = self._store.changes
-            self._tick(now, [])
-            changed = self.events.holding > 0 or self._store.changes != changes
-            raise _DryRun
+        quiet, log.disabled = log.disabled, True  # what it would log is logged when it runs
+        try:
+            with contextlib.suppress(_DryRun), self.atomic(self.alerts.save):
+                changes = self._store.changes
+                self._tick(now, [])
+                changed = self.events.holding > 0 or self._store.changes != changes
+                raise _DryRun
+        finally:
+            log.disabled = quiet
         return changed
 
     def seen_elsewhere(
