@@ -9,6 +9,10 @@ its key, so a new row above it does not move the selection under the user.
 
 One column may be *flexible* (``width=None``): its text is truncated to the
 width left over by the others and re-fitted when the table is resized.
+
+``row_filter`` (set by ``/``, :class:`widgets.filter_bar.FilterBar`) keeps only the
+rows whose text holds it, any case: the rows are filtered before the diff, so a
+row that stays keeps its cells and the highlight stays on its key.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from textual import events
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
+
+from widgets.row_filter import matching_rows
 
 __all__ = ["Cells", "ColumnSpec", "KeyedTable"]
 
@@ -77,6 +83,9 @@ class KeyedTable(DataTable[Text]):
         """True after a style change, until the next ``sync``: cells carry themed styles."""
         self.text_filter: Callable[[str], str] = _unchanged
         """Applied to free text (titles) before display, e.g. PII redaction."""
+        self.row_filter = ""
+        """Only rows whose text holds this (any case) are shown; empty shows all."""
+        self._wanted: list[tuple[str, Cells]] = []
 
     def on_mount(self) -> None:
         for column in self.COLUMNS:
@@ -95,9 +104,16 @@ class KeyedTable(DataTable[Text]):
 
     # -- diffing --------------------------------------------------------------
 
+    def set_row_filter(self, needle: str) -> None:
+        """Show only the rows whose text holds ``needle`` (any case); "" shows all."""
+        if needle != self.row_filter:
+            self.row_filter = needle
+            self.sync(self._wanted)
+
     def sync(self, rows: Sequence[tuple[str, Cells]]) -> None:
         """Make the table show ``rows`` (key, cells) in this order, changing only what differs."""
-        wanted = dict(rows)
+        self._wanted = list(rows)
+        wanted = dict(matching_rows(self._wanted, self.row_filter))
         self.restyle_pending = False
         selected = self._selected_key()
         for key in [k for k in self._full if k not in wanted]:

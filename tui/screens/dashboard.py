@@ -37,12 +37,13 @@ from tui.session import Session
 from widgets.agent_table import AgentTable
 from widgets.alert_feed import FEED_LIMIT, AlertFeed
 from widgets.connection_bar import ConnectionBar
+from widgets.filter_bar import FilterBar
 from widgets.fit_footer import FitFooter
 from widgets.global_banner import GlobalBanner
 from widgets.incident_list import IncidentList
 from widgets.keyed_table import KeyedTable
 from widgets.killswitch_warning import KillswitchWarning
-from widgets.titles import set_border_title
+from widgets.titles import retitle, set_border_title
 
 __all__ = ["WIDE_MIN_COLUMNS", "XWIDE_MIN_COLUMNS", "DashboardScreen"]
 
@@ -85,6 +86,9 @@ class DashboardScreen(Screen[None]):
         Binding("l", "explore", "Events", id="dashboard.events"),
         Binding("g", "goto", "Go to INC-n", id="dashboard.goto"),
         Binding("I", "recent", "All incidents", id="dashboard.recent"),
+        Binding("slash", "filter", "Filter", id="dashboard.filter", key_display="/"),
+        # Escape clears the focused table's filter (the filter line's own Escape too).
+        Binding("escape", "clear_filter", "Clear filter", id="dashboard.unfilter", show=False),
         # Not in the footer (it would not fit at 80 columns): in help, and the palette.
         Binding("R", "runbook", "Runbook", id="dashboard.runbook", show=False),
     ]
@@ -94,12 +98,13 @@ class DashboardScreen(Screen[None]):
         "dashboard.open_incident": (2, "Open"),
         "dashboard.note": (3, "Note"),
         "dashboard.silence": (4, "Silnc"),
-        "dashboard.events": (5, "Evts"),
-        "dashboard.incidents": (6, "Go"),
-        "dashboard.next_panel": (7, "Panel"),
-        "dashboard.quit": (8, "Quit"),
-        "dashboard.goto": (9, "INC-n"),
-        "dashboard.recent": (10, "All"),
+        "dashboard.filter": (5, "Filt"),
+        "dashboard.events": (6, "Evts"),
+        "dashboard.incidents": (7, "Go"),
+        "dashboard.next_panel": (8, "Panel"),
+        "dashboard.quit": (9, "Quit"),
+        "dashboard.goto": (10, "INC-n"),
+        "dashboard.recent": (11, "All"),
     }
 
     stale: reactive[bool] = reactive(False)
@@ -131,6 +136,7 @@ class DashboardScreen(Screen[None]):
             yield IncidentList(id="incidents")
             yield AlertFeed(id="alerts")
             yield AgentTable(id="packs")
+        yield FilterBar(id="filter")
         yield FitFooter()
 
     def on_mount(self) -> None:
@@ -180,11 +186,14 @@ class DashboardScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Notes and opening incidents are absent without ``incident.write``; silences
-        without ``silence.write``."""
+        without ``silence.write``; ``/`` while its filter line has focus."""
         if action in ("note", "open_from_alert"):
             return self.session.may("incident.write")
         if action == "silence":
             return self.session.may("silence.write")
+        if action == "filter":
+            # On the filter line `/` is a character; the footer offers Escape there.
+            return not isinstance(self.focused, FilterBar)
         return True
 
     def action_silence(self) -> None:
@@ -239,6 +248,20 @@ class DashboardScreen(Screen[None]):
     def action_runbook(self) -> None:
         """``R``: the runbook's text (the hub's, else the copy shipped with warroom)."""
         self.app.push_screen(RunbookView(self.session.runbook.markdown))
+
+    def _front_table(self) -> KeyedTable:
+        focused = self.focused
+        return focused if isinstance(focused, KeyedTable) else self.query_one(IncidentList)
+
+    def action_filter(self) -> None:
+        """``/``: filter the focused table's rows (any case, over what the row says)."""
+        self.query_one(FilterBar).open_for(self._front_table())
+
+    def action_clear_filter(self) -> None:
+        """Escape: the focused table shows all its rows again."""
+        table = self._front_table()
+        table.set_row_filter("")
+        retitle(table)
 
     def action_focus_panel(self, panel: str) -> None:
         """Focus one of the three panels by name."""
