@@ -79,7 +79,18 @@ class IncidentList(KeyedTable):
         ColumnSpec("escalation", "Escalation", 30),
         ColumnSpec("age", "Age", 8, "right"),
     )
+    # From 180 columns (a 200-column wall or bridge screen) the escalations are not cut.
+    XWIDE_COLUMNS = (
+        ColumnSpec("sev", "Sev", 4),
+        ColumnSpec("id", "ID", 7),
+        ColumnSpec("what", "Incident"),
+        ColumnSpec("status", "Step", 13),
+        ColumnSpec("timer", "Response", 26),
+        ColumnSpec("escalation", "Escalation", 64),
+        ColumnSpec("age", "Age", 8, "right"),
+    )
     WIDE_MIN_WIDTH = 118
+    XWIDE_MIN_WIDTH = 178
     COLUMNS = NARROW_COLUMNS
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -87,19 +98,15 @@ class IncidentList(KeyedTable):
         self._last: tuple[Sequence[Incident], datetime, Policy] | None = None
 
     def on_resize(self, event: events.Resize) -> None:
-        """Switch between the narrow and the wide set of columns, then re-fit."""
-        wide = event.size.width >= self.WIDE_MIN_WIDTH
-        columns = self.WIDE_COLUMNS if wide else self.NARROW_COLUMNS
-        if columns != self.COLUMNS and self.columns:
-            # An instance attribute shadows the class's layout; the rows are
-            # rebuilt at once from the last incidents shown.
-            object.__setattr__(self, "COLUMNS", columns)
-            self._flex_index = next(i for i, c in enumerate(columns) if c.width is None)
-            self.clear(columns=True)
-            self._full.clear()
-            self._shown.clear()
-            KeyedTable.on_mount(self)
-            self._flex_width = self._available_flex_width()
+        """Switch between the narrow, the wide and the widest set of columns, then re-fit."""
+        width = event.size.width
+        columns: tuple[ColumnSpec, ...]
+        if width >= self.XWIDE_MIN_WIDTH:
+            columns = self.XWIDE_COLUMNS
+        else:
+            columns = self.WIDE_COLUMNS if width >= self.WIDE_MIN_WIDTH else self.NARROW_COLUMNS
+        if self.set_columns(columns):
+            # Rebuilt at once from the last incidents shown.
             if self._last is not None:
                 self.show_incidents(*self._last)
             return
@@ -128,9 +135,9 @@ class IncidentList(KeyedTable):
         status = safe_text(incident.status, max_length=20)
         if incident.acknowledged_at is None:
             status.append(" !", style="bold")  # not yet acknowledged
+        compact = self.COLUMNS is self.NARROW_COLUMNS
         try:
             timer = response_timer(incident, policy, hub_now)
-            compact = self.COLUMNS is self.NARROW_COLUMNS
             label = compact_label(timer) if compact else timer.label()
             timer_cell = Text(label, style=self._style(timer_state(timer)[1:]), end="")
         except ValueError:

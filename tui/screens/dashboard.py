@@ -86,6 +86,7 @@ class DashboardScreen(Screen[None]):
         Binding("l", "explore", "Events", id="dashboard.events"),
         Binding("g", "goto", "Go to INC-n", id="dashboard.goto"),
         Binding("I", "recent", "All incidents", id="dashboard.recent"),
+        Binding("A", "toggle_agents", "Agents", id="dashboard.agents"),
         Binding("slash", "filter", "Filter", id="dashboard.filter", key_display="/"),
         # Escape clears the focused table's filter (the filter line's own Escape too).
         Binding("escape", "clear_filter", "Clear filter", id="dashboard.unfilter", show=False),
@@ -105,6 +106,7 @@ class DashboardScreen(Screen[None]):
         "dashboard.quit": (9, "Quit"),
         "dashboard.goto": (10, "INC-n"),
         "dashboard.recent": (11, "All"),
+        "dashboard.agents": (12, "Agts"),
     }
 
     stale: reactive[bool] = reactive(False)
@@ -125,6 +127,9 @@ class DashboardScreen(Screen[None]):
         """Set when the layout switches; the next ``show_state`` redraws the packs."""
         self.ready = False
         """True once the widgets exist and ``show_state`` may be called."""
+        self.agents_shown: bool | None = None
+        """Whether the packs list their agents: ``A`` toggles; None until then, when they
+        do from 160 columns (the panel has the room) and not below."""
 
     def compose(self) -> ComposeResult:
         yield ConnectionBar(id="connection")
@@ -156,10 +161,24 @@ class DashboardScreen(Screen[None]):
 
     def _fit_width(self, width: int) -> None:
         self.wide = width >= WIDE_MIN_COLUMNS
-        self.query_one("#panels").set_class(width >= XWIDE_MIN_COLUMNS, "-xwide")
+        panels = self.query_one("#panels")
+        if panels.has_class("-xwide") != (width >= XWIDE_MIN_COLUMNS):
+            panels.set_class(width >= XWIDE_MIN_COLUMNS, "-xwide")
+            self.layout_changed = True
+
+    def listing_agents(self) -> bool:
+        """True when the packs panel lists each pack's agents under it."""
+        if self.agents_shown is not None:
+            return self.agents_shown
+        return self.query_one("#panels").has_class("-xwide")
+
+    def action_toggle_agents(self) -> None:
+        """``A``: each pack's agents under it, or one row per pack."""
+        self.agents_shown = not self.listing_agents()
+        self.show_state(self.session.state, self.session.clock(), {"packs"})
 
     def watch_wide(self, wide: bool) -> None:
-        """Toggle the ``-wide`` class on the panels (the packs list their agents there)."""
+        """Toggle the ``-wide`` class on the panels (the feed beside the packs)."""
         self.query_one("#panels").set_class(wide, "-wide")
         self.layout_changed = True
 
@@ -319,8 +338,9 @@ class DashboardScreen(Screen[None]):
             set_border_title(feed, f"Alerts · {len(state.alerts)} · {firing} firing")
         if dirty & {"packs", "banner", "layout"} or packs.restyle_pending:
             summaries = state.pack_summaries()
-            agents = state.agents_by_pack() if self.wide else None
-            packs.show_packs(summaries, state.global_engaged, agents)
+            packs.show_packs(
+                summaries, state.global_engaged, state.agents_by_pack(), self.listing_agents()
+            )
             stopped = sum(1 for p in summaries if not p.enabled)
             if state.global_engaged:
                 set_border_title(packs, "Packs · GLOBAL STOP")
