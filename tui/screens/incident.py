@@ -249,7 +249,7 @@ class IncidentScreen(RunbookKeys):
         self.query_one("#inc-title", Static).update(self._title(incident))
         self.query_one(ResponseTimer).show(incident, policy, hub_now)
         self.query_one("#inc-status", Static).update(self._status(incident))
-        self.query_one(StepTracker).show(incident, policy, hub_now)
+        self.query_one(StepTracker).show(incident, policy, hub_now, self.pending_status())
         self.query_one("#inc-facts", Static).update(self._facts(incident, state))
         self.query_one(EscalationCountdown).show(incident, policy, hub_now)
         if self._redraw_timeline or dirty & {"timeline", "incidents"}:

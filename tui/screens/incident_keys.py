@@ -109,6 +109,13 @@ class IncidentKeys(Screen[None]):
         """The incident's timeline entries as this console knows them (the screen's)."""
         raise NotImplementedError
 
+    def pending_status(self) -> str | None:
+        """The step this console asked for that the hub has not answered yet, if any."""
+        outbox = self.session.outbox
+        items = outbox.store.items(self.incident_id) if outbox is not None else []
+        wanted = [i for i in items if i.kind == "status" and i.state == "pending"]
+        return str(wanted[-1].body.get("status")) if wanted else None
+
     def _submit(self, kind: str, suffix: str, body: dict[str, Any]) -> None:
         path = hub_path("api", "incidents", self.incident_id, suffix)
         self.post_message(SubmitAction(kind, path, body, self.incident_id))
@@ -133,8 +140,10 @@ class IncidentKeys(Screen[None]):
         incident = self.incident()
         if incident is None:
             return
+        # From the step already asked for: `s s` on a slow link moves two steps.
+        status = self.pending_status() or incident.status
         order = list(SETTABLE_STATUSES)
-        index = order.index(incident.status) if incident.status in order else -1
+        index = order.index(status) if status in order else -1
         if index + 1 >= len(order):
             self.notify("Last step before resolving: r resolves.", title="Status")
             return
