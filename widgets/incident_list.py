@@ -74,7 +74,7 @@ class IncidentList(KeyedTable):
         ColumnSpec("sev", "Sev", 4),
         ColumnSpec("id", "ID", 7),
         ColumnSpec("what", "Incident"),
-        ColumnSpec("status", "Step", 11),
+        ColumnSpec("status", "Step", 13),  # "investigate !" (not acked)
         ColumnSpec("timer", "Response", 24),
         ColumnSpec("escalation", "Escalation", 30),
         ColumnSpec("age", "Age", 8, "right"),

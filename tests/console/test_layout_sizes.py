@@ -10,6 +10,7 @@ import pytest
 from textual.pilot import Pilot
 
 from services.console.state import StreamStatus
+from tests.console.live import until
 from tests.console.sample import heartbeat, snapshot
 from tests.console.test_incident_snapshots import INC3, TIMELINE, _entry
 from tests.console.test_snapshots import make_app
@@ -26,6 +27,14 @@ from widgets.alert_feed import AlertFeed
 
 def screen_text(app: WarroomApp) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def shows(pilot: Pilot[None], app: WarroomApp, words: str) -> None:
+    """Wait until the screen shows ``words`` (a layout settles over a few refreshes)."""
+    try:
+        await until(lambda: words in screen_text(app), what=words, step=pilot.pause)
+    except AssertionError:
+        raise AssertionError(f"{words!r} not on screen:\n{screen_text(app)}") from None
 
 
 async def _live(pilot: Pilot[None], data: dict[str, Any] | None = None) -> WarroomApp:
@@ -55,9 +64,8 @@ async def test_a_fixed_column_cut_keeps_its_gap_and_says_so() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await _live(pilot, _with_inc3(long_author))
         await pilot.press("i", "enter")
-        await pilot.pause()
+        await shows(pilot, app, "stop_confirmed pack support")
         text = screen_text(app)
-        assert "stop_confirmed pack support" in text, text
         assert "alice-from-…" in text and "alice-from-the" not in text, text
 
 
@@ -72,7 +80,7 @@ async def test_at_120_the_packs_are_summarised_and_the_titles_get_the_room() -> 
         cells = [c.plain for c in packs.cells("pack:marketing") or ()]
         assert cells[2:4] == ["2/4", "1 stuck"], cells
         # the alert titles are no longer cut at ~25 characters
-        assert "Agent tool-call rate above threshold" in screen_text(app)
+        await shows(pilot, app, "Agent tool-call rate above threshold")
         feed = app.query_one(AlertFeed)
         assert feed.size.width >= 68
         # Agents on demand: A lists them, A again folds them; Enter on a pack opens it.
@@ -90,8 +98,8 @@ async def test_at_200_the_width_is_used() -> None:
     app = make_app()
     async with app.run_test(size=(200, 60)) as pilot:
         await _live(pilot, _with_inc3())
+        await shows(pilot, app, "escalated: security lead · EM escalation in ")
         text = screen_text(app)
-        assert "escalated: security lead · EM escalation in " in text, text
         assert "Possible PII in ticket-summarizer output · support/ticket-summarizer" in text
         # the packs list their agents, with their names whole
         packs = app.query_one(AgentTable)
@@ -142,11 +150,22 @@ async def test_a_resize_from_200x60_to_80x24_leaves_no_old_widths() -> None:
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         app.flush()
-        await pilot.pause()
-        assert screen_text(app) == expected
+        await until(lambda: screen_text(app) == expected, what="80x24", step=pilot.pause)
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
         app.flush()
         await pilot.pause()
         packs = app.query_one(AgentTable)
         assert packs.summary and all(key.startswith("pack:") for key in packs.keys)
+
+
+async def test_an_unacked_step_keeps_its_mark_and_its_gap_at_120() -> None:
+    """`investigate…11:24`: the step ran into the response timer."""
+    data = snapshot(seq=40)
+    data["data"]["incidents"][1]["status"] = "investigate"  # INC-4, not acknowledged
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _live(pilot, data)
+        await shows(pilot, app, "investigate ! 42:12 to respond")
+        line = next(row for row in screen_text(app).splitlines() if "INC-4" in row)
+        assert "investigate ! 42:12 to respond" in line, line
