@@ -29,7 +29,6 @@ class FilterBar(Input):
         padding: 0 1;
         background: $boost;
     }
-    FilterBar.-open { display: block; }
     """
 
     BINDINGS = [Binding("escape", "clear", "Clear filter", id="filter.clear")]
@@ -45,13 +44,15 @@ class FilterBar(Input):
         with self.prevent(Input.Changed):
             self.value = table.row_filter
         self.cursor_position = len(self.value)
-        self.add_class("-open")
-        self.focus()
+        # Shown and focused at once, not on the next refresh: "/disk" typed in one
+        # burst (a paste, a slow link) lands here whole.
+        self.display = True
+        self.screen.set_focus(self)
 
     def _close(self) -> None:
-        self.remove_class("-open")
+        self.display = False
         if self.target is not None:
-            self.target.focus()
+            self.screen.set_focus(self.target)
 
     @on(Input.Changed)
     def _narrow(self, event: Input.Changed) -> None:
@@ -75,4 +76,4 @@ class FilterBar(Input):
 
     def on_blur(self) -> None:
         """Focus went elsewhere (a click): hide the line, keep the filter."""
-        self.remove_class("-open")
+        self.display = False

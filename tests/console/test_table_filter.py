@@ -15,8 +15,10 @@ from services.console.state import StreamStatus
 from tests.console.live import HubDriver, am_alert, am_payload, until
 from tests.console.sample import heartbeat, snapshot
 from tests.console.test_snapshots import make_app
+from tests.console.test_type_ahead import burst
 from tests.hubtools import RunningHub
 from tui.app import WarroomApp
+from tui.screens.incident import IncidentScreen
 from tui.screens.incidents import RecentIncidentsScreen
 from widgets.agent_table import AgentTable
 from widgets.alert_feed import AlertFeed
@@ -158,3 +160,29 @@ async def test_the_highlight_stays_on_its_row_while_filtered_alerts_arrive(
         assert "bbbb000000000005" in feed.keys
         cell = feed.coordinate_to_cell_key(feed.cursor_coordinate)
         assert cell.row_key.value == "bbbb000000000001"
+
+
+async def test_slash_and_the_filter_typed_in_one_burst_land_in_the_filter() -> None:
+    """`f / t i c k e t Enter` in one burst (a paste, a slow SSH link): `i` must not
+    jump to the incidents, Enter must not open the alert under the cursor."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _live(pilot)
+        burst(app, "f", "slash", *"ticket", "enter")
+        feed = app.query_one(AlertFeed)
+        await until(lambda: feed.row_filter == "ticket", what="filtered", step=pilot.pause)
+        await pilot.pause()
+        assert feed.keys == [PII] and feed.has_focus
+        assert app.screen is app.dashboard
+
+
+async def test_a_panel_key_and_enter_in_one_burst_open_that_panels_row() -> None:
+    """`f` then `i Enter` in one burst opens the incident, not the highlighted alert."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _live(pilot)
+        await pilot.press("f")
+        burst(app, "i", "enter")
+        await until(
+            lambda: isinstance(app.screen, IncidentScreen), what="incident", step=pilot.pause
+        )

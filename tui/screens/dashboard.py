@@ -74,11 +74,27 @@ class DashboardScreen(Screen[None]):
             key_display="⇧tab",
             group=_CYCLE,
         ),
+        # Priority (taken when typed, not after the keys before them are handled): in
+        # one burst, `f Enter` opens the alert and `/disk` lands in the filter line.
         Binding(
-            "i", "focus_panel('incidents')", "Incidents", id="dashboard.incidents", group=_JUMP
+            "i",
+            "focus_panel('incidents')",
+            "Incidents",
+            id="dashboard.incidents",
+            group=_JUMP,
+            priority=True,
         ),
-        Binding("f", "focus_panel('alerts')", "Alert feed", id="dashboard.alerts", group=_JUMP),
-        Binding("p", "focus_panel('packs')", "Packs", id="dashboard.packs", group=_JUMP),
+        Binding(
+            "f",
+            "focus_panel('alerts')",
+            "Alert feed",
+            id="dashboard.alerts",
+            group=_JUMP,
+            priority=True,
+        ),
+        Binding(
+            "p", "focus_panel('packs')", "Packs", id="dashboard.packs", group=_JUMP, priority=True
+        ),
         Binding("n", "note", "Note", id="dashboard.note"),
         Binding("o", "open_from_alert", "Open incident", id="dashboard.open_incident"),
         Binding("k", "app.killswitch", "Kill switch", id="dashboard.killswitch"),
@@ -87,7 +103,7 @@ class DashboardScreen(Screen[None]):
         Binding("g", "goto", "Go to INC-n", id="dashboard.goto"),
         Binding("I", "recent", "All incidents", id="dashboard.recent"),
         Binding("A", "toggle_agents", "Agents", id="dashboard.agents"),
-        Binding("slash", "filter", "Filter", id="dashboard.filter", key_display="/"),
+        Binding("slash", "filter", "Filter", id="dashboard.filter", key_display="/", priority=True),
         # Escape clears the focused table's filter (the filter line's own Escape too).
         Binding("escape", "clear_filter", "Clear filter", id="dashboard.unfilter", show=False),
         # Not in the footer (it would not fit at 80 columns): in help, and the palette.
@@ -205,14 +221,14 @@ class DashboardScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Notes and opening incidents are absent without ``incident.write``; silences
-        without ``silence.write``; ``/`` while its filter line has focus."""
+        without ``silence.write``; every key but Escape while the filter line has focus."""
+        if isinstance(self.focused, FilterBar):
+            # On the filter line keys are text; the footer offers Escape there.
+            return action == "clear_filter"
         if action in ("note", "open_from_alert"):
             return self.session.may("incident.write")
         if action == "silence":
             return self.session.may("silence.write")
-        if action == "filter":
-            # On the filter line `/` is a character; the footer offers Escape there.
-            return not isinstance(self.focused, FilterBar)
         return True
 
     def action_silence(self) -> None:
@@ -283,8 +299,9 @@ class DashboardScreen(Screen[None]):
         retitle(table)
 
     def action_focus_panel(self, panel: str) -> None:
-        """Focus one of the three panels by name."""
-        self.query_one(PANELS[panel]).focus()
+        """Focus one of the three panels by name, at once: Enter typed right after
+        ``i`` (a paste, a slow link) must land on the incidents, not the panel before."""
+        self.set_focus(self.query_one(PANELS[panel]))
 
     def set_who(self, who: str) -> None:
         """Show ``user@hub`` in the connection bar."""

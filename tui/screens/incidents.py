@@ -62,7 +62,8 @@ class RecentIncidentsScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="incidents.back"),
-        Binding("slash", "filter", "Filter", id="incidents.filter", key_display="/"),
+        # Priority: `/` and what follows it in one burst land in the filter line.
+        Binding("slash", "filter", "Filter", id="incidents.filter", key_display="/", priority=True),
         Binding("g", "goto", "Go to INC-n", id="incidents.goto"),
         Binding("q", "app.quit", "Quit", id="incidents.quit"),
         Binding("question_mark", "app.help", "Help", id="incidents.help"),
@@ -127,6 +128,10 @@ class RecentIncidentsScreen(Screen[None]):
     def action_goto(self) -> None:
         """``g``: ask for an incident id and open it."""
         ask_and_open(self, self.session)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the filter line has focus its keys are text, not commands."""
+        return not isinstance(self.focused, FilterBar)
 
     def action_filter(self) -> None:
         """``/``: narrow the list to the rows that say what is typed."""
