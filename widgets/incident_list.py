@@ -3,8 +3,9 @@
 One row per incident, keyed by its id: severity badge (``SEV1``…, text not
 only colour), id, what it is (category · packs · title), the response timer
 (``14:32 to respond``, ``+3:12 overdue``), escalations (done and the next
-countdown); from 120 columns also the response step and the age. Below that
-the step and age columns are dropped, never the timer. Timers come from the
+countdown); from 120 columns also the response step and the age, and from 180
+the timer and escalations in full words (``responded in 0:48 — met``). Below
+120 the step and age columns are dropped, never the timer. Timers come from the
 hub's clock each second (the table diffs, so only changed cells redraw).
 """
 
@@ -75,8 +76,8 @@ class IncidentList(KeyedTable):
         ColumnSpec("id", "ID", 7),
         ColumnSpec("what", "Incident"),
         ColumnSpec("status", "Step", 13),  # "investigate !" (not acked)
-        ColumnSpec("timer", "Response", 24),
-        ColumnSpec("escalation", "Escalation", 30),
+        ColumnSpec("timer", "Response", 16),
+        ColumnSpec("escalation", "Escalation", 22),
         ColumnSpec("age", "Age", 8, "right"),
     )
     # From 180 columns (a 200-column wall or bridge screen) the escalations are not cut.
@@ -135,7 +136,8 @@ class IncidentList(KeyedTable):
         status = safe_text(incident.status, max_length=20)
         if incident.acknowledged_at is None:
             status.append(" !", style="bold")  # not yet acknowledged
-        compact = self.COLUMNS is self.NARROW_COLUMNS
+        # Short words below 180 columns: the incident's title gets the room.
+        compact = self.COLUMNS is not self.XWIDE_COLUMNS
         try:
             timer = response_timer(incident, policy, hub_now)
             label = compact_label(timer) if compact else timer.label()

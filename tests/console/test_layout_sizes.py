@@ -79,8 +79,9 @@ async def test_at_120_the_packs_are_summarised_and_the_titles_get_the_room() -> 
         # running/total and the troubled agents, in one row per pack
         cells = [c.plain for c in packs.cells("pack:marketing") or ()]
         assert cells[2:4] == ["2/4", "1 stuck"], cells
-        # the alert titles are no longer cut at ~25 characters
+        # the alert and incident titles are no longer cut at ~25 characters
         await shows(pilot, app, "Agent tool-call rate above threshold")
+        await shows(pilot, app, "PII exposure · support · Possible PII in")
         feed = app.query_one(AlertFeed)
         assert feed.size.width >= 68
         # Agents on demand: A lists them, A again folds them; Enter on a pack opens it.
