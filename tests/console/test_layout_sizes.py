@@ -170,3 +170,17 @@ async def test_an_unacked_step_keeps_its_mark_and_its_gap_at_120() -> None:
         await shows(pilot, app, "investigate ! 42:12 to respond")
         line = next(row for row in screen_text(app).splitlines() if "INC-4" in row)
         assert "investigate ! 42:12 to respond" in line, line
+
+
+async def test_at_80x24_the_incident_timeline_keeps_five_rows() -> None:
+    """The checklist and the facts give way at 24 rows; the next escalation stays."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _live(pilot, _with_inc3())
+        await pilot.press("i", "enter")
+        await shows(pilot, app, "Timeline · newest first")
+        lines = screen_text(app).splitlines()
+        below = lines[next(i for i, line in enumerate(lines) if "Timeline" in line) + 2 :]
+        rows = [line for line in below if line[:2].isdigit() and line[2] == ":"]
+        assert len(rows) >= 5, "\n".join(lines)
+        assert "EM escalation in" in "\n".join(lines)

@@ -53,6 +53,8 @@ CHANGES = frozenset(
 )
 WRITES = CHANGES | {"note", "templates", "retrospective"}
 WIDE_MIN_COLUMNS = 120
+# Below this many rows the screen is short (``-short``): see tui/app.tcss.
+SHORT_MAX_ROWS = 32
 ALERTS_SHOWN = 3
 
 
@@ -173,7 +175,7 @@ class IncidentScreen(RunbookKeys):
         yield FitFooter()
 
     def on_mount(self) -> None:
-        self._fit(self.app.size.width)
+        self._fit(self.app.size.width, self.app.size.height)
         self.query_one(Timeline).border_title = "Timeline · newest first"
         self.query_one(Checklist).focus()
         self._ready = True
@@ -182,11 +184,13 @@ class IncidentScreen(RunbookKeys):
             self.fetch_history()
 
     def on_resize(self, event: events.Resize) -> None:
-        """Facts and escalations side by side from 120 columns."""
-        self._fit(event.size.width)
+        """Facts and escalations side by side from 120 columns; short below 32 rows."""
+        self._fit(event.size.width, event.size.height)
 
-    def _fit(self, width: int) -> None:
+    def _fit(self, width: int, height: int) -> None:
         self.query_one("#inc-info").set_class(width >= WIDE_MIN_COLUMNS, "-wide")
+        # At 24 rows the checklist and the facts give way, so the timeline keeps rows.
+        self.set_class(height < SHORT_MAX_ROWS, "-short")
 
     @work(exclusive=True, group="incident-history", exit_on_error=False)
     async def fetch_history(self) -> None:
