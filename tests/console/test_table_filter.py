@@ -14,6 +14,7 @@ from services.console.settings import ConsoleSettings
 from services.console.state import StreamStatus
 from tests.console.live import HubDriver, am_alert, am_payload, until
 from tests.console.sample import heartbeat, snapshot
+from tests.console.test_incident_snapshots import _open
 from tests.console.test_snapshots import make_app
 from tests.console.test_type_ahead import burst
 from tests.hubtools import RunningHub
@@ -26,6 +27,7 @@ from widgets.filter_bar import FilterBar
 from widgets.fit_footer import FitFooter
 from widgets.incident_list import IncidentList
 from widgets.recent_incidents import RecentIncidents
+from widgets.timeline import Timeline
 
 PII = "65e4f9066fb1276e"
 RUNAWAY = "a1b2c3d4e5f60718"
@@ -186,3 +188,22 @@ async def test_a_panel_key_and_enter_in_one_burst_open_that_panels_row() -> None
         await until(
             lambda: isinstance(app.screen, IncidentScreen), what="incident", step=pilot.pause
         )
+
+
+async def test_slash_filters_the_incident_timeline() -> None:
+    """On the incident screen `/` narrows the timeline; Escape clears, then goes back."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open(pilot)
+        screen = app.screen
+        timeline = screen.query_one(Timeline)
+        assert len(timeline.keys) == 8
+        burst(app, "slash", *"ALICE", "enter")
+        await until(lambda: timeline.row_filter == "ALICE", what="filtered", step=pilot.pause)
+        assert timeline.keys == ["TL-8", "TL-6", "TL-5", "TL-4", "TL-3"]
+        assert str(timeline.border_title) == "Timeline · newest first /ALICE"
+        assert app.screen is screen and timeline.has_focus
+        await pilot.press("escape")
+        assert len(timeline.keys) == 8 and app.screen is screen
+        await pilot.press("escape")
+        assert app.screen is not screen

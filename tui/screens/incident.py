@@ -34,12 +34,14 @@ from tui.session import Session
 from widgets.checklist import Checklist
 from widgets.connection_bar import ConnectionBar
 from widgets.escalation_countdown import EscalationCountdown
+from widgets.filter_bar import FilterBar
 from widgets.fit_footer import FitFooter
 from widgets.response_timer import ResponseTimer
 from widgets.safe_text import safe_text
 from widgets.severity_badge import SeverityBadge
 from widgets.step_tracker import StepTracker
 from widgets.timeline import Timeline, TimelineRow
+from widgets.titles import retitle, set_border_title
 
 __all__ = ["IncidentScreen", "timeline_rows"]
 
@@ -128,6 +130,17 @@ class IncidentScreen(RunbookKeys):
         Binding("l", "explorer", "Events", id="incident.events", show=False),
         Binding("R", "runbook", "Runbook", id="incident.runbook"),
         Binding("N", "retrospective", "Retro note", id="incident.retrospective", show=False),
+        # Priority: `/` and what follows it in one burst land in the filter line.
+        # Not in the footer (no room at 120 columns): in help.
+        Binding(
+            "slash",
+            "filter",
+            "Filter timeline",
+            id="incident.filter",
+            key_display="/",
+            priority=True,
+            show=False,
+        ),
         Binding("question_mark", "app.help", "Help", id="incident.help"),
     ]
     # The footer's order and its labels at narrow widths (widgets/fit_footer.py).
@@ -172,11 +185,12 @@ class IncidentScreen(RunbookKeys):
             yield Static(id="inc-facts", markup=False)
             yield EscalationCountdown(id="inc-escalations")
         yield Timeline(id="inc-timeline")
+        yield FilterBar(id="filter")
         yield FitFooter()
 
     def on_mount(self) -> None:
         self._fit(self.app.size.width, self.app.size.height)
-        self.query_one(Timeline).border_title = "Timeline · newest first"
+        set_border_title(self.query_one(Timeline), "Timeline · newest first")
         self.query_one(Checklist).focus()
         self._ready = True
         self.show_state(self.session.state, self.session.clock(), {"timeline"})
@@ -348,7 +362,10 @@ class IncidentScreen(RunbookKeys):
     # -- keys -----------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Mutating actions are absent when read-only, and changes on a resolved incident."""
+        """Mutating actions are absent when read-only, and changes on a resolved incident;
+        every key is text while the timeline's filter line has focus."""
+        if isinstance(self.focused, FilterBar):
+            return False
         if action in WRITES and not self.writable:
             return False
         if action == "silence":
@@ -361,6 +378,15 @@ class IncidentScreen(RunbookKeys):
                 return False  # one meaning per key: `a` is gone once there is nothing to ack
         return True
 
+    def action_filter(self) -> None:
+        """``/``: narrow the timeline to the entries that say what is typed."""
+        self.query_one(FilterBar).open_for(self.query_one(Timeline))
+
     def action_back(self) -> None:
-        """Back to the dashboard."""
+        """Back to the dashboard; a filtered timeline first shows all its entries again."""
+        timeline = self.query_one(Timeline)
+        if timeline.row_filter:
+            timeline.set_row_filter("")
+            retitle(timeline)
+            return
         self.dismiss()
