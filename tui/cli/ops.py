@@ -25,7 +25,9 @@ from tui.cli.console import add_hub_flags
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``health``, ``stop``, ``enable`` and ``export`` on ``warroom``'s subparsers."""
     health = sub.add_parser("health", help=f"check a hub: exit {ExitCode.OK:d} when healthy")
-    health.add_argument("--hub", metavar="URL", help="the hub's URL (env WARROOM_HUB)")
+    health.add_argument(
+        "--hub", metavar="URL", default=argparse.SUPPRESS, help="the hub's URL (env WARROOM_HUB)"
+    )
 
     stop = sub.add_parser(
         "stop",
