@@ -7,13 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 
 from services.console.state import StreamStatus
 from tests.console.live import until
-from tests.console.sample import heartbeat, snapshot
+from tests.console.sample import FROZEN_NOW, heartbeat, snapshot
 from tests.console.test_incident_snapshots import INC3, TIMELINE, _entry
 from tests.console.test_snapshots import make_app
+from tests.console.wall_helpers import MovableClock, make_wall
 from tui.app import WarroomApp
 from tui.screens.detail import DetailScreen
 from widgets.agent_table import (
@@ -25,7 +27,7 @@ from widgets.agent_table import (
 from widgets.alert_feed import AlertFeed
 
 
-def screen_text(app: WarroomApp) -> str:
+def screen_text(app: App[None]) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
@@ -184,3 +186,18 @@ async def test_at_80x24_the_incident_timeline_keeps_five_rows() -> None:
         rows = [line for line in below if line[:2].isdigit() and line[2] == ":"]
         assert len(rows) >= 5, "\n".join(lines)
         assert "EM escalation in" in "\n".join(lines)
+
+
+async def test_an_80_column_wall_still_says_not_acknowledged() -> None:
+    """The band's second line is cut at 80 columns: `NOT ACKNOWLEDGED` comes right
+    after the timer, not at the end where it was lost."""
+    app = make_wall(MovableClock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.state.apply_dict(snapshot(seq=40), FROZEN_NOW)
+        app.state.apply_dict(heartbeat(40), FROZEN_NOW)
+        app.set_connection(StreamStatus(state="live"))
+        await until(
+            lambda: "42:12 to respond · NOT ACKNOWLEDGED" in screen_text(app),
+            what="INC-4 not acknowledged",
+            step=pilot.pause,
+        )
