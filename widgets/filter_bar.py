@@ -77,3 +77,7 @@ class FilterBar(Input):
     def on_blur(self) -> None:
         """Focus went elsewhere (a click): hide the line, keep the filter."""
         self.display = False
+
+    def on_focus(self) -> None:
+        """Focus came back (the terminal regained focus): the line shows again."""
+        self.display = True
