@@ -73,7 +73,17 @@ class EscalationCountdown(Static):
         """What the block shows for ``incident`` at hub time ``hub_now``."""
         text = Text(end="")
         text.append("Escalations", style="bold")
-        for item in incident.escalations:
+        # What comes next first, then what happened, newest first: in a short
+        # terminal the block is cut from the bottom, and the timeline has it all.
+        for countdown in escalation_countdowns(incident, policy, hub_now):
+            text.append("\n ⏱ ")
+            text.append(countdown.label, style="bold reverse" if countdown.overdue else "bold")
+        update = next_status_update(
+            incident, parse_optional(incident.last_status_update_at), policy, hub_now
+        )
+        text.append("\n ✉ ")
+        text.append(update.label, style="bold reverse" if update.overdue else "")
+        for item in reversed(incident.escalations):
             if not isinstance(item, Mapping):
                 continue
             text.append(f"\n {_when(item.get('at'))} ")
@@ -84,14 +94,6 @@ class EscalationCountdown(Static):
             text.append_text(safe_text(item.get("reason", ""), max_length=120))
         if not incident.escalations:
             text.append("\n none yet")
-        for countdown in escalation_countdowns(incident, policy, hub_now):
-            text.append("\n ⏱ ")
-            text.append(countdown.label, style="bold reverse" if countdown.overdue else "bold")
-        update = next_status_update(
-            incident, parse_optional(incident.last_status_update_at), policy, hub_now
-        )
-        text.append("\n ✉ ")
-        text.append(update.label, style="bold reverse" if update.overdue else "")
         return text
 
     def show(self, incident: Incident, policy: Policy, hub_now: datetime) -> None:

@@ -1,10 +1,11 @@
 """One incident on the wall: a full-width band in its severity's colour.
 
 ``SEV1 · INC-7 · PII exposure · support — title`` on the first line, its response
-timer, escalation and age on the second. The band's class (``-sev1``…) carries the
-colour, the words carry the meaning; ``-stale`` dims it while the data is old, and
-``-resolved`` marks one resolved since the order was last sorted (it stays in place
-until the page turns, so nothing moves under the viewer's eye).
+timer, ``NOT ACKNOWLEDGED`` while it is not, escalation, age and step on the
+second. The band's class (``-sev1``…) carries the colour, the words carry the
+meaning; ``-stale`` dims it while the data is old, and ``-resolved`` marks one
+resolved since the order was last sorted (it stays in place until the page turns,
+so nothing moves under the viewer's eye).
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ def band_text(incident: Incident, policy: Policy, at: datetime) -> Text:
         text.append(f" {timer.label()}", style="bold")
     except ValueError:
         text.append(" response time unknown")
+    # Right after the timer: on an 80-column wall the end of the line is cut.
+    if incident.acknowledged_at is None:
+        text.append(" · NOT ACKNOWLEDGED", style="bold")
     escalation, _ = escalation_summary(incident, policy, at)
     if escalation:
         text.append(f" · {escalation}")
@@ -60,8 +64,6 @@ def band_text(incident: Incident, policy: Policy, at: datetime) -> Text:
         text.append(f" · open {format_duration((at - opened).total_seconds())}")
     text.append(" · ")
     text.append_text(safe_text(incident.status, max_length=20))
-    if incident.acknowledged_at is None:
-        text.append(" · NOT ACKNOWLEDGED", style="bold")
     return text
 
 

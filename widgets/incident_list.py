@@ -3,8 +3,9 @@
 One row per incident, keyed by its id: severity badge (``SEV1``…, text not
 only colour), id, what it is (category · packs · title), the response timer
 (``14:32 to respond``, ``+3:12 overdue``), escalations (done and the next
-countdown); from 120 columns also the response step and the age. Below that
-the step and age columns are dropped, never the timer. Timers come from the
+countdown); from 120 columns also the response step and the age, and from 180
+the timer and escalations in full words (``responded in 0:48 — met``). Below
+120 the step and age columns are dropped, never the timer. Timers come from the
 hub's clock each second (the table diffs, so only changed cells redraw).
 """
 
@@ -74,12 +75,23 @@ class IncidentList(KeyedTable):
         ColumnSpec("sev", "Sev", 4),
         ColumnSpec("id", "ID", 7),
         ColumnSpec("what", "Incident"),
-        ColumnSpec("status", "Step", 11),
-        ColumnSpec("timer", "Response", 24),
-        ColumnSpec("escalation", "Escalation", 30),
+        ColumnSpec("status", "Step", 13),  # "investigate !" (not acked)
+        ColumnSpec("timer", "Response", 16),
+        ColumnSpec("escalation", "Escalation", 22),
+        ColumnSpec("age", "Age", 8, "right"),
+    )
+    # From 180 columns (a 200-column wall or bridge screen) the escalations are not cut.
+    XWIDE_COLUMNS = (
+        ColumnSpec("sev", "Sev", 4),
+        ColumnSpec("id", "ID", 7),
+        ColumnSpec("what", "Incident"),
+        ColumnSpec("status", "Step", 13),
+        ColumnSpec("timer", "Response", 26),
+        ColumnSpec("escalation", "Escalation", 64),
         ColumnSpec("age", "Age", 8, "right"),
     )
     WIDE_MIN_WIDTH = 118
+    XWIDE_MIN_WIDTH = 178
     COLUMNS = NARROW_COLUMNS
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -87,19 +99,15 @@ class IncidentList(KeyedTable):
         self._last: tuple[Sequence[Incident], datetime, Policy] | None = None
 
     def on_resize(self, event: events.Resize) -> None:
-        """Switch between the narrow and the wide set of columns, then re-fit."""
-        wide = event.size.width >= self.WIDE_MIN_WIDTH
-        columns = self.WIDE_COLUMNS if wide else self.NARROW_COLUMNS
-        if columns != self.COLUMNS and self.columns:
-            # An instance attribute shadows the class's layout; the rows are
-            # rebuilt at once from the last incidents shown.
-            object.__setattr__(self, "COLUMNS", columns)
-            self._flex_index = next(i for i, c in enumerate(columns) if c.width is None)
-            self.clear(columns=True)
-            self._full.clear()
-            self._shown.clear()
-            KeyedTable.on_mount(self)
-            self._flex_width = self._available_flex_width()
+        """Switch between the narrow, the wide and the widest set of columns, then re-fit."""
+        width = event.size.width
+        columns: tuple[ColumnSpec, ...]
+        if width >= self.XWIDE_MIN_WIDTH:
+            columns = self.XWIDE_COLUMNS
+        else:
+            columns = self.WIDE_COLUMNS if width >= self.WIDE_MIN_WIDTH else self.NARROW_COLUMNS
+        if self.set_columns(columns):
+            # Rebuilt at once from the last incidents shown.
             if self._last is not None:
                 self.show_incidents(*self._last)
             return
@@ -128,9 +136,10 @@ class IncidentList(KeyedTable):
         status = safe_text(incident.status, max_length=20)
         if incident.acknowledged_at is None:
             status.append(" !", style="bold")  # not yet acknowledged
+        # Short words below 180 columns: the incident's title gets the room.
+        compact = self.COLUMNS is not self.XWIDE_COLUMNS
         try:
             timer = response_timer(incident, policy, hub_now)
-            compact = self.COLUMNS is self.NARROW_COLUMNS
             label = compact_label(timer) if compact else timer.label()
             timer_cell = Text(label, style=self._style(timer_state(timer)[1:]), end="")
         except ValueError:

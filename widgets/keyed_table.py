@@ -9,6 +9,10 @@ its key, so a new row above it does not move the selection under the user.
 
 One column may be *flexible* (``width=None``): its text is truncated to the
 width left over by the others and re-fitted when the table is resized.
+
+``row_filter`` (set by ``/``, :class:`widgets.filter_bar.FilterBar`) keeps only the
+rows whose text holds it, any case: the rows are filtered before the diff, so a
+row that stays keeps its cells and the highlight stays on its key.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from textual import events
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
+
+from widgets.row_filter import matching_rows
 
 __all__ = ["Cells", "ColumnSpec", "KeyedTable"]
 
@@ -77,6 +83,9 @@ class KeyedTable(DataTable[Text]):
         """True after a style change, until the next ``sync``: cells carry themed styles."""
         self.text_filter: Callable[[str], str] = _unchanged
         """Applied to free text (titles) before display, e.g. PII redaction."""
+        self.row_filter = ""
+        """Only rows whose text holds this (any case) are shown; empty shows all."""
+        self._wanted: list[tuple[str, Cells]] = []
 
     def on_mount(self) -> None:
         for column in self.COLUMNS:
@@ -95,14 +104,24 @@ class KeyedTable(DataTable[Text]):
 
     # -- diffing --------------------------------------------------------------
 
+    def set_row_filter(self, needle: str) -> None:
+        """Show only the rows whose text holds ``needle`` (any case); "" shows all."""
+        if needle != self.row_filter:
+            self.row_filter = needle
+            self.sync(self._wanted)
+
     def sync(self, rows: Sequence[tuple[str, Cells]]) -> None:
         """Make the table show ``rows`` (key, cells) in this order, changing only what differs."""
-        wanted = dict(rows)
+        self._wanted = list(rows)
+        wanted = dict(matching_rows(self._wanted, self.row_filter))
         self.restyle_pending = False
         selected = self._selected_key()
-        for key in [k for k in self._full if k not in wanted]:
+        gone = [k for k in self._full if k not in wanted]
+        for key in gone:
             self.remove_row(key)
             del self._full[key], self._shown[key]
+        if gone:
+            self._shrink_flexible()
         for key, cells in wanted.items():
             old = self._full.get(key)
             if old is None:
@@ -200,7 +219,13 @@ class KeyedTable(DataTable[Text]):
 
     def _fit_cell(self, index: int, cell: Text) -> Text:
         if index != self._flex_index:
-            return self._align(self.COLUMNS[index], cell)
+            # A fixed column cuts its text with an ellipsis, keeping the gap after it:
+            # "stop_confirmed" must not run into the next column.
+            column = self.COLUMNS[index]
+            if column.width is not None and cell.cell_len > column.width:
+                cell = cell.copy()
+                cell.truncate(column.width, overflow="ellipsis")
+            return self._align(column, cell)
         if cell.cell_len <= self._flex_width and not self._gap:
             return cell
         fitted = cell.copy()
@@ -223,6 +248,36 @@ class KeyedTable(DataTable[Text]):
         # arrive, without a resize, and must not push the table sideways.
         width = self.size.width - self.styles.scrollbar_size_vertical
         return max(MIN_FLEX_WIDTH, width - fixed - each)
+
+    def _shrink_flexible(self) -> None:
+        # DataTable never narrows a column when rows leave: the widest row gone
+        # (an agent's long name) would keep its width, pushing the others right.
+        if self._flex_index is None or not self.columns:
+            return
+        column = self.columns.get(ColumnKey(self.COLUMNS[self._flex_index].key))
+        if column is None:
+            return
+        widest = max((c[self._flex_index].cell_len for c in self._shown.values()), default=0)
+        width = max(column.label.cell_len, widest)
+        if width < column.content_width:
+            column.content_width = width
+            self._require_update_dimensions = True
+            self.refresh()
+
+    def set_columns(self, columns: tuple[ColumnSpec, ...]) -> bool:
+        """Lay the table out with ``columns`` instead (a narrower or wider set); the
+        rows are dropped, for the owner to show again. True if the set changed."""
+        if columns == self.COLUMNS or not self.columns:
+            return False
+        # An instance attribute shadows the class's layout.
+        object.__setattr__(self, "COLUMNS", columns)
+        self._flex_index = next((i for i, c in enumerate(columns) if c.width is None), None)
+        self.clear(columns=True)
+        self._full.clear()
+        self._shown.clear()
+        KeyedTable.on_mount(self)
+        self._flex_width = self._available_flex_width()
+        return True
 
     def on_resize(self, event: events.Resize) -> None:
         """Re-fit the flexible column to the new width."""

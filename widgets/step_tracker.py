@@ -3,13 +3,17 @@
 ``triage ✓ > contain ● 3:12 left > investigate > remediate > recover > post-incident``.
 Past the current step's window the line says ``overrun +2:05`` and the widget
 takes the ``-overrun`` class. Done steps carry a check, the current one a dot:
-the marks say it without colour.
+the marks say it without colour. A step this console asked for and the hub has
+not confirmed yet is shown as current with ``sending…``: the step left behind
+no longer counts down (after ``s`` the tracker never marks one step while the
+old one's window still runs).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from msgspec.structs import replace
 from rich.text import Text
 from textual.widgets import Static
 
@@ -23,15 +27,17 @@ __all__ = ["StepTracker", "step_line"]
 _MARKS = {"done": " ✓", "current": " ●", "todo": ""}
 
 
-def step_line(step: StepState) -> Text:
-    """The tracker's text for ``step``."""
+def step_line(step: StepState, sending: bool = False) -> Text:
+    """The tracker's text for ``step`` (``sending``: asked for, not yet confirmed)."""
     text = Text(end="")
     for index, (name, mark) in enumerate(step.steps()):
         if index:
             text.append(" > ", style="dim")
         style = {"done": "dim", "current": "bold reverse", "todo": ""}[mark]
         text.append(name + _MARKS[mark], style=style)
-        if mark == "current" and step.remaining_s is not None:
+        if mark == "current" and sending:
+            text.append(" sending…", style="italic")
+        elif mark == "current" and step.remaining_s is not None:
             if step.overrun:
                 text.append(f" overrun +{format_duration(-step.remaining_s)}", style="bold")
             else:
@@ -51,11 +57,17 @@ class StepTracker(Static):
         super().__init__("", id=id, markup=False)
         self._shown = ""
 
-    def show(self, incident: Incident, policy: Policy, hub_now: datetime) -> None:
-        """Redraw for ``incident`` at hub time ``hub_now`` when the words changed."""
+    def show(
+        self, incident: Incident, policy: Policy, hub_now: datetime, pending: str | None = None
+    ) -> None:
+        """Redraw for ``incident`` at hub time ``hub_now`` when the words changed;
+        ``pending`` is a step asked for that the hub has not confirmed yet."""
+        sending = pending is not None and pending != incident.status and incident.is_open
+        if sending:
+            incident = replace(incident, status=str(pending))
         step = current_step(incident, policy, hub_now)
-        self.set_class(step.overrun, "-overrun")
-        text = step_line(step)
+        self.set_class(step.overrun and not sending, "-overrun")
+        text = step_line(step, sending)
         if text.plain != self._shown:
             self._shown = text.plain
             self.update(text)

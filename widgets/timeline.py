@@ -68,7 +68,7 @@ class Timeline(KeyedTable):
     COLUMNS = (
         ColumnSpec("at", "Time", 8),
         ColumnSpec("author", "By", 12),
-        ColumnSpec("kind", "What", 13),
+        ColumnSpec("kind", "What", 14),  # stop_confirmed, stop_violation
         ColumnSpec("text", "Entry"),
     )
     FOLLOW_TOP = True

@@ -119,8 +119,14 @@ async def test_two_columns_from_120_columns() -> None:
         app.flush()
         await pilot.pause()
         assert panels.has_class("-wide")
-        assert "agent:campaign-writer" in packs.keys  # room for the agents
+        # One summary row per pack beside the feed: the titles get the room.
+        assert all(key.startswith("pack:") for key in packs.keys) and packs.summary
         assert packs.region.x > 0 and packs.region.y == app.query_one(AlertFeed).region.y
+        await pilot.resize_terminal(160, 40)
+        await pilot.pause()
+        app.flush()
+        await pilot.pause()
+        assert "agent:campaign-writer" in packs.keys  # room for the agents
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         app.flush()

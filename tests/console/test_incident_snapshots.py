@@ -1,4 +1,4 @@
-"""SVG snapshots of the incident screen with a frozen clock (80x24 and 120x40).
+"""SVG snapshots of the incident screen with a frozen clock (80x24, 120x40 and 200x60).
 
 INC-3 (SEV1 PII, acked at 00:48, contain step overrun, escalated to the security
 lead, a status update sent, the pack stop checked on Contain's checklist) with a
@@ -103,6 +103,8 @@ async def _open(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize(
+    "size", [(80, 24), (120, 40), (200, 60)], ids=["80x24", "120x40", "200x60"]
+)
 def test_incident_screen(snap_compare: Any, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(), terminal_size=size, run_before=_open)

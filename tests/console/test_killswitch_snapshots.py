@@ -1,4 +1,4 @@
-"""SVG snapshots of the kill-switch screen with a frozen clock (80x24 and 120x40).
+"""SVG snapshots of the kill-switch screen with a frozen clock (80x24, 120x40 and 200x60).
 
 Regenerate after an intended change with ``--snapshot-update`` and look at the result.
 """
@@ -45,7 +45,9 @@ async def setup(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize(
+    "size", [(80, 24), (120, 40), (200, 60)], ids=["80x24", "120x40", "200x60"]
+)
 def test_killswitch_screen(snap_compare: Any, size: tuple[int, int]) -> None:
     """Global on, seven packs, support STOPPED and CONFIRMED, its row preselected."""
     assert snap_compare(make_app(), terminal_size=size, run_before=setup)

@@ -38,7 +38,9 @@ def feed(*envelopes: dict[str, Any]) -> Any:
 STEADY = (snapshot(seq=40), heartbeat(40))
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize(
+    "size", [(80, 24), (120, 40), (200, 60)], ids=["80x24", "120x40", "200x60"]
+)
 def test_dashboard(snap_compare: Any, size: tuple[int, int]) -> None:
     """Two incidents (SEV1, SEV2), four alerts (one resolved, one with markup and
     escapes in its title shown literally), seven packs with support stopped."""

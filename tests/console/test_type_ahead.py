@@ -7,6 +7,7 @@ from pathlib import Path
 
 from textual import events
 from textual.keys import _character_to_key
+from textual.widgets import Input
 
 from tests.console.incident_helpers import (
     hub_incident,
@@ -16,9 +17,12 @@ from tests.console.incident_helpers import (
 )
 from tests.console.killswitch_live import confirm_modal, retype
 from tests.console.live import until
+from tests.console.test_incident_snapshots import _open as open_inc3
+from tests.console.test_snapshots import make_app as make_snapshot_app
 from tests.hubtools import RunningHub
 from tui.app import WarroomApp
 from tui.screens.confirm_stop import ConfirmStop
+from tui.screens.confirm_text import ConfirmText
 
 
 def burst(app: WarroomApp, *keys: str) -> None:
@@ -97,3 +101,16 @@ async def test_a_confirmation_that_refuses_says_what_it_expected(
         assert app.screen is modal
         said = [n.message for n in app._notifications]
         assert any("Type support exactly" in m and "'Support'" in m for m in said), said
+
+
+async def test_keys_after_the_burst_follow_what_was_typed_ahead() -> None:
+    """`b I` in one burst, then `N C - 3` typed: the field reads INC-3 (the dialog's focus
+    selected the typed-ahead `I`, and `N` replaced it)."""
+    app = make_snapshot_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_inc3(pilot)
+        burst(app, "b", "I")
+        await until(lambda: isinstance(app.screen, ConfirmText), what="dialog", step=pilot.pause)
+        await pilot.pause()
+        await pilot.press("N", "C", "minus", "3")
+        assert app.screen.query_one(Input).value == "INC-3"

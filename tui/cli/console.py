@@ -29,16 +29,25 @@ HUB_HELP = (
 )
 
 
-def add_hub_flags(parser: argparse.ArgumentParser) -> None:
-    """``--hub``, ``--token`` and ``--config``: how a command finds and signs in to the hub."""
-    parser.add_argument("--hub", metavar="URL[,URL…]", help=HUB_HELP)
-    parser.add_argument("--token", metavar="TOKEN", help="bearer token (env WARROOM_TOKEN)")
-    parser.add_argument("--config", metavar="FILE", type=existing_file, help="console config file")
+def add_hub_flags(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """``--hub``, ``--token`` and ``--config``: how a command finds and signs in to the hub.
+
+    On ``warroom`` itself (``top``) they default to None; on a subcommand they default to
+    nothing at all, so ``warroom --hub URL wall`` keeps the URL given before the command
+    (argparse lets a subcommand's defaults overwrite what the parent parsed)."""
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument("--hub", metavar="URL[,URL…]", default=default, help=HUB_HELP)
+    parser.add_argument(
+        "--token", metavar="TOKEN", default=default, help="bearer token (env WARROOM_TOKEN)"
+    )
+    parser.add_argument(
+        "--config", metavar="FILE", type=existing_file, default=default, help="console config file"
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The console's own flags, on the top-level ``warroom`` parser."""
-    add_hub_flags(parser)
+    add_hub_flags(parser, top=True)
     parser.add_argument(
         "--redact",
         action=argparse.BooleanOptionalAction,

@@ -25,7 +25,7 @@ from tui.cli.console import HUB_HELP, add_hub_flags
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``health``, ``stop``, ``enable`` and ``export`` on ``warroom``'s subparsers."""
     health = sub.add_parser("health", help=f"check a hub: exit {ExitCode.OK:d} when healthy")
-    health.add_argument("--hub", metavar="URL[,URL…]", help=HUB_HELP)
+    health.add_argument("--hub", metavar="URL[,URL…]", default=argparse.SUPPRESS, help=HUB_HELP)
 
     stop = sub.add_parser(
         "stop",

@@ -150,10 +150,11 @@ class AlertDetail(Screen[None]):
             )
             line("Stale", f"not re-sent within {every}: it may have ended unseen")
         line("Repeats", f"\u00d7{alert.repeat_count}")
-        line("First seen", alert.started_at)
-        line("Last seen", alert.last_seen_at or alert.started_at)
+        now = state.hub_now(self.session.clock())
+        line("First seen", show_time(alert.started_at, now))
+        line("Last seen", show_time(alert.last_seen_at or alert.started_at, now))
         if alert.ended_at:
-            line("Ended", alert.ended_at)
+            line("Ended", show_time(alert.ended_at, now))
         incident = state.incidents.get(alert.incident_id or "")
         if incident is not None:
             line("Incident", f"{incident.id} · {incident.status} · {self._text(incident.title)}")

@@ -37,12 +37,13 @@ from tui.session import Session
 from widgets.agent_table import AgentTable
 from widgets.alert_feed import FEED_LIMIT, AlertFeed
 from widgets.connection_bar import ConnectionBar
+from widgets.filter_bar import FilterBar
 from widgets.fit_footer import FitFooter
 from widgets.global_banner import GlobalBanner
 from widgets.incident_list import IncidentList
 from widgets.keyed_table import KeyedTable
 from widgets.killswitch_warning import KillswitchWarning
-from widgets.titles import set_border_title
+from widgets.titles import retitle, set_border_title
 
 __all__ = ["WIDE_MIN_COLUMNS", "XWIDE_MIN_COLUMNS", "DashboardScreen"]
 
@@ -73,11 +74,27 @@ class DashboardScreen(Screen[None]):
             key_display="⇧tab",
             group=_CYCLE,
         ),
+        # Priority (taken when typed, not after the keys before them are handled): in
+        # one burst, `f Enter` opens the alert and `/disk` lands in the filter line.
         Binding(
-            "i", "focus_panel('incidents')", "Incidents", id="dashboard.incidents", group=_JUMP
+            "i",
+            "focus_panel('incidents')",
+            "Incidents",
+            id="dashboard.incidents",
+            group=_JUMP,
+            priority=True,
         ),
-        Binding("f", "focus_panel('alerts')", "Alert feed", id="dashboard.alerts", group=_JUMP),
-        Binding("p", "focus_panel('packs')", "Packs", id="dashboard.packs", group=_JUMP),
+        Binding(
+            "f",
+            "focus_panel('alerts')",
+            "Alert feed",
+            id="dashboard.alerts",
+            group=_JUMP,
+            priority=True,
+        ),
+        Binding(
+            "p", "focus_panel('packs')", "Packs", id="dashboard.packs", group=_JUMP, priority=True
+        ),
         Binding("n", "note", "Note", id="dashboard.note"),
         Binding("o", "open_from_alert", "Open incident", id="dashboard.open_incident"),
         Binding("k", "app.killswitch", "Kill switch", id="dashboard.killswitch"),
@@ -85,6 +102,10 @@ class DashboardScreen(Screen[None]):
         Binding("l", "explore", "Events", id="dashboard.events"),
         Binding("g", "goto", "Go to INC-n", id="dashboard.goto"),
         Binding("I", "recent", "All incidents", id="dashboard.recent"),
+        Binding("A", "toggle_agents", "Agents", id="dashboard.agents"),
+        Binding("slash", "filter", "Filter", id="dashboard.filter", key_display="/", priority=True),
+        # Escape clears the focused table's filter (the filter line's own Escape too).
+        Binding("escape", "clear_filter", "Clear filter", id="dashboard.unfilter", show=False),
         # Not in the footer (it would not fit at 80 columns): in help, and the palette.
         Binding("R", "runbook", "Runbook", id="dashboard.runbook", show=False),
     ]
@@ -94,12 +115,14 @@ class DashboardScreen(Screen[None]):
         "dashboard.open_incident": (2, "Open"),
         "dashboard.note": (3, "Note"),
         "dashboard.silence": (4, "Silnc"),
-        "dashboard.events": (5, "Evts"),
-        "dashboard.incidents": (6, "Go"),
-        "dashboard.next_panel": (7, "Panel"),
-        "dashboard.quit": (8, "Quit"),
-        "dashboard.goto": (9, "INC-n"),
-        "dashboard.recent": (10, "All"),
+        "dashboard.filter": (5, "Filt"),
+        "dashboard.events": (6, "Evts"),
+        "dashboard.incidents": (7, "Go"),
+        "dashboard.next_panel": (8, "Panel"),
+        "dashboard.quit": (9, "Quit"),
+        "dashboard.goto": (10, "INC-n"),
+        "dashboard.recent": (11, "All"),
+        "dashboard.agents": (12, "Agts"),
     }
 
     stale: reactive[bool] = reactive(False)
@@ -120,6 +143,9 @@ class DashboardScreen(Screen[None]):
         """Set when the layout switches; the next ``show_state`` redraws the packs."""
         self.ready = False
         """True once the widgets exist and ``show_state`` may be called."""
+        self.agents_shown: bool | None = None
+        """Whether the packs list their agents: ``A`` toggles; None until then, when they
+        do from 160 columns (the panel has the room) and not below."""
 
     def compose(self) -> ComposeResult:
         yield ConnectionBar(id="connection")
@@ -131,6 +157,7 @@ class DashboardScreen(Screen[None]):
             yield IncidentList(id="incidents")
             yield AlertFeed(id="alerts")
             yield AgentTable(id="packs")
+        yield FilterBar(id="filter")
         yield FitFooter()
 
     def on_mount(self) -> None:
@@ -150,10 +177,24 @@ class DashboardScreen(Screen[None]):
 
     def _fit_width(self, width: int) -> None:
         self.wide = width >= WIDE_MIN_COLUMNS
-        self.query_one("#panels").set_class(width >= XWIDE_MIN_COLUMNS, "-xwide")
+        panels = self.query_one("#panels")
+        if panels.has_class("-xwide") != (width >= XWIDE_MIN_COLUMNS):
+            panels.set_class(width >= XWIDE_MIN_COLUMNS, "-xwide")
+            self.layout_changed = True
+
+    def listing_agents(self) -> bool:
+        """True when the packs panel lists each pack's agents under it."""
+        if self.agents_shown is not None:
+            return self.agents_shown
+        return self.query_one("#panels").has_class("-xwide")
+
+    def action_toggle_agents(self) -> None:
+        """``A``: each pack's agents under it, or one row per pack."""
+        self.agents_shown = not self.listing_agents()
+        self.show_state(self.session.state, self.session.clock(), {"packs"})
 
     def watch_wide(self, wide: bool) -> None:
-        """Toggle the ``-wide`` class on the panels (the packs list their agents there)."""
+        """Toggle the ``-wide`` class on the panels (the feed beside the packs)."""
         self.query_one("#panels").set_class(wide, "-wide")
         self.layout_changed = True
 
@@ -180,7 +221,10 @@ class DashboardScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Notes and opening incidents are absent without ``incident.write``; silences
-        without ``silence.write``."""
+        without ``silence.write``; every key but Escape while the filter line has focus."""
+        if isinstance(self.focused, FilterBar):
+            # On the filter line keys are text; the footer offers Escape there.
+            return action == "clear_filter"
         if action in ("note", "open_from_alert"):
             return self.session.may("incident.write")
         if action == "silence":
@@ -240,9 +284,24 @@ class DashboardScreen(Screen[None]):
         """``R``: the runbook's text (the hub's, else the copy shipped with warroom)."""
         self.app.push_screen(RunbookView(self.session.runbook.markdown))
 
+    def _front_table(self) -> KeyedTable:
+        focused = self.focused
+        return focused if isinstance(focused, KeyedTable) else self.query_one(IncidentList)
+
+    def action_filter(self) -> None:
+        """``/``: filter the focused table's rows (any case, over what the row says)."""
+        self.query_one(FilterBar).open_for(self._front_table())
+
+    def action_clear_filter(self) -> None:
+        """Escape: the focused table shows all its rows again."""
+        table = self._front_table()
+        table.set_row_filter("")
+        retitle(table)
+
     def action_focus_panel(self, panel: str) -> None:
-        """Focus one of the three panels by name."""
-        self.query_one(PANELS[panel]).focus()
+        """Focus one of the three panels by name, at once: Enter typed right after
+        ``i`` (a paste, a slow link) must land on the incidents, not the panel before."""
+        self.set_focus(self.query_one(PANELS[panel]))
 
     def set_who(self, who: str) -> None:
         """Show ``user@hub`` in the connection bar."""
@@ -296,8 +355,9 @@ class DashboardScreen(Screen[None]):
             set_border_title(feed, f"Alerts · {len(state.alerts)} · {firing} firing")
         if dirty & {"packs", "banner", "layout"} or packs.restyle_pending:
             summaries = state.pack_summaries()
-            agents = state.agents_by_pack() if self.wide else None
-            packs.show_packs(summaries, state.global_engaged, agents)
+            packs.show_packs(
+                summaries, state.global_engaged, state.agents_by_pack(), self.listing_agents()
+            )
             stopped = sum(1 for p in summaries if not p.enabled)
             if state.global_engaged:
                 set_border_title(packs, "Packs · GLOBAL STOP")

@@ -17,9 +17,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from services.domain.timeutil import show_time
+from widgets.fit_footer import FitFooter
 from widgets.safe_text import safe_text
 
 __all__ = ["DetailScreen", "model_rows", "value_text"]
@@ -54,7 +55,7 @@ def model_rows(model: msgspec.Struct, skip: Iterable[str] = ()) -> list[Row]:
 
 def _shown(name: str, value: object) -> object:
     """A time field (``at``, ``changed_at``, ``opened_at``…) as a time, not RFC 3339."""
-    if isinstance(value, str) and (name == "at" or name.endswith("_at")):
+    if isinstance(value, str) and (name in ("at", "last_heartbeat") or name.endswith("_at")):
         return show_time(value)
     return value
 
@@ -102,7 +103,7 @@ class DetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail-body"):
             yield Static(self.body(), id="detail-text", markup=False)
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         body = self.query_one("#detail-body", VerticalScroll)

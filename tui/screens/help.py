@@ -28,9 +28,17 @@ LEGEND = (
 
 
 # Bindings kept out of the footer (it has no room for them at 80 columns) but listed
-# here: the runbook, the retrospective note, the checklist's keys.
+# here: the runbook, the retrospective note, the checklist's keys, Escape clearing a
+# table's `/` filter, `/` on the incident's timeline.
 HELP_ONLY = frozenset(
-    {"dashboard.runbook", "incident.retrospective", "checklist.check", "checklist.do"}
+    {
+        "dashboard.runbook",
+        "dashboard.unfilter",
+        "incident.filter",
+        "incident.retrospective",
+        "checklist.check",
+        "checklist.do",
+    }
 )
 
 

@@ -34,12 +34,14 @@ from tui.session import Session
 from widgets.checklist import Checklist
 from widgets.connection_bar import ConnectionBar
 from widgets.escalation_countdown import EscalationCountdown
+from widgets.filter_bar import FilterBar
 from widgets.fit_footer import FitFooter
 from widgets.response_timer import ResponseTimer
 from widgets.safe_text import safe_text
 from widgets.severity_badge import SeverityBadge
 from widgets.step_tracker import StepTracker
 from widgets.timeline import Timeline, TimelineRow
+from widgets.titles import retitle, set_border_title
 
 __all__ = ["IncidentScreen", "timeline_rows"]
 
@@ -53,6 +55,8 @@ CHANGES = frozenset(
 )
 WRITES = CHANGES | {"note", "templates", "retrospective"}
 WIDE_MIN_COLUMNS = 120
+# Below this many rows the screen is short (``-short``): see tui/app.tcss.
+SHORT_MAX_ROWS = 32
 ALERTS_SHOWN = 3
 
 
@@ -126,6 +130,17 @@ class IncidentScreen(RunbookKeys):
         Binding("l", "explorer", "Events", id="incident.events", show=False),
         Binding("R", "runbook", "Runbook", id="incident.runbook"),
         Binding("N", "retrospective", "Retro note", id="incident.retrospective", show=False),
+        # Priority: `/` and what follows it in one burst land in the filter line.
+        # Not in the footer (no room at 120 columns): in help.
+        Binding(
+            "slash",
+            "filter",
+            "Filter timeline",
+            id="incident.filter",
+            key_display="/",
+            priority=True,
+            show=False,
+        ),
         Binding("question_mark", "app.help", "Help", id="incident.help"),
     ]
     # The footer's order and its labels at narrow widths (widgets/fit_footer.py).
@@ -170,11 +185,12 @@ class IncidentScreen(RunbookKeys):
             yield Static(id="inc-facts", markup=False)
             yield EscalationCountdown(id="inc-escalations")
         yield Timeline(id="inc-timeline")
+        yield FilterBar(id="filter")
         yield FitFooter()
 
     def on_mount(self) -> None:
-        self._fit(self.app.size.width)
-        self.query_one(Timeline).border_title = "Timeline · newest first"
+        self._fit(self.app.size.width, self.app.size.height)
+        set_border_title(self.query_one(Timeline), "Timeline · newest first")
         self.query_one(Checklist).focus()
         self._ready = True
         self.show_state(self.session.state, self.session.clock(), {"timeline"})
@@ -182,11 +198,13 @@ class IncidentScreen(RunbookKeys):
             self.fetch_history()
 
     def on_resize(self, event: events.Resize) -> None:
-        """Facts and escalations side by side from 120 columns."""
-        self._fit(event.size.width)
+        """Facts and escalations side by side from 120 columns; short below 32 rows."""
+        self._fit(event.size.width, event.size.height)
 
-    def _fit(self, width: int) -> None:
+    def _fit(self, width: int, height: int) -> None:
         self.query_one("#inc-info").set_class(width >= WIDE_MIN_COLUMNS, "-wide")
+        # At 24 rows the checklist and the facts give way, so the timeline keeps rows.
+        self.set_class(height < SHORT_MAX_ROWS, "-short")
 
     @work(exclusive=True, group="incident-history", exit_on_error=False)
     async def fetch_history(self) -> None:
@@ -249,7 +267,7 @@ class IncidentScreen(RunbookKeys):
         self.query_one("#inc-title", Static).update(self._title(incident))
         self.query_one(ResponseTimer).show(incident, policy, hub_now)
         self.query_one("#inc-status", Static).update(self._status(incident))
-        self.query_one(StepTracker).show(incident, policy, hub_now)
+        self.query_one(StepTracker).show(incident, policy, hub_now, self.pending_status())
         self.query_one("#inc-facts", Static).update(self._facts(incident, state))
         self.query_one(EscalationCountdown).show(incident, policy, hub_now)
         if self._redraw_timeline or dirty & {"timeline", "incidents"}:
@@ -344,7 +362,10 @@ class IncidentScreen(RunbookKeys):
     # -- keys -----------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Mutating actions are absent when read-only, and changes on a resolved incident."""
+        """Mutating actions are absent when read-only, and changes on a resolved incident;
+        every key is text while the timeline's filter line has focus."""
+        if isinstance(self.focused, FilterBar):
+            return False
         if action in WRITES and not self.writable:
             return False
         if action == "silence":
@@ -357,6 +378,15 @@ class IncidentScreen(RunbookKeys):
                 return False  # one meaning per key: `a` is gone once there is nothing to ack
         return True
 
+    def action_filter(self) -> None:
+        """``/``: narrow the timeline to the entries that say what is typed."""
+        self.query_one(FilterBar).open_for(self.query_one(Timeline))
+
     def action_back(self) -> None:
-        """Back to the dashboard."""
+        """Back to the dashboard; a filtered timeline first shows all its entries again."""
+        timeline = self.query_one(Timeline)
+        if timeline.row_filter:
+            timeline.set_row_filter("")
+            retitle(timeline)
+            return
         self.dismiss()

@@ -100,6 +100,7 @@ class IncidentKeys(Screen[None]):
         super().__init__()
         self.session = session
         self.incident_id = incident_id
+        self._asked_status: str | None = None
 
     def incident(self) -> Incident | None:
         """The incident as this console knows it (the screen's)."""
@@ -109,7 +110,20 @@ class IncidentKeys(Screen[None]):
         """The incident's timeline entries as this console knows them (the screen's)."""
         raise NotImplementedError
 
+    def pending_status(self) -> str | None:
+        """The step this console asked for that the hub has not answered yet, if any."""
+        outbox = self.session.outbox
+        if outbox is None:
+            return None  # nothing can be sent: nothing is on its way
+        asked = [i for i in outbox.store.items(self.incident_id) if i.kind == "status"]
+        latest = str(asked[-1].body.get("status")) if asked else None
+        if self._asked_status is not None and latest != self._asked_status:
+            return self._asked_status  # asked, not journalled yet (the app does it next)
+        return latest if asked and asked[-1].state == "pending" else None
+
     def _submit(self, kind: str, suffix: str, body: dict[str, Any]) -> None:
+        if kind == "status":
+            self._asked_status = str(body.get("status"))
         path = hub_path("api", "incidents", self.incident_id, suffix)
         self.post_message(SubmitAction(kind, path, body, self.incident_id))
 
@@ -133,8 +147,10 @@ class IncidentKeys(Screen[None]):
         incident = self.incident()
         if incident is None:
             return
+        # From the step already asked for: `s s` on a slow link moves two steps.
+        status = self.pending_status() or incident.status
         order = list(SETTABLE_STATUSES)
-        index = order.index(incident.status) if incident.status in order else -1
+        index = order.index(status) if status in order else -1
         if index + 1 >= len(order):
             self.notify("Last step before resolving: r resolves.", title="Status")
             return

@@ -9,19 +9,22 @@ seen it. Enter on a row opens the incident.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from services.console.hub_client import HubCallError
 from services.domain.models import Incident, ModelError
 from tui.screens.goto_incident import GotoIncident
 from tui.screens.incident import IncidentScreen
 from tui.session import Session
+from widgets.filter_bar import FilterBar
+from widgets.fit_footer import FitFooter
 from widgets.recent_incidents import RecentIncidents
+from widgets.titles import retitle, set_border_title
 
 __all__ = ["RecentIncidentsScreen", "ask_and_open", "open_incident"]
 
@@ -59,10 +62,18 @@ class RecentIncidentsScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="incidents.back"),
+        # Priority: `/` and what follows it in one burst land in the filter line.
+        Binding("slash", "filter", "Filter", id="incidents.filter", key_display="/", priority=True),
         Binding("g", "goto", "Go to INC-n", id="incidents.goto"),
         Binding("q", "app.quit", "Quit", id="incidents.quit"),
         Binding("question_mark", "app.help", "Help", id="incidents.help"),
     ]
+    KEY_HINTS: ClassVar[dict[str, tuple[int, str]]] = {
+        "incidents.filter": (1, "Filt"),
+        "incidents.goto": (2, "INC-n"),
+        "incidents.back": (3, "Back"),
+        "incidents.quit": (4, "Quit"),
+    }
 
     def __init__(self, session: Session, text_filter: Callable[[str], str] | None = None) -> None:
         super().__init__()
@@ -73,7 +84,8 @@ class RecentIncidentsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield RecentIncidents(id="recent")
-        yield Footer()
+        yield FilterBar(id="filter")
+        yield FitFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(RecentIncidents)
@@ -105,8 +117,8 @@ class RecentIncidentsScreen(Screen[None]):
         table = self.query_one(RecentIncidents)
         table.show_incidents(incidents)
         open_count = sum(1 for i in incidents if i.is_open)
-        table.border_title = (
-            f"Incidents · {open_count} open · {len(incidents) - open_count} resolved"
+        set_border_title(
+            table, f"Incidents · {open_count} open · {len(incidents) - open_count} resolved"
         )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -117,6 +129,19 @@ class RecentIncidentsScreen(Screen[None]):
         """``g``: ask for an incident id and open it."""
         ask_and_open(self, self.session)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the filter line has focus its keys are text, not commands."""
+        return not isinstance(self.focused, FilterBar)
+
+    def action_filter(self) -> None:
+        """``/``: narrow the list to the rows that say what is typed."""
+        self.query_one(FilterBar).open_for(self.query_one(RecentIncidents))
+
     def action_back(self) -> None:
-        """Back to the dashboard."""
+        """Back to the dashboard; a filtered list first shows all its rows again."""
+        table = self.query_one(RecentIncidents)
+        if table.row_filter:
+            table.set_row_filter("")
+            retitle(table)
+            return
         self.dismiss()

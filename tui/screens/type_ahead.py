@@ -19,6 +19,9 @@ __all__ = ["type_into"]
 async def type_into(field: Input, event: events.Key) -> None:
     """A key that reached the screen, typed into ``field`` (Enter submits it)."""
     if event.character is not None and event.is_printable:
+        # Focus arrives after this key: selecting all on focus would make the next key
+        # replace what was typed ahead ("I" then "NC" gave "NC").
+        field.select_on_focus = False
         field.focus()
         field.insert_text_at_cursor(event.character)
         event.stop()
