@@ -119,3 +119,34 @@ async def test_no_data_is_never_drawn_as_healthy() -> None:
         assert "ON" not in cells and "0/0" not in cells, cells
         assert "no data yet" in cells
         assert killswitch.query_one(ConnectionBar).label == "CONNECTING"
+
+
+async def test_dashboard_incident_countdowns_freeze_while_stale() -> None:
+    """The dashboard's Response and Escalation cells stop at the data's moment, as the
+    incident screen's do: a STALE console never counts down as if it were live."""
+    from widgets.incident_list import IncidentList
+
+    clock = MovableClock()
+    app = _app(clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        _fed(app)
+        await pilot.pause()
+        incidents = app.query_one(IncidentList)
+
+        def cells() -> list[str]:
+            return [str(getattr(cell, "plain", cell)) for cell in incidents.get_row("INC-4")]
+
+        clock.advance(1)
+        app.flush()
+        await pilot.pause()
+        assert any("42:11" in cell for cell in cells()), cells()
+        clock.advance(25)  # past 3 heartbeats of 2 s without a frame
+        app.state.set_status(StreamStatus(state="reconnecting", attempt=2), clock())
+        app.flush()
+        await pilot.pause()
+        assert app.query_one(ConnectionBar).label.startswith("STALE")
+        frozen = cells()
+        clock.advance(30)
+        app.flush()
+        await pilot.pause()
+        assert cells() == frozen, (frozen, cells())

@@ -341,7 +341,7 @@ class DashboardScreen(Screen[None]):
             self.engaged = state.global_engaged
         if dirty & {"incidents", "clock"} or incidents.restyle_pending:
             open_incidents = state.open_incidents()
-            incidents.show_incidents(open_incidents, hub_now, state.policy)
+            incidents.show_incidents(open_incidents, state.data_now(now), state.policy)
             unacked = sum(1 for i in open_incidents if i.acknowledged_at is None)
             title = f"Incidents · {len(open_incidents)} open"
             set_border_title(incidents, title + (f" · {unacked} not acked" if unacked else ""))
