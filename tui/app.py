@@ -48,14 +48,17 @@ from tui.messages import (
     ConnectionChanged,
     EnvelopeReceived,
     IdentityKnown,
+    LiveStateWanted,
     OutboxDelivered,
     SubmitAction,
 )
 from tui.screens.alert_detail import AlertDetail
 from tui.screens.dashboard import PANELS, DashboardScreen
+from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen, screen_keys
 from tui.screens.incident import IncidentScreen
 from tui.screens.killswitch import KillswitchScreen
+from tui.screens.live_state import show_live_state
 from tui.screens.restore import RestoreScreen
 from tui.screens.runbook_view import RunbookView
 from tui.session import Session
@@ -489,6 +492,10 @@ class WarroomApp(App[None]):
         """
         return self._exit or not self.is_running or self._closing
 
+    def on_live_state_wanted(self, message: LiveStateWanted) -> None:
+        if message.screen.is_attached and not self.stopping:
+            show_live_state(message.screen, self.state, self.clock())
+
     def paced_flush(self) -> None:
         """The redraw timer: draw at the pacer's beat (``flush`` draws at once)."""
         self.flush(paced=True)
@@ -500,6 +507,9 @@ class WarroomApp(App[None]):
             return  # the screens' widgets are being removed under the timer
         now = self.clock()
         self._flush_killswitch(now)
+        for screen in self.screen_stack:
+            if isinstance(screen, DetailScreen) and screen.is_attached:
+                show_live_state(screen, self.state, now)  # its bar sets only what changed
         dirty = self.state.take_dirty()
         second = int(now.timestamp())
         if second != self._shown_second:

@@ -24,6 +24,7 @@ __all__ = [
     "ConnectionChanged",
     "EnvelopeReceived",
     "IdentityKnown",
+    "LiveStateWanted",
     "OutboxDelivered",
     "SubmitAction",
 ]
@@ -79,3 +80,11 @@ class SubmitAction(Message):
     path: str
     body: dict[str, Any] = field(default_factory=dict)
     incident_id: str | None = None
+
+
+@dataclass
+class LiveStateWanted(Message):
+    """A screen just mounted that shows the connection state: draw it now, not at the
+    next redraw (a detail view opened on a STALE console must not first say otherwise)."""
+
+    screen: Any

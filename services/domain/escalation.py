@@ -45,6 +45,7 @@ ROLE_LABELS = {
 # Short names for countdown labels ("EM escalation in 30:00").
 ROLE_SHORT = {"engineering-manager": "EM", "security-lead": "security lead"}
 
+# How records written before escalations carried their key said it (recognised still).
 _NO_PROGRESS_REASON = re.compile(r"^no progress for \d+ min since (\S+)")
 
 
@@ -134,7 +135,11 @@ def due_escalations(incident: Incident, policy: Policy, now: datetime) -> list[E
         since = _no_progress_since(incident)
         if now - since >= timedelta(seconds=rules.no_progress_seconds):
             role = rules.no_progress_role
-            reason = f"no progress for {rules.no_progress_minutes} min since {to_rfc3339(since)}"
+            # Said as a person reads it; the key keeps the exact time.
+            reason = (
+                f"no progress for {rules.no_progress_minutes} min"
+                f" (last progress {since:%H:%M:%S} UTC)"
+            )
             add(_quiet_key(since, role), role, reason, "page")
     return due
 

@@ -150,3 +150,29 @@ async def test_dashboard_incident_countdowns_freeze_while_stale() -> None:
         app.flush()
         await pilot.pause()
         assert cells() == frozen, (frozen, cells())
+
+
+async def test_alert_and_detail_views_carry_the_connection_state() -> None:
+    """Every screen says LIVE / STALE: the alert detail and the detail views too."""
+    from tui.screens.alert_detail import AlertDetail
+    from tui.screens.detail import DetailScreen
+
+    clock = MovableClock()
+    app = _app(clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        _fed(app)
+        fingerprint = next(iter(app.state.alerts))
+        alert = AlertDetail(app.session, fingerprint)
+        await app.push_screen(alert)
+        detail = DetailScreen("Agent · a-1", [("state", "running")])
+        await app.push_screen(detail)
+        await pilot.pause()
+        app.flush()
+        await pilot.pause()
+        assert detail.query_one(ConnectionBar).label == "LIVE"
+        assert alert.query_one(ConnectionBar).label == "LIVE"
+        clock.advance(48)
+        app.flush()
+        await pilot.pause()
+        assert detail.query_one(ConnectionBar).label == "STALE 48 s"
+        assert alert.query_one(ConnectionBar).label == "STALE 48 s"

@@ -100,7 +100,7 @@ async def test_no_progress_escalates_without_being_progress(hub_factory: HubFact
     assert escalated["escalation"] == {
         "role": "engineering-manager",
         "at": "2026-11-25T18:30:00.000Z",
-        "reason": "no progress for 30 min since 2026-11-25T18:00:00.000Z",
+        "reason": "no progress for 30 min (last progress 18:00:00 UTC)",
         "action": "page",
         "key": "no-progress@2026-11-25T18:00:00.000Z:engineering-manager",
     }

@@ -26,8 +26,10 @@ from services.domain.models import Alert
 from services.domain.redaction import redact
 from services.domain.timeutil import show_time
 from tui.screens.incident_keys import selected_key
+from tui.screens.live_state import show_live_state
 from tui.screens.silence import silence_key
 from tui.session import Session
+from widgets.connection_bar import ConnectionBar
 from widgets.fit_footer import FitFooter
 from widgets.safe_text import safe_text
 
@@ -80,6 +82,7 @@ class AlertDetail(Screen[None]):
         self._links: list[tuple[str, str]] = []
 
     def compose(self) -> ComposeResult:
+        yield ConnectionBar(id="ad-conn")
         with VerticalScroll(id="ad-scroll"):
             yield Static(id="ad-body", markup=False)
         table: DataTable[Text] = DataTable(id="ad-links", cursor_type="row")
@@ -102,7 +105,10 @@ class AlertDetail(Screen[None]):
 
     def show_state(self, state: ConsoleState, now: datetime, dirty: set[str]) -> None:
         """Redraw when the alert (or what waits in the outbox) changed."""
-        if not self.is_attached or not dirty & {"alerts", "timeline"}:
+        if not self.is_attached:
+            return
+        show_live_state(self, state, now)  # LIVE / RECONNECTING / STALE, here too
+        if not dirty & {"alerts", "timeline"}:
             return
         alert = state.alerts.get(self.fingerprint)
         body = self.describe(alert, state)

@@ -20,6 +20,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from services.domain.timeutil import show_time
+from tui.messages import LiveStateWanted
+from widgets.connection_bar import ConnectionBar
 from widgets.fit_footer import FitFooter
 from widgets.safe_text import safe_text
 
@@ -101,6 +103,8 @@ class DetailScreen(Screen[None]):
         return text
 
     def compose(self) -> ComposeResult:
+        # The app keeps it current (LIVE / RECONNECTING / STALE), as on every screen.
+        yield ConnectionBar(id="detail-conn")
         with VerticalScroll(id="detail-body"):
             yield Static(self.body(), id="detail-text", markup=False)
         yield FitFooter()
@@ -109,6 +113,7 @@ class DetailScreen(Screen[None]):
         body = self.query_one("#detail-body", VerticalScroll)
         body.border_title = safe_text(self.heading).plain
         body.focus()
+        self.post_message(LiveStateWanted(self))
 
     def plain(self) -> str:
         """Everything shown, as plain text (what a test or a copy needs)."""
