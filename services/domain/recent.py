@@ -47,10 +47,7 @@ class RecentMemo(Generic[K, V]):
             return self._current[key]
         except KeyError:
             pass
-        if key in self._old:
-            value = self._old.pop(key)
-        else:
-            value = self.fn(key)
+        value = self._old.pop(key) if key in self._old else self.fn(key)
         self._current[key] = value
         return value
 
