@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.widgets import Digits, Static
 
+from services.console import state as state_module
 from services.console.settings import ConsoleSettings
 from services.console.state import StreamStatus
 from tests.console.live import HubDriver, until
 from tests.console.sample import envelope, heartbeat, incident, snapshot
 from tests.console.wall_helpers import MovableClock, make_wall
 from tests.hubtools import RunningHub
-from tui.wall.app import WallApp
+from tui.wall.app import WALL_RESOLVED, WallApp
 from widgets.incident_band import IncidentBand
+from widgets.safe_text import _redactor, redaction_categories
 from widgets.stale_overlay import StaleOverlay
 
 LIVE = StreamStatus(state="live")
@@ -256,3 +259,50 @@ async def test_bands_are_reused_as_incidents_come_and_go() -> None:
             assert f"INC-{number}" not in _band_ids(app)
         assert len(made) <= app.pager.rows + 2, (len(made), app.pager.rows)
         assert _band_ids(app)[:2] == ["INC-3", "INC-4"]
+
+
+async def test_an_incident_that_left_leaves_no_trace_in_the_wall_or_its_memos(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Runs for days: once an incident has left the page and the state, nothing keyed
+    by it is kept — not its band, not its order slot, not its redacted title or its
+    parsed timestamps in the memos shared by every redraw."""
+    title = "Leaving soon: mail ann.leaving@example.com"
+    gone_at = "2026-11-25T18:30:07Z"
+    redactions = _redactor(redaction_categories())
+    # The memos turn over every few lookups here, as they do every few seconds on a wall.
+    monkeypatch.setattr(redactions, "lookups", 64)
+    monkeypatch.setattr(state_module._moment, "lookups", 64)
+    clock = MovableClock()
+    app = make_wall(clock, wall_page_seconds=10.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        _start(app)
+        leaving = incident("INC-900", severity="SEV1", title=title)
+        app.apply_envelope(_opened(41, leaving))
+        clock.advance(10)
+        app.flush()
+        await pilot.pause()
+        assert "INC-900" in _band_ids(app)
+        resolved = {**leaving, "status": "resolved", "resolved_at": gone_at}
+        app.apply_envelope(_opened(42, resolved, kind="incident.resolved"))
+        seq = 43
+        for number in range(WALL_RESOLVED + 5):  # the state lets the resolved one go
+            other = incident(f"INC-{number + 1000}", severity="SEV3")
+            done = {**other, "status": "resolved", "resolved_at": f"2026-11-25T19:{number:02d}:00Z"}
+            for data, kind in ((other, "incident.opened"), (done, "incident.resolved")):
+                app.apply_envelope(_opened(seq, data, kind=kind))
+                seq += 1
+            clock.advance(10)
+            app.flush()
+            await pilot.pause()
+        for _ in range(10):  # the wall goes on drawing what is still open
+            clock.advance(10)
+            app.flush()
+        await pilot.pause()
+        assert "INC-900" not in app.state.incidents
+        assert "INC-900" not in app.state.timeline
+        assert "INC-900" not in _band_ids(app)
+        assert "INC-900" not in app.pager.order
+        assert "INC-900" not in app.pager.sev1_seen
+        assert title not in redactions
+        assert gone_at not in state_module._moment
