@@ -306,3 +306,23 @@ async def test_an_incident_that_left_leaves_no_trace_in_the_wall_or_its_memos(
         assert "INC-900" not in app.pager.sev1_seen
         assert title not in redactions
         assert gone_at not in state_module._moment
+
+
+async def test_late_notes_on_incidents_the_wall_let_go_of_are_not_kept() -> None:
+    """A note can come days after its incident was resolved and dropped: the wall,
+    which shows no timeline, keeps none for incidents it no longer holds."""
+    app = make_wall()
+    async with app.run_test(size=(120, 40)) as pilot:
+        _start(app)
+        for number in range(50):
+            entry = {
+                "id": f"late-{number}",
+                "incident_id": f"INC-{number + 5000}",
+                "at": "2026-11-25T18:10:00Z",
+                "kind": "note",
+                "author": "alice",
+                "text": "post-incident review done",
+            }
+            app.apply_envelope(envelope(41 + number, "timeline.entry", {"entry": entry}))
+        await pilot.pause()
+        assert set(app.state.timeline) <= set(app.state.incidents)

@@ -195,6 +195,7 @@ class WallApp(App[None]):
             return
         now = self.clock()
         state = self.state
+        self._forget_timelines()
         has_data = state.last_frame_at is not None and state.snapshots > 0
         stale = state.is_stale(now)
         at = data_moment(state, now)
@@ -213,6 +214,14 @@ class WallApp(App[None]):
                 self.bells += 1
                 if self.settings.wall_bell:
                     self.bell()
+
+    def _forget_timelines(self) -> None:
+        # The wall reads no timeline, and the state keeps one for any incident a note
+        # names, even one it has let go of (a late note on an incident resolved days
+        # ago): such timelines would pile up for as long as the wall runs.
+        timeline = self.state.timeline
+        for gone in timeline.keys() - self.state.incidents.keys():
+            del timeline[gone]
 
     def _show_timers(self, at: datetime, stale: bool, has_data: bool) -> None:
         incidents = list(self.state.incidents.values())
