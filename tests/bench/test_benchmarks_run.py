@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SMOKE = {
     "explorer.py": ["--sizes", "200", "--repeat", "1"],
-    "wall_soak.py": ["--hours", "0.01"],
+    "wall_soak.py": ["--hours", "0.01", "--trace"],
     "fleet.py": ["--agents", "20", "--seconds", "1", "--connections", "4"],
     "hub_ingest.py": ["--payloads", "4", "--alerts", "2", "--concurrency", "1"],
     "keypress_to_confirmed.py": ["--stops", "1"],
