@@ -302,6 +302,8 @@ async def test_an_incident_that_left_leaves_no_trace_in_the_wall_or_its_memos(
         assert "INC-900" not in app.state.incidents
         assert "INC-900" not in app.state.timeline
         assert "INC-900" not in _band_ids(app)
+        for band in app.query(IncidentBand):  # a spare band keeps nothing of its last one
+            assert band.display or (band.incident_id, str(band.render()).strip()) == ("", "")
         assert "INC-900" not in app.pager.order
         assert "INC-900" not in app.pager.sev1_seen
         assert title not in redactions

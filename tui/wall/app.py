@@ -274,6 +274,8 @@ class WallApp(App[None]):
             for gone in set(self._bands) - set(ids):
                 band = self._bands.pop(gone)
                 band.display = False
+                band.rebind("")  # nothing of the incident that left is kept
+                band.update("")
                 self._spare.append(band)
             new: list[IncidentBand] = []
             for incident_id in ids:
