@@ -328,3 +328,25 @@ async def test_late_notes_on_incidents_the_wall_let_go_of_are_not_kept() -> None
             app.apply_envelope(envelope(41 + number, "timeline.entry", {"entry": entry}))
         await pilot.pause()
         assert set(app.state.timeline) <= set(app.state.incidents)
+
+
+async def test_a_resolved_incident_leaves_the_wall_state_when_it_leaves_the_page() -> None:
+    """It stays, marked resolved, until the page turns; then nothing keeps it (not as
+    one of the state's last resolved incidents, which a wall would fill over days)."""
+    clock = MovableClock()
+    app = make_wall(clock, wall_page_seconds=10.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        _start(app)
+        leaving = incident("INC-900", severity="SEV2", opened_at="2026-11-25T18:10:00Z")
+        app.apply_envelope(_opened(41, leaving))
+        resolved = {**leaving, "status": "resolved", "resolved_at": "2026-11-25T18:11:00Z"}
+        app.apply_envelope(_opened(42, resolved, kind="incident.resolved"))
+        await pilot.pause()
+        assert "INC-900" in _band_ids(app)
+        assert not app.state.incidents["INC-900"].is_open
+        clock.advance(10)  # the page turns
+        app.flush()
+        await pilot.pause()
+        assert "INC-900" not in _band_ids(app)
+        assert "INC-900" not in app.state.incidents
+        assert set(app.state.incidents) == {"INC-3", "INC-4"}

@@ -191,11 +191,12 @@ class WallApp(App[None]):
 
     def flush(self) -> None:
         """Redraw everything from the state (cheap: widgets skip unchanged text)."""
-        if not self.is_running and not self.is_headless:
+        # Not before it runs, nor while it shuts down (the redraw timer can still fire
+        # once its widgets are gone).
+        if not self.is_running:
             return
         now = self.clock()
         state = self.state
-        self._forget_timelines()
         has_data = state.last_frame_at is not None and state.snapshots > 0
         stale = state.is_stale(now)
         at = data_moment(state, now)
@@ -204,6 +205,7 @@ class WallApp(App[None]):
             self.query_one(ConnectionBar).show(state.connection_view(now), hub_clock, {})
             self._show_timers(at, stale, has_data)
             self._show_bands(at, stale, has_data)
+            self._forget_what_left(has_data)
             self._show_packs(has_data)
             self._show_footer(now, stale)
             age = state.data_age(now)
@@ -215,12 +217,21 @@ class WallApp(App[None]):
                 if self.settings.wall_bell:
                     self.bell()
 
-    def _forget_timelines(self) -> None:
+    def _forget_what_left(self, has_data: bool) -> None:
+        # A resolved incident is kept only while its band may still show it (until the
+        # page turns and the order is sorted again), not as one of the state's last
+        # resolved ones: at a few a day those would go on filling for days.
+        incidents = self.state.incidents
+        if has_data:
+            keep = set(self.pager.order)
+            for gone in [i for i, incident in incidents.items() if not incident.is_open]:
+                if gone not in keep:
+                    del incidents[gone]
         # The wall reads no timeline, and the state keeps one for any incident a note
         # names, even one it has let go of (a late note on an incident resolved days
         # ago): such timelines would pile up for as long as the wall runs.
         timeline = self.state.timeline
-        for gone in timeline.keys() - self.state.incidents.keys():
+        for gone in timeline.keys() - incidents.keys():
             del timeline[gone]
 
     def _show_timers(self, at: datetime, stale: bool, has_data: bool) -> None:
