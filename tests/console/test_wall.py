@@ -350,3 +350,24 @@ async def test_a_resolved_incident_leaves_the_wall_state_when_it_leaves_the_page
         assert "INC-900" not in _band_ids(app)
         assert "INC-900" not in app.state.incidents
         assert set(app.state.incidents) == {"INC-3", "INC-4"}
+
+
+async def test_redraws_look_up_no_widgets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual caches each query by the DOM's update count: a wall that queried its
+    widgets on every redraw added entries each time bands came and went, for a day."""
+    clock = MovableClock()
+    app = make_wall(clock, wall_page_seconds=10.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        _start(app)
+        await pilot.pause()
+
+        def no_query(*_: object, **__: object) -> None:
+            raise AssertionError("a redraw looked a widget up")
+
+        monkeypatch.setattr(app, "query_one", no_query)
+        coming = incident("INC-900", severity="SEV1", opened_at="2026-11-25T18:10:00Z")
+        app.apply_envelope(_opened(41, coming))
+        clock.advance(10)
+        app.flush()
+        await pilot.pause()
+        assert "INC-900" in _band_ids(app)
