@@ -13,12 +13,14 @@ as soon as the first generations have turned.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 __all__ = ["RecentMemo", "recently_used"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+
+_MISSING = object()
 
 
 class RecentMemo(Generic[K, V]):
@@ -47,7 +49,10 @@ class RecentMemo(Generic[K, V]):
             return self._current[key]
         except KeyError:
             pass
-        value = self._old.pop(key) if key in self._old else self.fn(key)
+        # One step (pop with a default), so a generation turned by another thread
+        # meanwhile costs a recomputation, never a KeyError.
+        kept = self._old.pop(key, _MISSING)
+        value = self.fn(key) if kept is _MISSING else cast(V, kept)
         self._current[key] = value
         return value
 

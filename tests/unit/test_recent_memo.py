@@ -56,3 +56,15 @@ def test_clear_and_a_bad_size() -> None:
     assert len(memo) == 0
     with pytest.raises(ValueError):
         RecentMemo(str.upper, lookups=0)
+
+
+def test_results_that_are_none_are_kept_too() -> None:
+    calls: list[str] = []
+
+    def nothing(text: str) -> None:
+        calls.append(text)
+
+    memo: RecentMemo[str, None] = RecentMemo(nothing, lookups=3)
+    for _ in range(10):
+        assert memo("a") is None
+    assert calls == ["a"]
