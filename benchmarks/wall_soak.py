@@ -1,19 +1,30 @@
-"""The wall over a simulated day: is its memory flat after the first hour?
+"""The wall over simulated days: is its memory flat after the first hour?
 
 Runs the real :class:`tui.wall.app.WallApp` headless at 200x60 on a simulated
-clock and feeds its state a day of hub events as fast as it can: a heartbeat
-every 2 s, every agent's status every minute, alerts (each with a new
-fingerprint and a title carrying an e-mail address, so redaction and its caches
-see new text all day), an incident opened every 20 minutes and resolved two
-hours later, updated every 5 minutes, timeline entries, a pack stopped and
-re-enabled every hour. The wall redraws every ``--redraw-every`` simulated
-seconds (and Textual renders it). One table row per simulated hour: events so
-far and RSS (``/proc/self/status`` VmRSS, after a ``gc.collect()``); RSS after
-the first hour is what must stay flat (tracemalloc is not used: it slows the
-run tenfold). Bounded: it feeds exactly ``--hours`` hours, then stops.
+clock and feeds its state hub events as fast as it can: a heartbeat every 2 s,
+every agent's status every minute, alerts (each with a new fingerprint and a
+title carrying an e-mail address, so redaction and its memos see new text all
+day), an incident opened every 20 minutes and resolved two hours later, updated
+every 5 minutes, timeline entries, a pack stopped and re-enabled every hour.
 
-    .venv/bin/python benchmarks/wall_soak.py               # a day, redraw every 5 s
-    .venv/bin/python benchmarks/wall_soak.py --hours 2     # quicker
+The clock is simulated: each simulated second's events are applied at once, and
+every ``--redraw-every`` simulated seconds the wall is redrawn and Textual lays it
+out and renders it (``Pilot.pause(0)``: the render without the idle-wait sleep of
+``Pilot.pause()``), so a simulated hour costs only the CPU of its events and
+redraws (~15-30 s here at the default 5 s). The run stops after ``--hours``
+simulated hours, or at the first hour boundary past ``--max-minutes`` of wall
+time, whichever comes first.
+
+One table row per simulated hour: events so far, RSS (``/proc/self/status``
+VmRSS, after a ``gc.collect()``) and, with ``--trace``, the bytes tracemalloc
+sees allocated by Python since hour 0 (slower, and its own bookkeeping adds to
+RSS; ``--top N`` then lists the N source lines that grew most from hour 1 to the
+last hour). Below the table: RSS at hour 1 and at the last hour, and the slope
+over the last day (least squares over its hourly rows).
+
+    .venv/bin/python benchmarks/wall_soak.py                  # a day, redraw every 5 s
+    .venv/bin/python benchmarks/wall_soak.py --hours 72 --max-minutes 60
+    .venv/bin/python benchmarks/wall_soak.py --hours 6 --trace --top 15
 """
 
 from __future__ import annotations
@@ -21,9 +32,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import platform
 import sys
+import tempfile
 import time
+import tracemalloc
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -141,54 +156,134 @@ class Feed:
         return out
 
 
-async def soak(hours: float, redraw_every: int) -> list[tuple[float, int, float, float]]:
+@dataclass
+class Row:
+    """One simulated hour (or the run's end)."""
+
+    hour: float
+    events: int
+    rss_mib: float
+    traced_mib: float | None
+    wall_s: float
+
+
+def traced_mib() -> float | None:
+    """What tracemalloc sees allocated now, in MiB (``None`` when not tracing)."""
+    if not tracemalloc.is_tracing():
+        return None
+    return tracemalloc.get_traced_memory()[0] / 2**20
+
+
+def slope_per_day(rows: list[Row]) -> float | None:
+    """RSS growth in MiB per simulated day over ``rows`` (least squares), or ``None``."""
+    if len(rows) < 2:
+        return None
+    mean_h = sum(r.hour for r in rows) / len(rows)
+    mean_m = sum(r.rss_mib for r in rows) / len(rows)
+    spread = sum((r.hour - mean_h) ** 2 for r in rows)
+    if spread == 0:
+        return None
+    per_hour = sum((r.hour - mean_h) * (r.rss_mib - mean_m) for r in rows) / spread
+    return per_hour * 24
+
+
+async def soak(
+    hours: float,
+    redraw_every: int,
+    *,
+    max_minutes: float | None = None,
+    top: int = 0,
+) -> tuple[list[Row], list[tracemalloc.StatisticDiff]]:
     clock = Clock()
     settings = ConsoleSettings(hub_url="http://hub.example:8080", token="t")
     app = WallApp(settings, clock=clock, connect=False, monotonic=clock)
     feed = Feed()
-    rows: list[tuple[float, int, float, float]] = []
+    rows: list[Row] = []
+    hour_1 = False
+    snapshot_file = Path(tempfile.gettempdir()) / f"wall_soak_{os.getpid()}.tracemalloc"
     started = time.perf_counter()
+
+    def row(hour: float) -> Row:
+        gc.collect()
+        return Row(hour, feed.count, rss_mib(), traced_mib(), time.perf_counter() - started)
+
     async with app.run_test(size=(200, 60)) as pilot:
         app.set_connection(StreamStatus(state="live"))
         app.state.apply_dict(snapshot(seq=40), clock.now)
         await pilot.pause()
-        rows.append((0, 0, rss_mib(), 0.0))
-        for s in range(int(hours * 3600)):
+        rows.append(row(0))
+        total = int(hours * 3600)
+        for s in range(total + 1):
             clock.now = FROZEN_NOW + timedelta(seconds=s)
             for item in feed.second(s, clock.now):
                 app.state.apply_dict(item, clock.now)
             if s % redraw_every == 0:
                 app.flush()
-                await pilot.pause()
+                await pilot.pause(0)
             if s and s % 3600 == 0:
-                gc.collect()
-                rows.append((s // 3600, feed.count, rss_mib(), time.perf_counter() - started))
+                rows.append(row(s // 3600))
+                if top and s == 3600:
+                    # Kept on disk, not in memory; taking it still adds to the RSS from
+                    # here on (compare the traced column, or run again without --top).
+                    tracemalloc.take_snapshot().dump(str(snapshot_file))
+                    hour_1 = True
                 # As it goes, on stderr: a multi-day run can be read before it ends.
-                hour, events, rss, spent = rows[-1]
-                line = f"hour {hour}: {events} events, {rss:.1f} MiB, {spent:.0f} s"
-                print(line, file=sys.stderr, flush=True)
-        gc.collect()
-        rows.append((round(hours, 2), feed.count, rss_mib(), time.perf_counter() - started))
-    return rows
+                last = rows[-1]
+                traced = "" if last.traced_mib is None else f", traced {last.traced_mib:.2f} MiB"
+                line = f"hour {last.hour}: {last.events} events, {last.rss_mib:.1f} MiB{traced}"
+                print(f"{line}, {last.wall_s:.0f} s", file=sys.stderr, flush=True)
+                if max_minutes is not None and last.wall_s > max_minutes * 60:
+                    print(f"stopped: over {max_minutes} min of wall time", file=sys.stderr)
+                    break
+        else:
+            if total % 3600:
+                rows.append(row(round(hours, 2)))
+        grown: list[tracemalloc.StatisticDiff] = []
+        if hour_1:
+            then = tracemalloc.Snapshot.load(str(snapshot_file))
+            snapshot_file.unlink()
+            mine = [tracemalloc.Filter(False, tracemalloc.__file__)]
+            now = tracemalloc.take_snapshot().filter_traces(mine)
+            grown = now.compare_to(then.filter_traces(mine), "lineno")[:top]
+    return rows, grown
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--hours", type=float, default=24.0)
+    parser.add_argument("--hours", type=float, default=24.0, help="simulated hours to feed")
     parser.add_argument("--redraw-every", type=int, default=5, metavar="S")
+    parser.add_argument("--max-minutes", type=float, help="stop after this much wall time")
+    parser.add_argument("--trace", action="store_true", help="tracemalloc from hour 0")
+    parser.add_argument("--top", type=int, default=0, metavar="N", help="with --trace")
     args = parser.parse_args()
-    rows = asyncio.run(soak(args.hours, args.redraw_every))
+    if args.trace:
+        tracemalloc.start(1)
+    rows, grown = asyncio.run(
+        soak(args.hours, args.redraw_every, max_minutes=args.max_minutes, top=args.top)
+    )
     print(f"{platform.python_version()} · redraw every {args.redraw_every} simulated s")
-    print("| hour | events | RSS MiB | Δ since hour 1 | wall time s |")
-    print("|---|---|---|---|---|")
-    first = next((r[2] for r in rows if r[0] == 1), rows[-1][2])
+    traced = " traced MiB |" if args.trace else ""
+    print(f"| hour | events | RSS MiB | Δ since hour 1 |{traced} wall time s |")
+    print("|---:|---:|---:|---:|" + ("---:|" if args.trace else "") + "---:|")
+    first = next((r for r in rows if r.hour == 1), None)
     seen = set()
-    for hour, events, rss, spent in rows:
-        if hour in seen:
+    for r in rows:
+        if r.hour in seen:
             continue
-        seen.add(hour)
-        delta = f"{rss - first:+.1f}" if hour >= 1 else ""
-        print(f"| {hour} | {events:,} | {rss:.1f} | {delta} | {spent:.0f} |")
+        seen.add(r.hour)
+        delta = f"{r.rss_mib - first.rss_mib:+.1f}" if first and r.hour >= 1 else ""
+        cells = f" {r.traced_mib:.2f} |" if r.traced_mib is not None else ""
+        print(f"| {r.hour} | {r.events:,} | {r.rss_mib:.1f} | {delta} |{cells} {r.wall_s:.0f} |")
+    last = rows[-1]
+    if first is not None and last.hour > 1:
+        rss = f"{first.rss_mib:.1f} MiB; at hour {last.hour}: {last.rss_mib:.1f} MiB"
+        print(f"RSS at hour 1: {rss}")
+        day = [r for r in rows if r.hour >= max(1, last.hour - 24)]
+        slope = slope_per_day(day)
+        if slope is not None:
+            print(f"slope over hours {day[0].hour}-{last.hour}: {slope:+.2f} MiB/day")
+    for stat in grown:
+        print(stat)
 
 
 if __name__ == "__main__":

@@ -17,12 +17,12 @@ redacts, so the safe default is the one nobody has to remember.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import lru_cache
 
 from rich.style import Style
 from rich.text import Text
 
+from services.domain.recent import RecentMemo
 from services.domain.redaction import Redactor
 from services.domain.textsafe import make_visible
 
@@ -31,10 +31,15 @@ __all__ = ["make_visible", "redaction_categories", "safe_text", "set_redaction",
 DEFAULT_CATEGORIES = frozenset({"A", "B"})
 
 
+REDACT_MEMO_LOOKUPS = 4096
+
+
 @lru_cache(maxsize=8)
-def _redactor(categories: frozenset[str]) -> Callable[[str], str]:
-    # Titles and names repeat on every redraw: each distinct string is scanned once.
-    return lru_cache(maxsize=8192)(Redactor(categories).redact)
+def _redactor(categories: frozenset[str]) -> RecentMemo[str, str]:
+    # Titles and names repeat on every redraw: each string on screen is scanned once.
+    # Kept by recent use, not as the last 8192 distinct strings: a wall meets a few
+    # new titles an hour, and such a cache went on filling with them for weeks.
+    return RecentMemo(Redactor(categories).redact, REDACT_MEMO_LOOKUPS)
 
 
 _categories: frozenset[str] = DEFAULT_CATEGORIES

@@ -36,6 +36,7 @@ from services.domain.models import (
     TimelineEntry,
 )
 from services.domain.policy import Policy, PolicyError, load_policy, policy_from_dict
+from services.domain.recent import recently_used
 from services.domain.runbook import Runbook, RunbookError, load_runbook, runbook_from_snapshot
 from services.domain.timeutil import format_duration, parse_optional, to_rfc3339
 
@@ -118,7 +119,7 @@ def shipped_policy() -> Policy:
     return load_policy()
 
 
-@lru_cache(maxsize=8192)
+@recently_used(4096)  # not lru_cache: a wall's few new stamps an hour filled it for weeks
 def _moment(text: str | None) -> datetime:
     """Sort key for a timestamp; unparseable ones sort as the oldest."""
     try:

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SMOKE = {
     "explorer.py": ["--sizes", "200", "--repeat", "1"],
-    "wall_soak.py": ["--hours", "0.01"],
+    "wall_soak.py": ["--hours", "0.01", "--trace"],
     "cluster.py": ["--notes", "5", "--clients", "3", "--rates", "20", "--seconds", "1"],
     "fleet.py": ["--agents", "20", "--seconds", "1", "--connections", "4"],
     "hub_ingest.py": ["--payloads", "4", "--alerts", "2", "--concurrency", "1"],

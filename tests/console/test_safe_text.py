@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rich.console import Console
 
-from widgets.safe_text import make_visible, safe_text
+from widgets.safe_text import _redactor, make_visible, redaction_categories, safe_text, shown
 from widgets.severity_badge import severity_badge, severity_label
 
 
@@ -62,3 +62,17 @@ def test_severity_badges_differ_in_text_not_only_colour() -> None:
     assert labels == ["SEV1", "SEV2", "SEV3", "SEV4"]
     assert len(set(labels)) == 4
     assert severity_label("[red]SEV0[/]") == "SEV?"
+
+
+def test_the_redaction_memo_keeps_what_is_drawn_not_every_string_ever_drawn() -> None:
+    """A wall draws the same few strings all day and meets a few new titles an hour:
+    the memo holds the ones drawn lately, not every title since it started."""
+    memo = _redactor(redaction_categories())
+    on_screen = [f"INC-{n} · Payment page down for bob{n}@example.com" for n in range(30)]
+    for redraw in range(3000):
+        for text in on_screen:
+            shown(text)
+        shown(f"Incident {redraw}: customer jane{redraw}@example.com")
+    assert "Incident 0: customer jane0@example.com" not in memo
+    assert on_screen[0] in memo
+    assert len(memo) < 600, len(memo)

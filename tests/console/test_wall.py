@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.widgets import Digits, Static
 
+from services.console import state as state_module
 from services.console.settings import ConsoleSettings
 from services.console.state import StreamStatus
 from tests.console.live import HubDriver, until
 from tests.console.sample import envelope, heartbeat, incident, snapshot
 from tests.console.wall_helpers import MovableClock, make_wall
 from tests.hubtools import RunningHub
-from tui.wall.app import WallApp
+from tui.wall.app import WALL_RESOLVED, WallApp
 from widgets.incident_band import IncidentBand
+from widgets.safe_text import _redactor, redaction_categories
 from widgets.stale_overlay import StaleOverlay
 
 LIVE = StreamStatus(state="live")
@@ -256,3 +259,115 @@ async def test_bands_are_reused_as_incidents_come_and_go() -> None:
             assert f"INC-{number}" not in _band_ids(app)
         assert len(made) <= app.pager.rows + 2, (len(made), app.pager.rows)
         assert _band_ids(app)[:2] == ["INC-3", "INC-4"]
+
+
+async def test_an_incident_that_left_leaves_no_trace_in_the_wall_or_its_memos(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Runs for days: once an incident has left the page and the state, nothing keyed
+    by it is kept — not its band, not its order slot, not its redacted title or its
+    parsed timestamps in the memos shared by every redraw."""
+    title = "Leaving soon: mail ann.leaving@example.com"
+    gone_at = "2026-11-25T18:30:07Z"
+    redactions = _redactor(redaction_categories())
+    # The memos turn over every few lookups here, as they do every few seconds on a wall.
+    monkeypatch.setattr(redactions, "lookups", 64)
+    monkeypatch.setattr(state_module._moment, "lookups", 64)
+    clock = MovableClock()
+    app = make_wall(clock, wall_page_seconds=10.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        _start(app)
+        leaving = incident("INC-900", severity="SEV1", title=title)
+        app.apply_envelope(_opened(41, leaving))
+        clock.advance(10)
+        app.flush()
+        await pilot.pause()
+        assert "INC-900" in _band_ids(app)
+        resolved = {**leaving, "status": "resolved", "resolved_at": gone_at}
+        app.apply_envelope(_opened(42, resolved, kind="incident.resolved"))
+        seq = 43
+        for number in range(WALL_RESOLVED + 5):  # the state lets the resolved one go
+            other = incident(f"INC-{number + 1000}", severity="SEV3")
+            done = {**other, "status": "resolved", "resolved_at": f"2026-11-25T19:{number:02d}:00Z"}
+            for data, kind in ((other, "incident.opened"), (done, "incident.resolved")):
+                app.apply_envelope(_opened(seq, data, kind=kind))
+                seq += 1
+            clock.advance(10)
+            app.flush()
+            await pilot.pause()
+        for _ in range(10):  # the wall goes on drawing what is still open
+            clock.advance(10)
+            app.flush()
+        await pilot.pause()
+        assert "INC-900" not in app.state.incidents
+        assert "INC-900" not in app.state.timeline
+        assert "INC-900" not in _band_ids(app)
+        for band in app.query(IncidentBand):  # a spare band keeps nothing of its last one
+            assert band.display or (band.incident_id, str(band.render()).strip()) == ("", "")
+        assert "INC-900" not in app.pager.order
+        assert "INC-900" not in app.pager.sev1_seen
+        assert title not in redactions
+        assert gone_at not in state_module._moment
+
+
+async def test_late_notes_on_incidents_the_wall_let_go_of_are_not_kept() -> None:
+    """A note can come days after its incident was resolved and dropped: the wall,
+    which shows no timeline, keeps none for incidents it no longer holds."""
+    app = make_wall()
+    async with app.run_test(size=(120, 40)) as pilot:
+        _start(app)
+        for number in range(50):
+            entry = {
+                "id": f"late-{number}",
+                "incident_id": f"INC-{number + 5000}",
+                "at": "2026-11-25T18:10:00Z",
+                "kind": "note",
+                "author": "alice",
+                "text": "post-incident review done",
+            }
+            app.apply_envelope(envelope(41 + number, "timeline.entry", {"entry": entry}))
+        await pilot.pause()
+        assert set(app.state.timeline) <= set(app.state.incidents)
+
+
+async def test_a_resolved_incident_leaves_the_wall_state_when_it_leaves_the_page() -> None:
+    """It stays, marked resolved, until the page turns; then nothing keeps it (not as
+    one of the state's last resolved incidents, which a wall would fill over days)."""
+    clock = MovableClock()
+    app = make_wall(clock, wall_page_seconds=10.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        _start(app)
+        leaving = incident("INC-900", severity="SEV2", opened_at="2026-11-25T18:10:00Z")
+        app.apply_envelope(_opened(41, leaving))
+        resolved = {**leaving, "status": "resolved", "resolved_at": "2026-11-25T18:11:00Z"}
+        app.apply_envelope(_opened(42, resolved, kind="incident.resolved"))
+        await pilot.pause()
+        assert "INC-900" in _band_ids(app)
+        assert not app.state.incidents["INC-900"].is_open
+        clock.advance(10)  # the page turns
+        app.flush()
+        await pilot.pause()
+        assert "INC-900" not in _band_ids(app)
+        assert "INC-900" not in app.state.incidents
+        assert set(app.state.incidents) == {"INC-3", "INC-4"}
+
+
+async def test_redraws_look_up_no_widgets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual caches each query by the DOM's update count: a wall that queried its
+    widgets on every redraw added entries each time bands came and went, for a day."""
+    clock = MovableClock()
+    app = make_wall(clock, wall_page_seconds=10.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        _start(app)
+        await pilot.pause()
+
+        def no_query(*_: object, **__: object) -> None:
+            raise AssertionError("a redraw looked a widget up")
+
+        monkeypatch.setattr(app, "query_one", no_query)
+        coming = incident("INC-900", severity="SEV1", opened_at="2026-11-25T18:10:00Z")
+        app.apply_envelope(_opened(41, coming))
+        clock.advance(10)
+        app.flush()
+        await pilot.pause()
+        assert "INC-900" in _band_ids(app)

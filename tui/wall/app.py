@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from rich.text import Text
 from textual import work
@@ -22,6 +22,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Digits, Static
 
 from services.console.settings import ConsoleSettings
@@ -45,6 +46,8 @@ from widgets.safe_text import safe_text, set_redaction
 from widgets.stale_overlay import StaleOverlay
 
 __all__ = ["WallApp"]
+
+W = TypeVar("W", bound=Widget)
 
 FLUSH_INTERVAL_S = 0.25
 BAND_LINES = 3  # two lines of text and a gap
@@ -115,6 +118,7 @@ class WallApp(App[None]):
         self._spare: list[IncidentBand] = []
         """Bands whose incident left the page, hidden until another incident needs one."""
         self._shown_ids: list[str] = []
+        self._found: dict[str, Widget] = {}
 
     # -- layout ----------------------------------------------------------------
 
@@ -132,10 +136,19 @@ class WallApp(App[None]):
         yield Static(id="wall-footer", markup=False)
         yield StaleOverlay(id="wall-stale")
 
+    def _find(self, selector: str, kind: type[W]) -> W:
+        # Each widget is looked up once: Textual caches every query by the DOM's update
+        # count too, so querying on each redraw made new entries whenever bands came
+        # and went (1024 of them per node before that cache levels off, after a day).
+        found = self._found.get(selector)
+        if found is None:
+            found = self._found[selector] = self.query_one(selector, kind)
+        return cast(W, found)
+
     def on_mount(self) -> None:
         self.register_theme(WARROOM_THEME)
         self.theme = WARROOM_THEME.name
-        self.query_one(ConnectionBar).who = self.settings.hub_url.split("://", 1)[-1]
+        self._find("#wall-conn", ConnectionBar).who = self.settings.hub_url.split("://", 1)[-1]
         self.set_interval(FLUSH_INTERVAL_S, self.flush)
         self.flush()
         if self.connect:
@@ -193,7 +206,9 @@ class WallApp(App[None]):
 
     def flush(self) -> None:
         """Redraw everything from the state (cheap: widgets skip unchanged text)."""
-        if not self.is_running and not self.is_headless:
+        # Not before it runs, nor while it shuts down (the redraw timer can still fire
+        # once its widgets are gone).
+        if not self.is_running:
             return
         now = self.clock()
         state = self.state
@@ -202,19 +217,37 @@ class WallApp(App[None]):
         at = data_moment(state, now)
         with self.batch_update():
             hub_clock = f"{at:%H:%M:%S} UTC" if has_data else "--:--:-- UTC"
-            self.query_one(ConnectionBar).show(state.connection_view(now), hub_clock, {})
+            self._find("#wall-conn", ConnectionBar).show(state.connection_view(now), hub_clock, {})
             self._show_timers(at, stale, has_data)
             self._show_bands(at, stale, has_data)
+            self._forget_what_left(has_data)
             self._show_packs(has_data)
             self._show_footer(now, stale)
             age = state.data_age(now)
             since = state.hub_now(state.last_frame_at) if state.last_frame_at else None
-            self.query_one(StaleOverlay).show(stale or not has_data, age, since)
+            self._find("#wall-stale", StaleOverlay).show(stale or not has_data, age, since)
         if has_data:
             for _ in self.pager.new_sev1(state.incidents):
                 self.bells += 1
                 if self.settings.wall_bell:
                     self.bell()
+
+    def _forget_what_left(self, has_data: bool) -> None:
+        # A resolved incident is kept only while its band may still show it (until the
+        # page turns and the order is sorted again), not as one of the state's last
+        # resolved ones: at a few a day those would go on filling for days.
+        incidents = self.state.incidents
+        if has_data:
+            keep = set(self.pager.order)
+            for gone in [i for i, incident in incidents.items() if not incident.is_open]:
+                if gone not in keep:
+                    del incidents[gone]
+        # The wall reads no timeline, and the state keeps one for any incident a note
+        # names, even one it has let go of (a late note on an incident resolved days
+        # ago): such timelines would pile up for as long as the wall runs.
+        timeline = self.state.timeline
+        for gone in timeline.keys() - incidents.keys():
+            del timeline[gone]
 
     def _show_timers(self, at: datetime, stale: bool, has_data: bool) -> None:
         incidents = list(self.state.incidents.values())
@@ -236,17 +269,17 @@ class WallApp(App[None]):
             value = digits(urgent.remaining_s)
         if stale:
             label.append(" · FROZEN", style="bold")
-        box = self.query_one(f"#wall-{name}", Vertical)
+        box = self._find(f"#wall-{name}", Vertical)
         box.set_class(urgent is not None and urgent.remaining_s < 0, "-overdue")
         box.set_class(urgent is not None and urgent.severity == "SEV1", "-sev1")
         box.set_class(stale, "-stale")
-        self.query_one(f"#wall-{name}-label", Static).update(label)
-        number = self.query_one(f"#wall-{name}-digits", Digits)
+        self._find(f"#wall-{name}-label", Static).update(label)
+        number = self._find(f"#wall-{name}-digits", Digits)
         if number.value != value:
             number.update(value)
 
     def _rows(self) -> int:
-        height = self.query_one("#wall-bands").size.height
+        height = self._find("#wall-bands", Vertical).size.height
         if height <= 0:
             return self.pager.rows  # not laid out yet: keep what it was
         return max(1, height // BAND_LINES)
@@ -256,7 +289,7 @@ class WallApp(App[None]):
         self.call_after_refresh(self.flush)
 
     def _show_bands(self, at: datetime, stale: bool, has_data: bool) -> None:
-        container = self.query_one("#wall-bands", Vertical)
+        container = self._find("#wall-bands", Vertical)
         self.pager.rows = self._rows()
         ids = self.pager.update(self.state.incidents, self._seconds()) if has_data else []
         if ids != self._shown_ids:
@@ -267,6 +300,8 @@ class WallApp(App[None]):
             for gone in set(self._bands) - set(ids):
                 band = self._bands.pop(gone)
                 band.display = False
+                band.rebind("")  # nothing of the incident that left is kept
+                band.update("")
                 self._spare.append(band)
             new: list[IncidentBand] = []
             for incident_id in ids:
@@ -300,7 +335,7 @@ class WallApp(App[None]):
         state = self.state
         if not has_data:
             text.append("packs: no data yet", style="bold")
-            self.query_one("#wall-packs", Static).update(text)
+            self._find("#wall-packs", Static).update(text)
             return
         if state.global_engaged:
             text.append(" GLOBAL STOP ", style="bold reverse")
@@ -317,7 +352,7 @@ class WallApp(App[None]):
                 text.append(" STOPPED")
             else:
                 text.append(f" STOPPING, unconfirmed: {line.still_running} running", style="bold")
-        self.query_one("#wall-packs", Static).update(text)
+        self._find("#wall-packs", Static).update(text)
 
     def _show_footer(self, now: datetime, stale: bool) -> None:
         age = self.state.data_age(now)
@@ -326,7 +361,7 @@ class WallApp(App[None]):
             words += " · STALE"
         pages = f"page {self.pager.page + 1}/{self.pager.pages}"
         footer = f"{words} · {pages} · q quit · ←/→ page · read-only"
-        self.query_one("#wall-footer", Static).update(Text(footer, end=""))
+        self._find("#wall-footer", Static).update(Text(footer, end=""))
 
     # -- keys ------------------------------------------------------------------
 
