@@ -92,3 +92,26 @@ async def test_the_flexible_column_is_fitted_to_the_width() -> None:
         await pilot.resize_terminal(60, 10)
         await pilot.pause()
         assert table.get_cell("x", "b").plain.rstrip() == long
+
+
+async def test_a_sync_rebuilds_the_table_once_whatever_it_changes() -> None:
+    """DataTable rebuilds its row order after every cell update and every removal: a
+    storm that changed 200 cells cost 200 rebuilds of a 400-row table (quadratic)."""
+    app = Harness()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(Table)
+        keys = [f"k{n}" for n in range(400)]
+        table.sync([(k, cells(k, k)) for k in keys])
+        await pilot.pause()
+        version = table._update_count
+        table.sync([(k, cells(k, k, "2" if n % 2 else "1")) for n, k in enumerate(keys)])
+        assert table._update_count - version == 1  # 200 cells changed
+        assert table.get_cell("k1", "c").plain.strip() == "2"
+
+        version = table._update_count
+        kept = keys[::3]
+        table.sync([(k, cells(k, k, "2" if keys.index(k) % 2 else "1")) for k in kept])
+        assert table._update_count - version == 1  # 266 rows removed
+        assert table.keys == kept
+        assert [table.get_row_index(k) for k in kept] == list(range(len(kept)))
+        await pilot.pause()
