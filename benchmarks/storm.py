@@ -99,7 +99,7 @@ def _snapshot(seq: int = 0) -> str:
         {"scope": "pack", "pack": p, "enabled": True, **switch} for p in PACKS
     ]
     data = {
-        "reason": "initial" if seq == 0 else "resync",
+        "reason": "initial",  # as the hub answers a hello without resume_from
         "hub_time": _now(),
         "epoch": "storm-bench",
         "recovery": None,

@@ -244,7 +244,9 @@ class StreamClient:
                         await asyncio.sleep(BACKLOG_POLL_S)
                     if self._resync is not None:
                         reason, self._resync = self._resync, None
-                        await ws.close()
+                        # Not a closing handshake: the hub's close frame would wait
+                        # behind everything still unread, which is what we give up.
+                        ws.transport.abort()
                         return _Ended("gap", reason)
         except ConnectionClosed as closed:
             return self._closed(closed)
