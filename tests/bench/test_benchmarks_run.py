@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SMOKE = {
     "explorer.py": ["--sizes", "200", "--repeat", "1"],
+    "fanout.py": ["--clients", "6", "--rate", "100", "--seconds", "1", "--stalled", "yes"],
     "wall_soak.py": ["--hours", "0.01"],
     "fleet.py": ["--agents", "20", "--seconds", "1", "--connections", "4"],
     "hub_ingest.py": ["--payloads", "4", "--alerts", "2", "--concurrency", "1"],
