@@ -55,8 +55,17 @@ class HubContext:
     idempotency: IdempotencyGuard = field(init=False)
     started: float = field(default_factory=time.monotonic)
 
+    # Set (and replaced) whenever a kill switch changes: held heartbeats wake and re-check.
+    switch_moved: asyncio.Event = field(init=False)
+
     def __post_init__(self) -> None:
         self.idempotency = IdempotencyGuard(self.store)
+        self.switch_moved = asyncio.Event()
+        self.state.switches.watchers.append(self._switch_moved)
+
+    def _switch_moved(self) -> None:
+        moved, self.switch_moved = self.switch_moved, asyncio.Event()
+        moved.set()
 
 
 def context(request: Request) -> HubContext:

@@ -153,7 +153,31 @@ async def heartbeat(request: Request, ctx: HubContext, principal: Principal) -> 
         tool_calls_per_min=beat.tool_calls_per_min,
         tokens_per_min=beat.tokens_per_min,
     )
+    if beat.wait_s > 0:
+        answer = await _held(ctx, beat.pack, answer, beat.wait_s)
     return JSONResponse(answer)
+
+
+async def _held(
+    ctx: HubContext, pack: str, answer: dict[str, Any], wait_s: float
+) -> dict[str, Any]:
+    """A long-polled heartbeat: answered when whether the agent may run changes, or
+    after ``wait_s``. A stop reaches a long-polling agent at once, not at its next beat."""
+    allowed = answer["allowed"]
+    try:
+        async with asyncio.timeout(wait_s):
+            while True:
+                await ctx.switch_moved.wait()
+                now_allowed, reason = ctx.state.switches.allowed(pack)
+                if now_allowed != allowed:
+                    ctx.counters.add("heartbeat_woken")
+                    return {"allowed": now_allowed, "reason": reason, "hub_time": _now(ctx)}
+    except TimeoutError:
+        return {**answer, "hub_time": _now(ctx)}
+
+
+def _now(ctx: HubContext) -> str:
+    return to_rfc3339(ctx.clock())
 
 
 async def ingest_alertmanager(request: Request, ctx: HubContext, principal: Principal) -> Response:
