@@ -17,6 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 SMOKE = {
+    "console_soak.py": ["--events", "2000", "--every", "1000"],
     "explorer.py": ["--sizes", "200", "--repeat", "1"],
     "fanout.py": ["--clients", "6", "--rate", "100", "--seconds", "1", "--stalled", "yes"],
     "wall_soak.py": ["--hours", "0.01"],
