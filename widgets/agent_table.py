@@ -69,6 +69,12 @@ class AgentTable(KeyedTable):
         ColumnSpec("calls", "Calls/m", 7, "right"),
     )
 
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        # Agent id -> (what its row shows, its cells): rows reused while unchanged.
+        self._agent_rows: dict[str, tuple[tuple[str, str, str], Cells]] = {}
+        self._agent_styles: tuple[str, ...] = ()
+
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"agent-table--{name}", partial=True)
 
@@ -93,7 +99,19 @@ class AgentTable(KeyedTable):
         return (name, switch, *counts, calls)
 
     def agent_row(self, agent: Agent) -> Cells:
-        """The cells for one agent under its pack: name, state word, calls/min."""
+        """The cells for one agent under its pack: name, state word, calls/min.
+
+        The same cells while what they show is the same: with 5,000 agents listed,
+        building and comparing every row on every redraw was most of its cost."""
+        shown = (agent.id, agent.state, f"{agent.tool_calls_per_min:.0f}")
+        cached = self._agent_rows.get(agent.id)
+        if cached is not None and cached[0] == shown:
+            return cached[1]
+        cells = self._build_agent_row(agent)
+        self._agent_rows[agent.id] = (shown, cells)
+        return cells
+
+    def _build_agent_row(self, agent: Agent) -> Cells:
         emphasis = EMPHASIS.get(agent.state, "")
         state = safe_text(agent.state, self._style(emphasis) if emphasis else Style())
         name = Text("  ", end="")
@@ -110,6 +128,12 @@ class AgentTable(KeyedTable):
     ) -> None:
         """Show one row per pack in the hub's order, each followed by its agents if given."""
         rows: list[tuple[str, Cells]] = []
+        # A style change (a theme; not a focus change, which restyles every table and
+        # leaves these styles as they were) is the only reason to rebuild cached rows.
+        styles = tuple(str(self._style(name)) for name in ("bad", "warn", "muted"))
+        if styles != self._agent_styles:
+            self._agent_styles = styles
+            self._agent_rows.clear()
         for summary in packs:
             rows.append((f"pack:{summary.pack}", self.row(summary, global_engaged)))
             if agents is None:
@@ -122,4 +146,7 @@ class AgentTable(KeyedTable):
                 key=lambda a: (AGENT_ORDER.get(a.state, 9), a.id),
             )
             rows.extend((f"agent:{a.id}", self.agent_row(a)) for a in members)
+        if len(self._agent_rows) > 2 * (len(rows) + 100):  # agents gone
+            listed = {key.removeprefix("agent:") for key, _ in rows}
+            self._agent_rows = {k: v for k, v in self._agent_rows.items() if k in listed}
         self.sync(rows)

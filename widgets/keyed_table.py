@@ -71,6 +71,10 @@ class KeyedTable(DataTable[Text]):
     # Whether the cursor stays on the top row as new rows arrive there (a feed),
     # while the table is not focused; once someone is on a row it stays theirs.
     FOLLOW_TOP: ClassVar[bool] = False
+    # New rows added by one sync at most; the rest follow after the next refresh, a
+    # chunk each, so 5,000 new rows never hold the event loop in one long callback
+    # (DataTable measures every new cell when idle: that, too, goes a chunk at a time).
+    ADD_CHUNK: ClassVar[int] = 250
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", cell_padding=self.CELL_PADDING)
@@ -87,6 +91,9 @@ class KeyedTable(DataTable[Text]):
         """Applied to free text (titles) before display, e.g. PII redaction."""
         # Cells written during a sync, repainted together when it ends (None: at once).
         self._pending_cells: list[tuple[RowKey, ColumnKey]] | None = None
+        # The rows a sync could not add all of yet; synced again after a refresh.
+        self._unfinished: Sequence[tuple[str, Cells]] | None = None
+        self._continuing = False
 
     def on_mount(self) -> None:
         for column in self.COLUMNS:
@@ -109,25 +116,47 @@ class KeyedTable(DataTable[Text]):
         """Make the table show ``rows`` (key, cells) in this order, changing only what differs."""
         wanted = dict(rows)
         self.restyle_pending = False
+        self._unfinished = None
         selected = self._selected_key()
         self._remove_rows([k for k in self._full if k not in wanted])
         self._pending_cells = []
+        room = self.ADD_CHUNK
         try:
             for key, cells in wanted.items():
                 old = self._full.get(key)
                 if old is None:
+                    if room <= 0:
+                        self._unfinished = rows
+                        continue
+                    room -= 1
                     shown = self._fit(cells)
                     self.add_row(*shown, key=key)
                     self._full[key], self._shown[key] = cells, shown
+                elif old is cells:
+                    continue  # the owner reused the row's cells: unchanged
                 elif any(_signature(a) != _signature(b) for a, b in zip(old, cells, strict=True)):
                     self._update_row(key, old, cells)
         finally:
             pending, self._pending_cells = self._pending_cells, None
             self._repaint_cells(pending)
-        order = list(wanted)
+        order = [key for key in wanted if key in self._full]
+        if self._unfinished is not None and not self._continuing:
+            self._continuing = True
+            self.call_after_refresh(self._continue)
         if self.keys != order:
             self._reorder(order)
         self._restore_cursor(selected, order)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every row of the last sync is in the table (none waits for a chunk)."""
+        return self._unfinished is None
+
+    def _continue(self) -> None:
+        """Add the next chunk of the rows the last sync could not add at once."""
+        self._continuing = False
+        if self._unfinished is not None and self.is_mounted:
+            self.sync(self._unfinished)
 
     def _update_row(self, key: str, old: Cells, cells: Cells) -> None:
         shown = list(self._shown[key])

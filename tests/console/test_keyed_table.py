@@ -115,3 +115,28 @@ async def test_a_sync_rebuilds_the_table_once_whatever_it_changes() -> None:
         assert table.keys == kept
         assert [table.get_row_index(k) for k in kept] == list(range(len(kept)))
         await pilot.pause()
+
+
+async def test_many_new_rows_arrive_in_chunks_never_in_one_long_callback() -> None:
+    """5,000 agents on the first frame were one 1.5 s callback (and DataTable measured
+    every new cell when idle): a sync adds ``ADD_CHUNK`` rows, the rest after refreshes."""
+    app = Harness()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(Table)
+        keys = [f"k{n:04d}" for n in range(table.ADD_CHUNK * 3 + 7)]
+        table.sync([(k, cells(k, k)) for k in keys])
+        assert table.row_count == table.ADD_CHUNK and not table.complete
+        assert table.keys == keys[: table.ADD_CHUNK]  # the top first: what is seen
+        for _ in range(20):
+            await pilot.pause()
+            if table.complete:
+                break
+        assert table.complete and table.keys == keys
+
+        # A newer sync while chunks are pending wins: the latest rows are what is shown.
+        more = [f"m{n:04d}" for n in range(table.ADD_CHUNK + 1)]
+        table.sync([(k, cells(k, k)) for k in more])
+        table.sync([(k, cells(k, k, "2")) for k in more[:3]])
+        for _ in range(20):
+            await pilot.pause()
+        assert table.complete and table.keys == more[:3]
