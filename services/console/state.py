@@ -290,7 +290,8 @@ class ConsoleState:
         ]
 
     def behind(self, now: datetime) -> float:
-        """Seconds the last heartbeat applied trailed the hub's clock (0 before one)."""
+        """Seconds the last heartbeat applied trailed the hub's clock (0 before one);
+        meaningful when that heartbeat has just been applied."""
         if self.last_heartbeat_hub_time is None:
             return 0.0
         return max(0.0, (self.hub_now(now) - self.last_heartbeat_hub_time).total_seconds())

@@ -111,3 +111,21 @@ async def test_a_console_far_behind_says_so_and_resyncs(tmp_path: Path) -> None:
         app.post_message(EnvelopeReceived([(env(snapshot(seq=90)), now)]))
         await pilot.pause()
         assert app.state.resyncing is None and app.state.last_seq == 90
+
+
+async def test_only_a_late_heartbeat_counts_not_the_time_since_one(tmp_path: Path) -> None:
+    """A hub heartbeating every 10 s is not 'behind' 6 s after its last heartbeat."""
+    clock = [FROZEN_NOW]
+    app = WarroomApp(ConsoleSettings(data_dir=tmp_path), clock=lambda: clock[0], connect=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        stream = FakeStream()
+        app._stream = stream  # type: ignore[assignment]
+        app.post_message(EnvelopeReceived([(env(snapshot(seq=40)), clock[0])]))
+        beat = env(heartbeat(40, hub_time=to_rfc3339(clock[0])))
+        app.post_message(EnvelopeReceived([(beat, clock[0])]))
+        await pilot.pause()
+        clock[0] += timedelta(seconds=BEHIND_RESYNC_S + 1)
+        events = [(e, clock[0]) for e in storm(41)]
+        app.post_message(EnvelopeReceived(events))
+        await pilot.pause()
+        assert not stream.reasons and app.state.resyncing is None
