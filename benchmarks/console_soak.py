@@ -5,7 +5,7 @@ stream client does (``decode_frame``), applied to ``ConsoleState`` in batches
 as the app does (``apply_batch`` where the checkout has it), and recorded in the
 explorer's ``EventHistory``. The mix is a long storm with churn: alerts over an
 ever-growing set of fingerprints (a new one in four events, the rest repeats of
-recent ones), 5,000 agents reporting, incidents opening, updating and resolving,
+recent ones), agents reporting (about a thousand ids), incidents opening, updating and resolving,
 timeline entries; every timestamp distinct (a clock advancing a millisecond an
 event). RSS (``VmRSS``, after a ``gc.collect()``) is printed every 100,000 events.
 
