@@ -52,3 +52,17 @@ async def test_another_packs_stop_does_not_answer_it(hub: RunningHub) -> None:
 def test_wait_s_is_bounded(hub: RunningHub) -> None:
     answer = hub.client("agent").post("/api/agents/bot/heartbeat", json={**BODY, "wait_s": 31})
     assert answer.status_code == 422
+
+
+def test_a_running_agent_that_must_stop_is_told_at_once(hub: RunningHub) -> None:
+    """Not held: its held heartbeat may have ended just before the stop, and the next
+    one must not wait a whole period to say so (that was a second-long tail)."""
+    operator = hub.client("incident-commander")
+    operator.post("/api/killswitch/pack/support", json=STOP)
+    agent = hub.client("agent")
+    answer = agent.post("/api/agents/bot/heartbeat", json={**BODY, "wait_s": 30}, timeout=10)
+    assert answer.status_code == 200 and answer.json()["allowed"] is False
+    stopped = {**BODY, "state": "stopped"}
+    operator.post("/api/killswitch/pack/support", json=ENABLE)
+    answer = agent.post("/api/agents/bot/heartbeat", json={**stopped, "wait_s": 30}, timeout=10)
+    assert answer.status_code == 200 and answer.json()["allowed"] is True

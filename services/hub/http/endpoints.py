@@ -153,7 +153,9 @@ async def heartbeat(request: Request, ctx: HubContext, principal: Principal) -> 
         tool_calls_per_min=beat.tool_calls_per_min,
         tokens_per_min=beat.tokens_per_min,
     )
-    if beat.wait_s > 0:
+    # Held only while the answer asks nothing new of the agent: one that must stop
+    # (or may start again) is told at once.
+    if beat.wait_s > 0 and answer["allowed"] == (beat.state != "stopped"):
         answer = await _held(ctx, beat.pack, answer, beat.wait_s)
     return JSONResponse(answer)
 
@@ -173,7 +175,9 @@ async def _held(
                     ctx.counters.add("heartbeat_woken")
                     return {"allowed": now_allowed, "reason": reason, "hub_time": _now(ctx)}
     except TimeoutError:
-        return {**answer, "hub_time": _now(ctx)}
+        # Checked again: a change in the very step the wait ended is not lost.
+        now_allowed, reason = ctx.state.switches.allowed(pack)
+        return {"allowed": now_allowed, "reason": reason, "hub_time": _now(ctx)}
 
 
 def _now(ctx: HubContext) -> str:
