@@ -34,8 +34,15 @@ KEYS = 2000
 HUB_TIME = "2026-11-30T12:00:00.000Z"
 
 
-def _envelope(seq: int, kind: str, data: dict[str, Any]) -> str:
-    return json.dumps({"v": 1, "seq": seq, "ts": HUB_TIME, "type": kind, "data": data})
+def _now() -> str:
+    """The stand-in hub's clock, as the real hub stamps frames (a console measures lag by it)."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _envelope(seq: int, kind: str, data: dict[str, Any], ts: str = HUB_TIME) -> str:
+    return json.dumps({"v": 1, "seq": seq, "ts": ts, "type": kind, "data": data})
 
 
 def _alert(seq: int) -> dict[str, Any]:
@@ -83,7 +90,7 @@ def _agent(seq: int) -> dict[str, Any]:
     }
 
 
-def _snapshot() -> str:
+def _snapshot(seq: int = 0) -> str:
     from services.domain.policy import load_policy
     from services.domain.runbook import load_runbook
 
@@ -92,8 +99,8 @@ def _snapshot() -> str:
         {"scope": "pack", "pack": p, "enabled": True, **switch} for p in PACKS
     ]
     data = {
-        "reason": "initial",
-        "hub_time": HUB_TIME,
+        "reason": "initial",  # as the hub answers a hello without resume_from
+        "hub_time": _now(),
         "epoch": "storm-bench",
         "recovery": None,
         "packs": PACKS,
@@ -107,34 +114,41 @@ def _snapshot() -> str:
         "runbook": load_runbook().to_dict(),
         "stops": [],
     }
-    return _envelope(0, "snapshot", data)
+    return _envelope(seq, "snapshot", data, _now())
 
 
 def _source(rate: int, seconds: float, port: Any, sent: Any) -> None:
     """The stand-in stream: ``rate`` events/s for ``seconds`` to whoever connects."""
     from websockets.asyncio.server import ServerConnection, serve
 
+    # One hub: a console that re-syncs gets a snapshot at the current seq, and the
+    # events go on from there at the same rate (those it skipped are not resent).
+    clock = {"start": 0.0, "seq": 0}
+
     async def handle(ws: ServerConnection) -> None:
         await ws.recv()  # the hello
-        await ws.send(_snapshot())
-        start = time.monotonic()
-        seq = 0
-        beat = start
+        if not clock["start"]:
+            clock["start"] = time.monotonic()
+        start = clock["start"]
+        await ws.send(_snapshot(int(clock["seq"])))
+        beat = time.monotonic()
         while (elapsed := time.monotonic() - start) < seconds:
             target = int(rate * elapsed)
-            while seq < target:
-                seq += 1
+            ts = _now()
+            while clock["seq"] < target:
+                seq = clock["seq"] = int(clock["seq"]) + 1
                 kind, data = (
                     ("agent.status", {"agent": _agent(seq)})
                     if seq % 5 == 0
                     else ("alert.fired", {"alert": _alert(seq)})
                 )
-                await ws.send(_envelope(seq, kind, data))
-            sent.value = seq
+                await ws.send(_envelope(seq, kind, data, ts))
+            sent.value = int(clock["seq"])
             if time.monotonic() - beat >= 1.0:
                 beat = time.monotonic()
-                hb = {"hub_time": HUB_TIME, "interval_s": 1.0, "epoch": "storm-bench"}
-                await ws.send(_envelope(seq, "heartbeat", hb | {"recovery": None}))
+                hb = {"hub_time": _now(), "interval_s": 1.0, "epoch": "storm-bench"}
+                hb["recovery"] = None
+                await ws.send(_envelope(int(clock["seq"]), "heartbeat", hb, ts))
             await asyncio.sleep(0.01)
         await asyncio.Future()  # stay connected: the console drains what it has
 
@@ -196,6 +210,8 @@ def one(rate: int, seconds: float) -> dict[str, Any]:
             return applied, took, cpu
 
     applied, took, cpu = asyncio.run(run())
+    resyncs = app.state.status.counters.resyncs
+    coalesced = getattr(app.state, "coalesced", 0)
     source.kill()
     lags.sort()
     return {
@@ -206,6 +222,8 @@ def one(rate: int, seconds: float) -> dict[str, Any]:
         "p99": 1000 * lags[min(len(lags) - 1, int(len(lags) * 0.99))] if lags else 0.0,
         "behind": behind,
         "cpu_us": 1e6 * cpu / applied if applied else 0.0,
+        "resyncs": resyncs,
+        "coalesced": coalesced,
     }
 
 
@@ -237,13 +255,15 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((label, json.loads(done.stdout.strip().splitlines()[-1])))
     print(f"load average: {os.getloadavg()[0]:.2f} (nproc {os.cpu_count()})")
     print(
-        "| source | offered ev/s | applied ev/s | lag p50 ms | lag p99 ms | behind max | µs/event |"
+        "| source | offered ev/s | applied ev/s | lag p50 ms | lag p99 ms | behind max "
+        "| µs/event | coalesced | re-syncs |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label, r in rows:
         print(
             f"| {label} | {r['offered']:,.0f} | {r['applied']:,.0f} | {r['p50']:.0f} "
-            f"| {r['p99']:.0f} | {r['behind']:,} | {r['cpu_us']:.0f} |"
+            f"| {r['p99']:.0f} | {r['behind']:,} | {r['cpu_us']:.0f} "
+            f"| {r.get('coalesced', 0):,} | {r.get('resyncs', 0)} |"
         )
     return 0
 

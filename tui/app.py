@@ -18,6 +18,7 @@ import signal
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import partial
+from time import perf_counter
 from typing import Any, ClassVar
 
 from rich.console import RenderableType
@@ -37,7 +38,13 @@ from services.console.outbox import Outbox
 from services.console.redraw import RedrawPacer
 from services.console.replicas import hub_label
 from services.console.settings import ConsoleSettings, unknown_key_ids
-from services.console.state import AREAS, ConsoleState, StreamStatus
+from services.console.state import (
+    AREAS,
+    BEHIND_RESYNC_S,
+    RESYNC_COOLDOWN_S,
+    ConsoleState,
+    StreamStatus,
+)
 from services.console.stream_client import MAX_DELAY_S, StreamClient
 from services.domain.models import Envelope, ModelError
 from services.domain.timeutil import Clock, utcnow
@@ -360,19 +367,63 @@ class WarroomApp(App[None]):
     # -- messages from the worker ----------------------------------------------
 
     def on_envelope_received(self, message: EnvelopeReceived) -> None:
-        """Apply a batch of envelopes to the state (drawing waits for the next flush)."""
+        """Apply a batch of envelopes to the state (drawing waits for the next flush).
+
+        An alert or agent reported twice in the batch is applied once, in its latest
+        state; the explorer and the stop rule still see every report. Fallen more
+        than ``BEHIND_RESYNC_S`` behind the hub, the console says so and re-syncs
+        from a snapshot rather than trailing further; what it had queued is dropped.
+        """
         if message.envelopes is self._batch:
             self._batch = None  # taken: the next envelope starts a new batch
-        for envelope, received_at in message.envelopes:
-            self._apply(envelope, received_at)
         self._unapplied -= len(message.envelopes)
+        batch = message.envelopes
+        if self.state.resyncing is not None:
+            # Read before the re-sync: the snapshot replaces it all.
+            start = next((i for i, (e, _) in enumerate(batch) if e.type == "snapshot"), None)
+            if start is None:
+                return
+            batch = batch[start:]
+        refusals = self.state.policy_refusals
+        results = self.state.apply_batch(batch)
+        for (envelope, received_at), applied in zip(batch, results, strict=True):
+            self._record(envelope, received_at, applied is not False)
+        self._said_refusals(refusals)
+        if any(envelope.type == "heartbeat" for envelope, _ in batch):
+            self._check_behind()  # measured on the hub's heartbeat, as it is applied
+
+    def _check_behind(self) -> None:
+        now = self.clock()
+        behind = self.state.behind(now)
+        if behind <= BEHIND_RESYNC_S or self._stream is None or self.state.resyncing is not None:
+            return
+        resynced = self.state.resynced_at
+        if resynced is not None and (now - resynced).total_seconds() < RESYNC_COOLDOWN_S:
+            return
+        self.state.resyncing = behind
+        self.state.dirty.add("connection")
+        self._stream.resync(f"{behind:.0f} s behind the hub: re-syncing from a snapshot")
+        self.notify(
+            f"The console fell {behind:.0f} s behind the hub's events: re-syncing from a"
+            " snapshot (events in between are not in the explorer).",
+            title="BEHIND",
+            severity="warning",
+        )
 
     def _apply(self, envelope: Envelope, now: datetime) -> bool:
         refusals = self.state.policy_refusals
         applied = self.state.apply(envelope, now)
+        self._record(envelope, now, applied)
+        self._said_refusals(refusals)
+        return applied
+
+    def _record(self, envelope: Envelope, now: datetime, applied: bool) -> None:
+        """What follows an envelope's application: the explorer and the stop rule."""
         if applied:
             self.session.events.add_envelope(envelope)
         self.killswitch.on_envelope(envelope, now)
+
+    def _said_refusals(self, refusals: int) -> None:
         if self.state.policy_refusals > refusals:
             self.notify(
                 f"{self.state.policy_refused}. Countdowns keep the policy they had.",
@@ -380,7 +431,6 @@ class WarroomApp(App[None]):
                 severity="error",
                 timeout=30,
             )
-        return applied
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
         """Record the stream's status; say so when a re-sync happened."""
@@ -523,7 +573,7 @@ class WarroomApp(App[None]):
             return
         if not dirty and not self.dashboard.layout_changed:
             return
-        self.pacer.drew()
+        started = perf_counter()
         with self.batch_update():
             self.dashboard.show_state(self.state, now, dirty)
             for screen in self.screen_stack:
@@ -535,6 +585,7 @@ class WarroomApp(App[None]):
                         # closes, so a timer tick can find it half removed.
                         if not self.stopping:
                             raise
+        self.pacer.drew(perf_counter() - started)
 
     def _flush_killswitch(self, now: datetime) -> None:
         """Containment timeouts, the 30-second rule on the dashboard, the kill-switch screens."""

@@ -36,7 +36,8 @@ class EnvelopeReceived(Message):
 
     One message carries every envelope that arrived while the app was busy (a
     storm costs one message per batch, not one per event); the list grows until
-    the app takes it. Every envelope in it is applied: none is coalesced away.
+    the app takes it. Every envelope in it is applied in order, except an alert's or
+    an agent's report that a later one in the same batch replaces (the latest wins).
     """
 
     envelopes: list[tuple[Envelope, datetime]]

@@ -117,6 +117,9 @@ class AgentTable(KeyedTable):
             {},
             False,
         )
+        # Agent id -> (what its row shows, its cells): rows reused while unchanged.
+        self._agent_rows: dict[str, tuple[tuple[str, str, str], Cells]] = {}
+        self._agent_styles: tuple[str, ...] = ()
 
     @property
     def summary(self) -> bool:
@@ -178,7 +181,19 @@ class AgentTable(KeyedTable):
         return (name, switch, *counts, calls)
 
     def agent_row(self, agent: Agent) -> Cells:
-        """The cells for one agent under its pack: name, state word, calls/min."""
+        """The cells for one agent under its pack: name, state word, calls/min.
+
+        The same cells while what they show is the same: with 5,000 agents listed,
+        building and comparing every row on every redraw was most of its cost."""
+        shown = (agent.id, agent.state, f"{agent.tool_calls_per_min:.0f}")
+        cached = self._agent_rows.get(agent.id)
+        if cached is not None and cached[0] == shown:
+            return cached[1]
+        cells = self._build_agent_row(agent)
+        self._agent_rows[agent.id] = (shown, cells)
+        return cells
+
+    def _build_agent_row(self, agent: Agent) -> Cells:
         emphasis = EMPHASIS.get(agent.state, "")
         state = safe_text(agent.state, self._style(emphasis) if emphasis else Style())
         name = Text("  ", end="")
@@ -201,6 +216,12 @@ class AgentTable(KeyedTable):
         listed = agents is not None if show_agents is None else show_agents
         self._last = (packs, global_engaged, members_of, listed)
         rows: list[tuple[str, Cells]] = []
+        # A style change (a theme; not a focus change, which restyles every table and
+        # leaves these styles as they were) is the only reason to rebuild cached rows.
+        styles = tuple(str(self._style(name)) for name in ("bad", "warn", "muted"))
+        if styles != self._agent_styles:
+            self._agent_styles = styles
+            self._agent_rows.clear()
         for summary in packs:
             members = members_of.get(summary.pack, ())
             busiest = max((a.tool_calls_per_min for a in members), default=None)
@@ -212,4 +233,7 @@ class AgentTable(KeyedTable):
             # and rows that keep swapping are hard to read).
             ordered = sorted(members, key=lambda a: (AGENT_ORDER.get(a.state, 9), a.id))
             rows.extend((f"agent:{a.id}", self.agent_row(a)) for a in ordered)
+        if len(self._agent_rows) > 2 * (len(rows) + 100):  # agents gone
+            present = {key.removeprefix("agent:") for key, _ in rows}
+            self._agent_rows = {k: v for k, v in self._agent_rows.items() if k in present}
         self.sync(rows)

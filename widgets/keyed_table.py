@@ -7,6 +7,12 @@ stay only the cells whose text or style changed are updated. The order is
 restored with one ``sort`` only when it differs. The highlighted row follows
 its key, so a new row above it does not move the selection under the user.
 
+A sync costs one pass over the table whatever it changes: DataTable rebuilds
+its row order (and drops every render cache) after each ``update_cell`` and
+each ``remove_row``, so a storm that changed 200 cells made 200 rebuilds. Here
+the changed cells are written, the table's version bumped once, and only the
+changed cells' regions repainted; many removals rebuild the row index once.
+
 One column may be *flexible* (``width=None``): its text is truncated to the
 width left over by the others and re-fitted when the table is resized.
 
@@ -17,15 +23,17 @@ row that stays keeps its cells and the highlight stays on its key.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import ClassVar, Literal
 
 from rich.text import Text
 from textual import events
-from textual.coordinate import Coordinate
+from textual._two_way_dict import TwoWayDict
+from textual.geometry import Region
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
+from textual.widgets.data_table import CellDoesNotExist, CellKey, ColumnKey, RowKey
 
 from widgets.row_filter import matching_rows
 
@@ -69,6 +77,10 @@ class KeyedTable(DataTable[Text]):
     # Whether the cursor stays on the top row as new rows arrive there (a feed),
     # while the table is not focused; once someone is on a row it stays theirs.
     FOLLOW_TOP: ClassVar[bool] = False
+    # New rows added by one sync at most; the rest follow after the next refresh, a
+    # chunk each, so 5,000 new rows never hold the event loop in one long callback
+    # (DataTable measures every new cell when idle: that, too, goes a chunk at a time).
+    ADD_CHUNK: ClassVar[int] = 250
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", cell_padding=self.CELL_PADDING)
@@ -86,6 +98,11 @@ class KeyedTable(DataTable[Text]):
         self.row_filter = ""
         """Only rows whose text holds this (any case) are shown; empty shows all."""
         self._wanted: list[tuple[str, Cells]] = []
+        # Cells written during a sync, repainted together when it ends (None: at once).
+        self._pending_cells: list[tuple[RowKey, ColumnKey]] | None = None
+        # The rows a sync could not add all of yet; synced again after a refresh.
+        self._unfinished: Sequence[tuple[str, Cells]] | None = None
+        self._continuing = False
 
     def on_mount(self) -> None:
         for column in self.COLUMNS:
@@ -115,25 +132,50 @@ class KeyedTable(DataTable[Text]):
         self._wanted = list(rows)
         wanted = dict(matching_rows(self._wanted, self.row_filter))
         self.restyle_pending = False
+        self._unfinished = None
         selected = self._selected_key()
         gone = [k for k in self._full if k not in wanted]
-        for key in gone:
-            self.remove_row(key)
-            del self._full[key], self._shown[key]
+        self._remove_rows(gone)
         if gone:
             self._shrink_flexible()
-        for key, cells in wanted.items():
-            old = self._full.get(key)
-            if old is None:
-                shown = self._fit(cells)
-                self.add_row(*shown, key=key)
-                self._full[key], self._shown[key] = cells, shown
-            elif any(_signature(a) != _signature(b) for a, b in zip(old, cells, strict=True)):
-                self._update_row(key, old, cells)
-        order = list(wanted)
+        self._pending_cells = []
+        room = self.ADD_CHUNK
+        try:
+            for key, cells in wanted.items():
+                old = self._full.get(key)
+                if old is None:
+                    if room <= 0:
+                        self._unfinished = rows
+                        continue
+                    room -= 1
+                    shown = self._fit(cells)
+                    self.add_row(*shown, key=key)
+                    self._full[key], self._shown[key] = cells, shown
+                elif old is cells:
+                    continue  # the owner reused the row's cells: unchanged
+                elif any(_signature(a) != _signature(b) for a, b in zip(old, cells, strict=True)):
+                    self._update_row(key, old, cells)
+        finally:
+            pending, self._pending_cells = self._pending_cells, None
+            self._repaint_cells(pending)
+        order = [key for key in wanted if key in self._full]
+        if self._unfinished is not None and not self._continuing:
+            self._continuing = True
+            self.call_after_refresh(self._continue)
         if self.keys != order:
             self._reorder(order)
         self._restore_cursor(selected, order)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every row of the last sync is in the table (none waits for a chunk)."""
+        return self._unfinished is None
+
+    def _continue(self) -> None:
+        """Add the next chunk of the rows the last sync could not add at once."""
+        self._continuing = False
+        if self._unfinished is not None and self.is_mounted:
+            self.sync(self._unfinished)
 
     def _update_row(self, key: str, old: Cells, cells: Cells) -> None:
         shown = list(self._shown[key])
@@ -169,8 +211,59 @@ class KeyedTable(DataTable[Text]):
             raise CellDoesNotExist(f"No cell exists for row_key={row!r}, column_key={column!r}.")
         # What DataTable.update_cell does, less its whole-table refresh.
         self._data[row][column] = value
+        if self._pending_cells is not None:
+            self._pending_cells.append((row, column))  # repainted when the sync ends
+        else:
+            self._repaint_cells([(row, column)])
+
+    def _repaint_cells(self, cells: Sequence[tuple[RowKey, ColumnKey]]) -> None:
+        """One new table version for all ``cells``, then each cell's region repainted."""
+        if not cells:
+            return
         self._update_count += 1
-        self.refresh_coordinate(Coordinate(self.get_row_index(row), self.get_column_index(column)))
+        ordered = self.ordered_rows  # built once for the lot
+        tops = list(accumulate((row.height for row in ordered), initial=0))
+        header = self.header_height if self.show_header else 0
+        widths = [column.get_render_width(self) for column in self.ordered_columns]
+        lefts = list(accumulate(widths, initial=self._row_label_column_width))
+        for row, column in cells:
+            row_index = self._row_locations.get(row)
+            column_index = self._column_locations.get(column)
+            if row_index is None or column_index is None:
+                continue
+            region = Region(
+                lefts[column_index],
+                tops[row_index] + header,
+                widths[column_index],
+                ordered[row_index].height,
+            )
+            self._refresh_region(region)
+
+    def _remove_rows(self, keys: Iterable[str]) -> None:
+        """Remove rows by key; more than one rebuilds DataTable's row index once, not per row."""
+        names = list(keys)
+        gone = [RowKey(key) for key in names]
+        if len(gone) <= 1 or not self.is_mounted:
+            for key in gone:
+                self.remove_row(key)
+        else:
+            doomed = set(gone)
+            locations = self._row_locations
+            kept = sorted((locations.get(key), key) for key in locations if key not in doomed)
+            self._row_locations = TwoWayDict({key: i for i, (_, key) in enumerate(kept)})
+            for key in gone:
+                for column in self._data[key]:
+                    self._updated_cells.discard(CellKey(key, column))
+                del self.rows[key], self._data[key]
+            # The rest of what DataTable.remove_row does, once.
+            self._require_update_dimensions = True
+            self.check_idle()
+            self.cursor_coordinate = self.cursor_coordinate
+            self.hover_coordinate = self.hover_coordinate
+            self._update_count += 1
+            self.refresh(layout=True)
+        for name in names:
+            del self._full[name], self._shown[name]
 
     def _reorder(self, order: list[str]) -> None:
         # DataTable sorts by cell values, not by key; the first cell object of

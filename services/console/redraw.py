@@ -7,6 +7,11 @@ global banner, a change of layout); the rest (the feed, the packs' rates, the
 incident list, which a storm updates with every alert it attaches, and the
 clock) waits at most a second, unless a person is typing, when the screen
 should follow their hands.
+
+Drawing is also bounded by what it costs: a deferrable redraw waits at least
+``DRAW_SHARE`` times as long as the last one took, so in a storm whose every
+redraw of the feed is long, drawing takes at most a fifth of the loop and the
+rest goes to applying events (and to keys).
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ FAST_S = 0.25
 SLOW_S = 1.0
 ACTIVE_S = 5.0
 """Seconds after the last key or click during which the fast beat holds."""
+DRAW_SHARE = 4.0
+"""A deferrable redraw waits at least this many times the last one's duration."""
 
 
 class RedrawPacer:
@@ -32,6 +39,7 @@ class RedrawPacer:
         self._clock = clock
         self._drawn = float("-inf")
         self._input = float("-inf")
+        self._took = 0.0
 
     @property
     def interval(self) -> float:
@@ -49,8 +57,10 @@ class RedrawPacer:
         if not dirty <= DEFERRABLE:
             return True
         # A little slack: a 1 s beat checked by a 0.25 s timer must not slip to 1.25 s.
-        return self._clock() - self._drawn >= self.interval - 0.05
+        wait = max(self.interval - 0.05, DRAW_SHARE * self._took)
+        return self._clock() - self._drawn >= wait
 
-    def drew(self) -> None:
-        """The areas were drawn now."""
+    def drew(self, took: float = 0.0) -> None:
+        """The areas were drawn now, in ``took`` seconds."""
         self._drawn = self._clock()
+        self._took = took

@@ -16,6 +16,7 @@ down to the escalations its hub will really make.
 from __future__ import annotations
 
 from collections import OrderedDict, deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -51,6 +52,19 @@ DEFAULT_HEARTBEAT_S = 2.0
 AREAS: tuple[str, ...] = ("connection", "incidents", "alerts", "packs", "banner", "timeline")
 _SEV_RANK = {sev: rank for rank, sev in enumerate(SEVERITIES)}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# How far behind the hub (its heartbeat's clock against ours, once applied) the
+# console may fall before it stops catching up event by event and re-syncs from a
+# snapshot instead: a storm it cannot follow must not leave it silently minutes late.
+BEHIND_RESYNC_S = 5.0
+# After a re-sync, how long before falling behind may trigger another.
+RESYNC_COOLDOWN_S = 10.0
+# Event types where only an item's latest state matters, and the key of that item.
+COALESCED: dict[str, tuple[str, str]] = {
+    "alert.fired": ("alert", "fingerprint"),
+    "alert.resolved": ("alert", "fingerprint"),
+    "agent.status": ("agent", "id"),
+}
 
 # Heartbeats whose clock readings the skew is taken from (about a minute at 2 s).
 SKEW_WINDOW = 30
@@ -111,6 +125,33 @@ class PackSummary:
     total: int
     calls_per_min: float
     switch: SwitchState | None = None
+
+
+def superseded(envelopes: Sequence[Envelope]) -> set[int]:
+    """Indexes of the envelopes of a batch that a later one of the same batch replaces.
+
+    An alert (by fingerprint) or an agent (by id) reported more than once in a
+    batch is applied once, in its latest state: the earlier reports would be
+    parsed, stored and drawn only to be overwritten. Everything else is kept, in
+    order; an envelope whose key cannot be read is kept (its handler counts it).
+    The newest envelope of a batch is never superseded, so the seq still ends at it.
+    """
+    latest: dict[tuple[str, str], int] = {}
+    dropped: set[int] = set()
+    for index in range(len(envelopes) - 1, -1, -1):
+        envelope = envelopes[index]
+        spec = COALESCED.get(envelope.type)
+        if spec is None:
+            continue
+        item = envelope.data.get(spec[0])
+        key = item.get(spec[1]) if isinstance(item, dict) else None
+        if not isinstance(key, str):
+            continue
+        if (spec[0], key) in latest:
+            dropped.add(index)
+        else:
+            latest[(spec[0], key)] = index
+    return dropped
 
 
 @lru_cache(maxsize=1)
@@ -188,6 +229,12 @@ class ConsoleState:
         """From the last snapshot: each stop in force (target → its ``stopped_at``, the
         agents the hub had seen stopped), so the stop rule here starts where the hub's is."""
         self.dirty: set[str] = set(AREAS)
+        self.coalesced = 0
+        """Events replaced by a later one of their batch before being applied."""
+        self.last_heartbeat_hub_time: datetime | None = None
+        """The hub's clock in the last heartbeat applied: how far behind we are."""
+        self.resyncing: float | None = None
+        """Seconds behind when the console asked for a snapshot, until one arrives."""
 
     # -- applying -------------------------------------------------------------
 
@@ -232,6 +279,25 @@ class ConsoleState:
             self._bad(f"bad {envelope.type} data: {error}")
             return False
         return True
+
+    def apply_batch(self, batch: Sequence[tuple[Envelope, datetime]]) -> list[bool | None]:
+        """Apply a batch in order, each superseded alert or agent report skipped.
+
+        Returns, per envelope, whether it applied (None: superseded, not applied).
+        """
+        dropped = superseded([envelope for envelope, _ in batch]) if len(batch) > 1 else set()
+        self.coalesced += len(dropped)
+        return [
+            None if index in dropped else self.apply(envelope, received_at)
+            for index, (envelope, received_at) in enumerate(batch)
+        ]
+
+    def behind(self, now: datetime) -> float:
+        """Seconds the last heartbeat applied trailed the hub's clock (0 before one);
+        meaningful when that heartbeat has just been applied."""
+        if self.last_heartbeat_hub_time is None:
+            return 0.0
+        return max(0.0, (self.hub_now(now) - self.last_heartbeat_hub_time).total_seconds())
 
     def set_status(self, status: StreamStatus, now: datetime) -> None:
         """Record the stream client's latest status; a new re-sync is remembered."""
@@ -293,6 +359,8 @@ class ConsoleState:
         for entry in entries:
             self._put_entry(entry)
         self._clock(data, received_at, fresh=True)
+        self.last_heartbeat_hub_time = None
+        self.resyncing = None
         self.snapshots += 1
         self.dirty.update(AREAS)
         self.policy = policy
@@ -334,6 +402,7 @@ class ConsoleState:
         if isinstance(interval, int | float) and interval > 0:
             self.heartbeat_interval_s = float(interval)
         self._clock(data, received_at)
+        self.last_heartbeat_hub_time = parse_optional(data.get("hub_time"))
 
     def _ingest_refused(self, data: dict[str, Any], _: datetime) -> None:
         count = data.get("count")
@@ -432,6 +501,11 @@ class ConsoleState:
         if status.state == "unauthorized":
             label = "FORBIDDEN" if status.close_code in (403, 4403) else "UNAUTHORIZED"
             return ConnectionView("unauthorized", label, detail)
+        if self.resyncing is not None:
+            behind = format_duration(self.resyncing, "short")
+            return ConnectionView(
+                "reconnecting", f"BEHIND {behind}: RESYNCING", "too far behind the hub"
+            )
         if self.is_stale(now):
             age = self.data_age(now) or 0.0
             return ConnectionView("stale", f"STALE {format_duration(age, 'short')}", detail)

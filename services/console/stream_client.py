@@ -157,6 +157,7 @@ class StreamClient:
         self._stopping = False
         self._ws: ClientConnection | None = None
         self._closing: asyncio.Future[None] | None = None
+        self._resync: str | None = None
 
     @property
     def url(self) -> str:
@@ -236,6 +237,16 @@ class StreamClient:
         if self._ws is not None:
             self._closing = asyncio.ensure_future(self._ws.close())
 
+    def resync(self, reason: str) -> None:
+        """Give up catching up: end this session and start again from a full snapshot.
+
+        The consumer asks when it has fallen too far behind; frames already read
+        are its to discard. The reader stops at its next frame or backlog check.
+        """
+        self._resync = reason
+        self._gap_streak = 2  # the next hello asks for no resume: a snapshot
+        self._repairing = True  # and the new session says RESYNCED
+
     def stop(self) -> None:
         """Stop after the current session (closing it now)."""
         self._stopping = True
@@ -265,12 +276,18 @@ class StreamClient:
                             raw = await ws.recv()
                     except TimeoutError:
                         return _Ended("error", f"no frame from the hub for {idle:.0f} s")
-                    if self.feed(raw) == "gap":
+                    if self._resync is None and self.feed(raw) == "gap":
                         await ws.close()
                         return _Ended("gap", f"gap after seq {self._last_seq}: resuming")
                     # Polled: Textual's message queue offers no event to await.
-                    while self.backlog() > self.max_backlog:  # noqa: ASYNC110
+                    while self.backlog() > self.max_backlog and self._resync is None:  # noqa: ASYNC110
                         await asyncio.sleep(BACKLOG_POLL_S)
+                    if self._resync is not None:
+                        reason, self._resync = self._resync, None
+                        # Not a closing handshake: the hub's close frame would wait
+                        # behind everything still unread, which is what we give up.
+                        ws.transport.abort()
+                        return _Ended("gap", reason)
         except ConnectionClosed as closed:
             return self._closed(closed)
         except InvalidStatus as error:

@@ -31,6 +31,7 @@ from services.domain.schema import Text
 
 Count = Annotated[int, msgspec.Meta(ge=0)]
 Rate = Annotated[float, msgspec.Meta(ge=0)]
+MAX_HEARTBEAT_WAIT_S = 30.0
 StatusUpdateKind = Literal["initial", "status", "resolution"]
 
 # -- request bodies -------------------------------------------------------------
@@ -58,6 +59,8 @@ class HeartbeatBody(msgspec.Struct):
     run_id: str | None = None
     tool_calls_per_min: Rate = 0.0
     tokens_per_min: Rate = 0.0
+    # Long poll: hold the answer until whether the agent may run changes, at most this.
+    wait_s: Annotated[float, msgspec.Meta(ge=0, le=MAX_HEARTBEAT_WAIT_S)] = 0.0
 
     def __post_init__(self) -> None:
         # JSON has no infinity, but Python's json module reads 1e999 as one.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Literal
 
 Clock = Callable[[], datetime]
@@ -64,11 +65,15 @@ def parse_rfc3339(text: str) -> datetime:
         raise ValueError(f"timestamp out of range: {text!r}") from None
 
 
+# A storm's events share their timestamps (milliseconds): each is parsed once.
+_parse_recent = lru_cache(maxsize=4096)(parse_rfc3339)
+
+
 def parse_optional(text: str | None) -> datetime | None:
     """Like :func:`parse_rfc3339`, but ``None``, empty and the zero time give ``None``."""
     if not text or text.startswith("0001-01-01"):
         return None
-    return parse_rfc3339(text)
+    return _parse_recent(text) if isinstance(text, str) else parse_rfc3339(text)
 
 
 DurationStyle = Literal["clock", "words", "short"]

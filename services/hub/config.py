@@ -77,6 +77,11 @@ class HubConfig:
     stream_queue_size: int = 10000
     # Bytes (of JSON text) queued for one stream client before it is closed as too slow.
     stream_queue_bytes: int = 4 * 1024 * 1024
+    # permessage-deflate on the stream (negotiated with each console that offers it).
+    # It costs the hub CPU per frame and per client; the fan-out benchmark found the
+    # difference small at 50 clients (docs/performance.md), so it stays on: off saves
+    # that CPU where consoles sit beside the hub and bytes do not matter.
+    stream_compression: bool = True
     # HTTP connections: a request head must arrive within header_timeout_s; an idle
     # keep-alive connection is closed after idle_timeout_s; at max_connections the
     # oldest connection that never sent a request head is closed to make room.
@@ -150,6 +155,7 @@ class _HubTable(_Table):
     runbook_path: Text | UnsetType = msgspec.field(default=UNSET, name="runbook")
     stream_queue_size: PositiveInt | UnsetType = UNSET
     stream_queue_bytes: PositiveInt | UnsetType = UNSET
+    stream_compression: bool | UnsetType = UNSET
     header_timeout_s: PositiveFloat | UnsetType = UNSET
     idle_timeout_s: PositiveFloat | UnsetType = UNSET
     max_connections: PositiveInt | UnsetType = UNSET

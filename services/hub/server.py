@@ -141,6 +141,7 @@ def _uvicorn(config: HubConfig, clock: Clock, store: HubStore | None = None) -> 
         # since websockets 14; the sans-I/O one is its replacement.
         ws="websockets-sansio",
         ws_max_size=1024 * 1024,
+        ws_per_message_deflate=config.stream_compression,
         timeout_graceful_shutdown=5,
     )
     return _Server(settings)

@@ -66,6 +66,10 @@ class Simulator:
     repeat_interval_s: float = 10.0
     # Scales the script's step times (0.1 plays a scenario ten times faster, for tests).
     time_scale: float = 1.0
+    # Each agent long-polls its heartbeat (``wait_s`` = one tick): the hub answers as
+    # soon as its pack is stopped or re-enabled, so a stop reaches the agent at once
+    # instead of at its next heartbeat, up to a tick later. One connection per agent.
+    long_poll: bool = True
     clock: Callable[[], Any] = utcnow
     agents: dict[str, SimAgent] = field(default_factory=dict)
     # Counters, for logs and benchmarks.
@@ -88,23 +92,58 @@ class Simulator:
     async def run(self) -> None:
         """Heartbeat every agent each tick, play the script, re-send firing alerts."""
         headers = {"Authorization": f"Bearer {self.agent_token}"}
-        limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
-        async with httpx.AsyncClient(headers=headers, limits=limits, timeout=5.0) as client:
+        # Held heartbeats each keep a connection: one per agent, and some for the rest.
+        connections = 16 + (len(self.agents) if self.long_poll else 0)
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        async with httpx.AsyncClient(
+            headers=headers, limits=limits, timeout=5.0 + self.tick_s
+        ) as client:
             self._client = client
-            loop = asyncio.get_running_loop()
-            started = loop.time()
-            pending = list(self.steps)
-            while True:
-                elapsed = loop.time() - started
-                while pending and pending[0][0] * self.time_scale <= elapsed:
-                    _, action, args = pending.pop(0)
-                    await self._do(action, args)
-                self._evolve()
+            beating = (
+                [asyncio.create_task(self._beat_forever(a)) for a in self.agents.values()]
+                if self.long_poll
+                else []
+            )
+            try:
+                await self._play()
+            finally:
+                for task in beating:
+                    task.cancel()
+                await asyncio.gather(*beating, return_exceptions=True)
+
+    async def _play(self) -> None:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        pending = list(self.steps)
+        while True:
+            elapsed = loop.time() - started
+            states = {agent.id: agent.state for agent in self.agents.values()}
+            while pending and pending[0][0] * self.time_scale <= elapsed:
+                _, action, args = pending.pop(0)
+                await self._do(action, args)
+            self._evolve()
+            if not self.long_poll:
                 await self._heartbeat_all()
-                await self._monitor(loop.time())
-                if self.scenario == "storm":
-                    await self._storm()
-                await asyncio.sleep(self.tick_s)
+            else:
+                # A held heartbeat carries what was true when it was sent: an agent that
+                # changed state (a runaway now stuck) says so now, before its alert fires.
+                changed = [a for a in self.agents.values() if a.state != states[a.id]]
+                await asyncio.gather(*(self._post_heartbeat(a) for a in changed))
+            await self._monitor(loop.time())
+            if self.scenario == "storm":
+                await self._storm()
+            await asyncio.sleep(self.tick_s)
+
+    async def _beat_forever(self, agent: SimAgent) -> None:
+        """One agent's heartbeats, each held by the hub for up to a tick (a long poll)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            began = loop.time()
+            obeyed = await self._heartbeat(agent, wait_s=self.tick_s)
+            if not obeyed:
+                # Nothing to obey (or an error, logged): the next beat a tick after this
+                # one, however soon the hub answered (a hub that does not hold it).
+                await asyncio.sleep(max(0.0, self.tick_s - (loop.time() - began)))
 
     # -- the script ---------------------------------------------------------
     async def _do(self, action: str, args: dict[str, Any]) -> None:
@@ -196,10 +235,11 @@ class Simulator:
     async def _heartbeat_all(self) -> None:
         await asyncio.gather(*(self._heartbeat(agent) for agent in self.agents.values()))
 
-    async def _heartbeat(self, agent: SimAgent) -> None:
-        answer = await self._post_heartbeat(agent)
+    async def _heartbeat(self, agent: SimAgent, wait_s: float = 0.0) -> bool:
+        """One heartbeat, obeyed; True when the agent stopped or started on its answer."""
+        answer = await self._post_heartbeat(agent, wait_s)
         if answer is None:
-            return
+            return False
         allowed = bool(answer.get("allowed", True))
         if not allowed and agent.state != "stopped":
             # Told to stop: end the run and say so at once, not on the next tick.
@@ -208,12 +248,16 @@ class Simulator:
         elif allowed and agent.state == "stopped":
             agent.start_run(self.rng)
             await self._post_heartbeat(agent)
+        else:
+            return False
+        return True
 
-    async def _post_heartbeat(self, agent: SimAgent) -> dict[str, Any] | None:
+    async def _post_heartbeat(self, agent: SimAgent, wait_s: float = 0.0) -> dict[str, Any] | None:
         try:
             home = self._home.get(agent.id, 0)
             path = f"{self.replicas[home]}/api/agents/{agent.id}/heartbeat"
-            response = await self._client.post(path, json=agent.body())
+            body = agent.body() | ({"wait_s": wait_s} if wait_s else {})
+            response = await self._client.post(path, json=body)
             self.heartbeats_sent += 1
             if response.status_code != 200:
                 self.heartbeat_errors += 1

@@ -17,7 +17,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 SMOKE = {
+    "console_soak.py": ["--events", "2000", "--every", "1000"],
     "explorer.py": ["--sizes", "200", "--repeat", "1"],
+    "fanout.py": ["--clients", "6", "--rate", "100", "--seconds", "1", "--stalled", "yes"],
     "wall_soak.py": ["--hours", "0.01", "--trace"],
     "cluster.py": ["--notes", "5", "--clients", "3", "--rates", "20", "--seconds", "1"],
     "fleet.py": ["--agents", "20", "--seconds", "1", "--connections", "4"],

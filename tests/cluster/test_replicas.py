@@ -442,3 +442,27 @@ def test_the_simulators_agents_heartbeat_across_replicas_and_a_stop_is_confirmed
     finally:
         stop.set()
         thread.join(10)
+
+
+def test_a_long_polled_heartbeat_on_one_replica_wakes_on_a_stop_made_on_another(
+    replicas: Replicas,
+) -> None:
+    a, b = replicas(2)
+    agent = b.client("agent")
+    beat = {"pack": "support", "state": "running"}
+    assert agent.post("/api/agents/lp-1/heartbeat", json=beat).json()["allowed"] is True
+    answers: list[dict[str, Any]] = []
+
+    def held() -> None:
+        answer = agent.post("/api/agents/lp-1/heartbeat", json={**beat, "wait_s": 30}, timeout=40)
+        answers.append(answer.json())
+
+    thread = threading.Thread(target=held)
+    thread.start()
+    # Held by b before the stop is made (counted when it starts waiting).
+    wait_until(lambda: b.client().get("/health").json()["counters"].get("heartbeat_held") == 1, 10)
+    post(a, "/api/killswitch/pack/support", {"enabled": False, "reason": "runaway agent"})
+    thread.join(40)
+    assert answers and answers[0]["allowed"] is False
+    # Woken by the stop applied from the log, not answered at the end of its wait.
+    assert b.client().get("/health").json()["counters"].get("heartbeat_woken") == 1

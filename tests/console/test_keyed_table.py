@@ -92,3 +92,51 @@ async def test_the_flexible_column_is_fitted_to_the_width() -> None:
         await pilot.resize_terminal(60, 10)
         await pilot.pause()
         assert table.get_cell("x", "b").plain.rstrip() == long
+
+
+async def test_a_sync_rebuilds_the_table_once_whatever_it_changes() -> None:
+    """DataTable rebuilds its row order after every cell update and every removal: a
+    storm that changed 200 cells cost 200 rebuilds of a 400-row table (quadratic)."""
+    app = Harness()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(Table)
+        keys = [f"k{n}" for n in range(400)]
+        table.sync([(k, cells(k, k)) for k in keys])
+        await pilot.pause()
+        version = table._update_count
+        table.sync([(k, cells(k, k, "2" if n % 2 else "1")) for n, k in enumerate(keys)])
+        assert table._update_count - version == 1  # 200 cells changed
+        assert table.get_cell("k1", "c").plain.strip() == "2"
+
+        version = table._update_count
+        kept = keys[::3]
+        table.sync([(k, cells(k, k, "2" if keys.index(k) % 2 else "1")) for k in kept])
+        assert table._update_count - version == 1  # 266 rows removed
+        assert table.keys == kept
+        assert [table.get_row_index(k) for k in kept] == list(range(len(kept)))
+        await pilot.pause()
+
+
+async def test_many_new_rows_arrive_in_chunks_never_in_one_long_callback() -> None:
+    """5,000 agents on the first frame were one 1.5 s callback (and DataTable measured
+    every new cell when idle): a sync adds ``ADD_CHUNK`` rows, the rest after refreshes."""
+    app = Harness()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(Table)
+        keys = [f"k{n:04d}" for n in range(table.ADD_CHUNK * 3 + 7)]
+        table.sync([(k, cells(k, k)) for k in keys])
+        assert table.row_count == table.ADD_CHUNK and not table.complete
+        assert table.keys == keys[: table.ADD_CHUNK]  # the top first: what is seen
+        for _ in range(20):
+            await pilot.pause()
+            if table.complete:
+                break
+        assert table.complete and table.keys == keys
+
+        # A newer sync while chunks are pending wins: the latest rows are what is shown.
+        more = [f"m{n:04d}" for n in range(table.ADD_CHUNK + 1)]
+        table.sync([(k, cells(k, k)) for k in more])
+        table.sync([(k, cells(k, k, "2")) for k in more[:3]])
+        for _ in range(20):
+            await pilot.pause()
+        assert table.complete and table.keys == more[:3]

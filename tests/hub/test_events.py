@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from services.domain.timeutil import utcnow
@@ -39,10 +40,10 @@ def test_fan_out_and_overflow(tmp_path: Path) -> None:
     slow = log.subscribe(2)
     for _ in range(3):
         log.append("x", {"k": "ü"})
-    assert fast.queue.qsize() == 3
-    assert '"k":"ü"' in str(fast.queue.get_nowait())
-    assert slow.queue.qsize() == 1
-    assert slow.queue.get_nowait() == Close(1013, "too slow: resume from your last seq")
+    frames = fast.frames()
+    assert len(frames) == 3
+    assert '"k":"ü"' in str(frames[0])
+    assert slow.frames() == [Close(1013, "too slow: resume from your last seq")]
     assert log.subscriber_count == 1
     log.close_all(1001, "bye")
     assert log.subscriber_count == 0
@@ -61,3 +62,30 @@ def test_the_ring_is_bounded_in_bytes(tmp_path: Path) -> None:
         log.latest_seq - 1,
         log.latest_seq,
     ]
+
+
+def test_frames_queue_in_batches_until_the_connection_takes_them(tmp_path: Path) -> None:
+    """One queue item (one wake-up of the connection) per batch, not per frame."""
+    log = MemoryEventLog(TinyHubStore(tmp_path, fsync=False), utcnow)
+    sub = log.subscribe(100)
+    for _ in range(3):
+        log.append("x", {})
+    assert sub.queue.qsize() == 1 and sub.queued == 3
+    batch = sub.queue.get_nowait()
+    assert isinstance(batch, list)
+    sub.taken(batch)
+    log.append("x", {})  # the connection is sending the first batch: a new one starts
+    assert sub.queue.qsize() == 1 and sub.queued == 1
+    assert [json.loads(frame)["seq"] for frame in batch] == [1, 2, 3]
+    assert sub.queued_bytes == len(str(sub.frames()[0]))
+
+
+def test_a_replay_sends_the_text_encoded_when_the_event_was_appended(tmp_path: Path) -> None:
+    log = MemoryEventLog(TinyHubStore(tmp_path, fsync=False), utcnow, ring_size=3)
+    sub = log.subscribe(100)
+    for n in range(5):
+        log.append("x", {"n": n})
+    sent = sub.frames()
+    assert log.since_encoded(2) == sent[2:]
+    assert all(a is b for a, b in zip(log.since_encoded(2) or [], sent[2:], strict=True))
+    assert log.since_encoded(5) == [] and log.since_encoded(1) is None

@@ -169,7 +169,7 @@ def test_no_seq_goes_out_before_its_block_reservation_is_on_disk(tmp_path: Path)
     with pytest.raises(StorageFailed), atomic():
         store.append_audit({"id": "b"})
         events.append("x", {})  # needs a new block: reserved in the failed write
-    sent = [json.loads(sub.queue.get_nowait())["seq"] for _ in range(sub.queue.qsize())]
+    sent = [json.loads(str(frame))["seq"] for frame in sub.frames()]
     assert sent == [1, 2] and events.latest_seq == 2
     file.fail = None
     with atomic():

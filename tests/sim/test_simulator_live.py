@@ -172,6 +172,7 @@ async def test_storm_sends_alerts_at_its_rate(hub: RunningHub) -> None:
         tick_s=0.05,
         storm_rate=per_tick / 0.05,
         ticks=ticks,
+        long_poll=False,  # heartbeats in rounds, one a tick, to count
     )
     running = asyncio.create_task(storm.run())
     try:

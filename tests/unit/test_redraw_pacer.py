@@ -3,7 +3,7 @@ unless someone is typing."""
 
 from __future__ import annotations
 
-from services.console.redraw import RedrawPacer
+from services.console.redraw import FAST_S, RedrawPacer
 
 
 class Clock:
@@ -48,3 +48,19 @@ def test_typing_brings_the_fast_beat_back_for_a_while() -> None:
     assert pacer.due({"alerts"})
     clock.t += 10
     assert pacer.interval == 1.0
+
+
+def test_a_long_redraw_spaces_the_next_deferrable_one() -> None:
+    """A storm whose redraws take 0.4 s must not redraw at the 0.25 s beat (the whole loop)."""
+    clock = Clock()
+    pacer = RedrawPacer(clock)
+    pacer.touched()  # the fast beat
+    pacer.drew(0.4)
+    clock.t += 1.0
+    assert not pacer.due({"alerts"})  # 1.0 s < 4 x 0.4 s
+    assert pacer.due({"connection"})  # what matters at once still draws at once
+    clock.t += 0.7
+    assert pacer.due({"alerts"})
+    pacer.drew(0.01)
+    clock.t += FAST_S
+    assert pacer.due({"alerts"})  # cheap again: back to the beat

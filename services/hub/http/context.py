@@ -102,8 +102,17 @@ class HubContext:
     # A replica of a cluster (``warroom hub --store nats://…``); None: the embedded store.
     replica: Replication | None = None
 
+    # Set (and replaced) whenever a kill switch changes: held heartbeats wake and re-check.
+    switch_moved: asyncio.Event = field(init=False)
+
     def __post_init__(self) -> None:
         self.idempotency = IdempotencyGuard(self.store)
+        self.switch_moved = asyncio.Event()
+        self.state.switches.watchers.append(self._switch_moved)
+
+    def _switch_moved(self) -> None:
+        moved, self.switch_moved = self.switch_moved, asyncio.Event()
+        moved.set()
 
 
 def context(request: Request) -> HubContext:

@@ -148,16 +148,46 @@ async def heartbeat(request: Request, ctx: HubContext, principal: Principal) -> 
     beat = validate.decode(await read_json(request), HeartbeatBody)
     ctx.authority.may_report(principal, agent_id, beat.pack)
     if ctx.replica is not None and not ctx.replica.applying:
-        return JSONResponse(await ctx.replica.heartbeat(agent_id, beat))
-    answer = ctx.state.heartbeat(
-        agent_id,
-        pack=beat.pack,
-        state=beat.state,
-        run_id=beat.run_id or None,
-        tool_calls_per_min=beat.tool_calls_per_min,
-        tokens_per_min=beat.tokens_per_min,
-    )
+        answer = await ctx.replica.heartbeat(agent_id, beat)
+    else:
+        answer = ctx.state.heartbeat(
+            agent_id,
+            pack=beat.pack,
+            state=beat.state,
+            run_id=beat.run_id or None,
+            tool_calls_per_min=beat.tool_calls_per_min,
+            tokens_per_min=beat.tokens_per_min,
+        )
+    # Held only while the answer asks nothing new of the agent: one that must stop
+    # (or may start again) is told at once.
+    if beat.wait_s > 0 and answer["allowed"] == (beat.state != "stopped"):
+        answer = await _held(ctx, beat.pack, answer, beat.wait_s)
     return JSONResponse(answer)
+
+
+async def _held(
+    ctx: HubContext, pack: str, answer: dict[str, Any], wait_s: float
+) -> dict[str, Any]:
+    """A long-polled heartbeat: answered when whether the agent may run changes, or
+    after ``wait_s``. A stop reaches a long-polling agent at once, not at its next beat."""
+    allowed = answer["allowed"]
+    ctx.counters.add("heartbeat_held")
+    try:
+        async with asyncio.timeout(wait_s):
+            while True:
+                await ctx.switch_moved.wait()
+                now_allowed, reason = ctx.state.switches.allowed(pack)
+                if now_allowed != allowed:
+                    ctx.counters.add("heartbeat_woken")
+                    return {"allowed": now_allowed, "reason": reason, "hub_time": _now(ctx)}
+    except TimeoutError:
+        # Checked again: a change in the very step the wait ended is not lost.
+        now_allowed, reason = ctx.state.switches.allowed(pack)
+        return {"allowed": now_allowed, "reason": reason, "hub_time": _now(ctx)}
+
+
+def _now(ctx: HubContext) -> str:
+    return to_rfc3339(ctx.clock())
 
 
 async def ingest_alertmanager(request: Request, ctx: HubContext, principal: Principal) -> Response:

@@ -155,10 +155,10 @@ def _opening(ctx: HubContext, hello: Hello) -> list[str]:
         # Its seq may even be ours (a restart at a block boundary), but not its history.
         reason = "epoch_changed"
     else:
-        events = ctx.events.since(resume_from)
-        if events is not None:
+        frames = ctx.events.since_encoded(resume_from)
+        if frames is not None:
             ctx.counters.add("stream_resumed")
-            return [encode(event) for event in events]
+            return frames
         reason = "unknown_seq" if resume_from > ctx.events.latest_seq else "resume_too_old"
     ctx.counters.add(f"stream_snapshot_{reason}")
     now = to_rfc3339(ctx.clock())
@@ -188,12 +188,12 @@ async def _write(
             await websocket.send_text(frame)
         while True:
             item = await subscription.queue.get()
-            if isinstance(item, str):
-                subscription.taken(item)
             if isinstance(item, Close):
                 await _close(ctx, websocket, item)
                 return
-            await websocket.send_text(item)
+            subscription.taken(item)  # frames appended from now on start a new batch
+            for frame in item:
+                await websocket.send_text(frame)
     except (WebSocketDisconnect, RuntimeError, OSError):
         # The client went away mid-send; the reader notices too.
         return

@@ -40,31 +40,59 @@ class Close:
 @dataclass(eq=False)
 class Subscription:
     """One stream connection's queue of JSON frames (or a final :class:`Close`), bounded
-    in frames and in bytes: a client that falls further behind is closed with 1013."""
+    in frames and in bytes: a client that falls further behind is closed with 1013.
 
-    queue: asyncio.Queue[str | Close] = field(default_factory=asyncio.Queue)
+    Frames are queued in batches: while the connection has not taken the last batch,
+    a new frame joins it (a list append) instead of waking the connection once per
+    frame. The connection sends a batch's frames back to back.
+    """
+
+    queue: asyncio.Queue[list[str] | Close] = field(default_factory=asyncio.Queue)
     max_queued: int = 10000
     max_bytes: int = 4 * 1024 * 1024
     closed: bool = False
     queued_bytes: int = 0
+    queued: int = 0
     # Set when closed: the connection stops a send blocked on a client that stopped reading.
     closing: asyncio.Event = field(default_factory=asyncio.Event)
+    # The batch in the queue that the connection has not taken yet.
+    _open: list[str] | None = None
 
     def offer(self, frame: str) -> bool:
         """Queue ``frame``; False (and the subscription closed with 1013) when full."""
         if self.closed:
             return True
         size = len(frame)
-        if self.queue.qsize() >= self.max_queued or self.queued_bytes + size > self.max_bytes:
+        if self.queued >= self.max_queued or self.queued_bytes + size > self.max_bytes:
             self.close(1013, "too slow: resume from your last seq")
             return False
-        self.queue.put_nowait(frame)
+        if self._open is None:
+            self._open = [frame]
+            self.queue.put_nowait(self._open)
+        else:
+            self._open.append(frame)
+        self.queued += 1
         self.queued_bytes += size
         return True
 
-    def taken(self, frame: str) -> None:
-        """The connection took ``frame`` off the queue to send it."""
-        self.queued_bytes = max(0, self.queued_bytes - len(frame))
+    def taken(self, batch: list[str]) -> None:
+        """The connection took ``batch`` off the queue to send it."""
+        if batch is self._open:
+            self._open = None
+        self.queued = max(0, self.queued - len(batch))
+        self.queued_bytes = max(0, self.queued_bytes - sum(len(frame) for frame in batch))
+
+    def frames(self) -> list[str | Close]:
+        """Take everything queued now, frame by frame (for tests and tools)."""
+        items: list[str | Close] = []
+        while not self.queue.empty():
+            item = self.queue.get_nowait()
+            if isinstance(item, Close):
+                items.append(item)
+            else:
+                self.taken(item)
+                items.extend(item)
+        return items
 
     def close(self, code: int, reason: str) -> None:
         """Drop what is queued and ask the connection to close with ``code``."""
@@ -73,6 +101,8 @@ class Subscription:
         self.closed = True
         while not self.queue.empty():
             self.queue.get_nowait()
+        self._open = None
+        self.queued = 0
         self.queued_bytes = 0
         self.queue.put_nowait(Close(code, reason))
         self.closing.set()
@@ -109,6 +139,10 @@ class EventLog(Protocol):
 
     def since(self, seq: int) -> list[dict[str, Any]] | None:
         """Every event after ``seq``, or None when they are no longer all held."""
+        ...
+
+    def since_encoded(self, seq: int) -> list[str] | None:
+        """Like :meth:`since`, as the frames already encoded for the stream."""
         ...
 
     def hold(self) -> None:
@@ -261,6 +295,14 @@ class MemoryEventLog:
         if seq > self._latest or not self._ring or self._ring[0][0]["seq"] > seq + 1:
             return None
         return [envelope for envelope, _ in self._ring if envelope["seq"] > seq]
+
+    def since_encoded(self, seq: int) -> list[str] | None:
+        # A replay sends the text each event was encoded to once, when appended.
+        if seq == self._latest:
+            return []
+        if seq > self._latest or not self._ring or self._ring[0][0]["seq"] > seq + 1:
+            return None
+        return [text for envelope, text in self._ring if envelope["seq"] > seq]
 
     def subscribe(self, max_queued: int, max_bytes: int = 4 * 1024 * 1024) -> Subscription:
         subscription = Subscription(max_queued=max_queued, max_bytes=max_bytes)

@@ -7,6 +7,7 @@ only when both its own switch and the global switch are enabled.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from services.domain.models import GLOBAL, AuditAction, AuditRecord, SwitchState
 from services.domain.timeutil import Clock, to_rfc3339
@@ -26,6 +27,8 @@ class SwitchBoard:
         self._events = events
         self._clock = clock
         self._pack_names = list(packs)
+        self.watchers: list[Callable[[], None]] = []
+        """Called after every change of a switch (and a reload): held heartbeats re-check."""
         self.reload()
 
     def reload(self) -> None:
@@ -39,6 +42,11 @@ class SwitchBoard:
                 self._packs[switch.pack] = switch
         self._audit = load_models(AuditRecord, self._store.load_audit(), "audit record")
         self._audit_counter = max((number_of(a.id, "AUD-") for a in self._audit), default=0)
+        self._moved()
+
+    def _moved(self) -> None:
+        for watcher in self.watchers:
+            watcher()
 
     @property
     def packs(self) -> list[str]:
@@ -139,6 +147,7 @@ class SwitchBoard:
         if agents is not None:
             data["agents"] = agents
         self._events.append("killswitch.changed", data)
+        self._moved()
         log.warning(
             "kill switch %s %s by %s (%s): %s",
             switch.target,

@@ -1,0 +1,39 @@
+"""The packs table with 5,000 agents: a redraw reuses the rows whose agent shows the
+same, rather than building and comparing every row each time (most of its cost)."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from services.console.state import ConsoleState
+from services.domain.models import Envelope
+from tests.console.sample import FROZEN_NOW, agent, envelope, snapshot
+from widgets.agent_table import AgentTable
+
+
+class Harness(App[None]):
+    def compose(self) -> ComposeResult:
+        yield AgentTable()
+
+
+async def test_an_unchanged_agent_keeps_its_cells_and_a_changed_one_gets_new() -> None:
+    state = ConsoleState()
+    data = snapshot(seq=10)
+    packs = data["data"]["packs"]
+    data["data"]["agents"] = [agent(f"a{n}", packs[n % len(packs)]) for n in range(50)]
+    state.apply(Envelope.from_dict(data), FROZEN_NOW)
+    app = Harness()
+    async with app.run_test(size=(160, 60)) as pilot:
+        table = app.query_one(AgentTable)
+        table.show_packs(state.pack_summaries(), False, state.agents_by_pack())
+        await pilot.pause()
+        first = table.agent_row(state.agents["a1"])
+        third = table.agent_row(state.agents["a3"])
+        moved = agent("a3", packs[3], state="stuck", rate=99.0)
+        state.apply(Envelope.from_dict(envelope(11, "agent.status", {"agent": moved})), FROZEN_NOW)
+        table.show_packs(state.pack_summaries(), False, state.agents_by_pack())
+        await pilot.pause()
+        assert table.agent_row(state.agents["a1"]) is first  # reused, not rebuilt
+        assert table.agent_row(state.agents["a3"]) is not third
+        assert table.cells("agent:a3") is table.agent_row(state.agents["a3"])
+        assert "stuck" in str(table.cells("agent:a3"))
