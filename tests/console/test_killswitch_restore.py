@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from services.console.containment import Phase
 from services.simulator.simulator import FLEET
@@ -88,6 +88,11 @@ async def test_global_stop_then_guided_restore_keeps_the_incidents_pack_off(
                         f"{pack} watched",
                     )
             await wait(pilot, lambda: restore.step.kind == "done", "restore complete")
+            # Past its watch, the last pack reads as done, not as still watched.
+            app.flush()
+            await pilot.pause()
+            plan_text = str(restore.query_one("#restore-plan", Static).render())
+            assert "(watching)" not in plan_text and f"{order[-1]} ✓" in plan_text
             support = [a.state for a in app.state.agents.values() if a.pack == "support"]
             assert "running" not in support
         status = hub.client("viewer").get("/api/packs/status").json()

@@ -129,8 +129,10 @@ class RestoreScreen(Screen[None]):
             if index:
                 text.append(" · ")
             mark = " ✓" if pack in plan.enabled else ""
-            if pack == plan.watching:
-                mark = " (watching)" if pack not in plan.flagged else " (FLAGGED)"
+            if pack == plan.watching and pack in plan.flagged:
+                mark = " (FLAGGED)"
+            elif pack == plan.watching and self.step.kind == "wait":
+                mark = " (watching)"  # only while its watch runs; then it is done: ✓
             text.append_text(safe_text(pack + mark))
         if plan.keep_off:
             text.append("\nKept off: ", style="bold")
