@@ -201,3 +201,19 @@ async def test_an_80_column_wall_still_says_not_acknowledged() -> None:
             what="INC-4 not acknowledged",
             step=pilot.pause,
         )
+
+
+async def test_a_long_root_cause_is_cut_with_an_ellipsis_in_the_incident_header() -> None:
+    from tui.screens.incident import IncidentScreen
+
+    cause = "a retry loop in the ledger agent's tool calls " + "that nobody capped " * 8
+    resolved = {**INC3, "status": "resolved", "root_cause": cause + "END"}
+    data = snapshot(seq=40)
+    data["data"]["incidents"][0] = resolved
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _live(pilot, data)
+        await app.push_screen(IncidentScreen(app.session, "INC-3"))
+        await shows(pilot, app, "root cause:")
+        line = next(s for s in screen_text(app).splitlines() if "root cause:" in s)
+        assert "END" not in line and "…" in line, line
