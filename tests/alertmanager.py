@@ -149,3 +149,18 @@ def prometheus_alert(labels: dict[str, str], summary: str, **annotations: str) -
         "annotations": {"summary": summary, **annotations},
         "generatorURL": "http://prometheus.example/graph?g0.expr=up",
     }
+
+
+# A critical alert of the finance pack's ledger agent: opens a SEV2 incident.
+RUNAWAY = {
+    "alertname": "RunawayAgent",
+    "pack": "finance",
+    "agent": "ledger",
+    "severity": "critical",
+}
+
+
+def alerts_of(hub: Any) -> dict[str, dict[str, Any]]:
+    """A hub's alerts by alertname, as ``/api/state`` holds them."""
+    state = hub.client("viewer").get("/api/state").json()
+    return {a["labels"].get("alertname", ""): a for a in state["alerts"]}

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.alertmanager import RunningAlertmanager
 from tests.hubtools import HubFactory, RunningHub, start_hub
 
 __all__ = ["RunningHub", "hub", "hub_factory"]
@@ -39,3 +40,12 @@ def hub_factory(tmp_path: Path) -> Iterator[HubFactory]:
     finally:
         for running in started:
             running.stop()
+
+
+@pytest.fixture
+def managers() -> Iterator[list[RunningAlertmanager]]:
+    """Alertmanagers a test started (``managers.append``), stopped at its end."""
+    started: list[RunningAlertmanager] = []
+    yield started
+    for manager in started:
+        manager.stop()

@@ -4,14 +4,14 @@ Alertmanager, recorded on every replica, and a retry on another is answered the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.alertmanager import (
+    RUNAWAY,
     RunningAlertmanager,
+    alerts_of,
     free_port,
     needs_alertmanager,
     prometheus_alert,
@@ -22,25 +22,6 @@ from tests.hubtools import RunningHub
 from tests.waiting import wait_until
 
 pytestmark = needs_alertmanager
-RUNAWAY = {
-    "alertname": "RunawayAgent",
-    "pack": "finance",
-    "agent": "ledger",
-    "severity": "critical",
-}
-
-
-@pytest.fixture
-def managers() -> Iterator[list[RunningAlertmanager]]:
-    started: list[RunningAlertmanager] = []
-    yield started
-    for manager in started:
-        manager.stop()
-
-
-def alerts_of(hub: RunningHub) -> dict[str, dict[str, Any]]:
-    state = hub.client("viewer").get("/api/state").json()
-    return {a["labels"].get("alertname", ""): a for a in state["alerts"]}
 
 
 def test_a_silence_through_one_replica_is_made_once_and_known_to_all(

@@ -3,48 +3,27 @@ webhook in, pull mode, silences out, inhibition, an HA pair, a restart."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from services.domain.timeutil import to_rfc3339
 from tests.alertmanager import (
+    RUNAWAY,
     RunningAlertmanager,
+    alerts_of,
     free_port,
     needs_alertmanager,
     prometheus_alert,
     start_alertmanager,
 )
 from tests.hub.helpers import timeline_of
-from tests.hubtools import HubFactory, RunningHub
+from tests.hubtools import HubFactory
 from tests.waiting import wait_until
 
 pytestmark = needs_alertmanager
 
-RUNAWAY = {
-    "alertname": "RunawayAgent",
-    "pack": "finance",
-    "agent": "ledger",
-    "severity": "critical",
-}
 RATE = {"alertname": "RateLimitBreach", "pack": "finance", "agent": "ledger", "severity": "warning"}
 WATCHDOG = {"alertname": "Watchdog", "severity": "none"}
-
-
-@pytest.fixture
-def managers(tmp_path: Path) -> Iterator[list[RunningAlertmanager]]:
-    started: list[RunningAlertmanager] = []
-    yield started
-    for manager in started:
-        manager.stop()
-
-
-def alerts_of(hub: RunningHub) -> dict[str, dict[str, Any]]:
-    state = hub.client("viewer").get("/api/state").json()
-    return {a["labels"].get("alertname", ""): a for a in state["alerts"]}
 
 
 def test_webhook_pull_silence_and_restart(
