@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -246,10 +247,24 @@ class CommandLog:
             except Exception:  # closing anyway
                 pass
         try:
-            await self._nc.drain()
+            if not self._nc.is_connected:
+                raise ConnectionClosedError  # nothing to drain: cut off from the cluster
+            # Bounded: a hub stopping must not wait on a cluster that stopped answering.
+            await asyncio.wait_for(self._nc.drain(), 3.0)
         except Exception:
-            await self._nc.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._nc.close(), 3.0)
         self._nc = None
+        # End the client's subscription readers on this loop before it closes (one cut
+        # off from the cluster leaves them waiting, re-created by its reconnects).
+        readers = [
+            task
+            for task in asyncio.all_tasks()
+            if getattr(task.get_coro(), "__qualname__", "") == "Subscription._wait_for_msgs"
+        ]
+        for task in readers:
+            task.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
 
 
 async def _ensure_stream(js: Any, config: StreamConfig) -> Any:
