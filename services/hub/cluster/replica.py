@@ -28,7 +28,7 @@ from typing import Any
 import msgspec
 from nats.aio.msg import Msg
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Match, Route
 
 from services.domain.models import Alert
@@ -42,7 +42,9 @@ from services.hub.http.context import (
     HubContext,
     error_response,
     read_json,
+    replayed,
 )
+from services.hub.http.endpoints import heartbeat_fields
 from services.hub.http.idempotency import REPLAYED_HEADER, check_key
 from services.hub.http.silences import apply_recorded
 from services.hub.state.alertmanager import IncomingAlert
@@ -186,7 +188,7 @@ class Replica:
         if key is not None:
             stored = self.ctx.idempotency.stored(scope, key)
             if stored is not None:
-                return _replayed(self.ctx, stored)
+                return replayed(self.ctx, stored)
         command = {
             "kind": "http",
             "method": request.method,
@@ -205,7 +207,7 @@ class Replica:
             # Stored long ago (a retry after the answer left this replica's memory).
             stored = self.ctx.idempotency.stored(scope, key)
             if stored is not None:
-                return _replayed(self.ctx, stored)
+                return replayed(self.ctx, stored)
         if not isinstance(result, dict) or "status" not in result:
             raise StorageUnavailable("the change was stored but its answer is unknown; retry")
         headers = {REPLAYED_HEADER: "true"} if result.get("replayed") else None
@@ -217,13 +219,7 @@ class Replica:
         )
 
     async def heartbeat(self, agent_id: str, beat: Any) -> dict[str, Any]:
-        fields = {
-            "pack": beat.pack,
-            "state": beat.state,
-            "run_id": beat.run_id or None,
-            "tool_calls_per_min": beat.tool_calls_per_min,
-            "tokens_per_min": beat.tokens_per_min,
-        }
+        fields = heartbeat_fields(beat)
         self._require_ready()
         answer = self.ctx.state.quiet_heartbeat(agent_id, **fields)
         if answer is not None:
@@ -233,7 +229,7 @@ class Replica:
                 float(beat.tokens_per_min),
             )
             return answer
-        result = await self.submit({"kind": "heartbeat", "agent": agent_id, **fields})
+        result = await self.submit({"kind": "heartbeat", "agent": agent_id, "beat": fields})
         if isinstance(result, dict) and "error" in result:
             error = HubError(result["error"]["message"])
             error.status, error.code = result["status"], result["error"]["code"]
@@ -362,14 +358,7 @@ class Replica:
             return await self._apply_http(command)
         if kind == "heartbeat":
             try:
-                return state.heartbeat(
-                    command["agent"],
-                    pack=command["pack"],
-                    state=command["state"],
-                    run_id=command["run_id"],
-                    tool_calls_per_min=command["tool_calls_per_min"],
-                    tokens_per_min=command["tokens_per_min"],
-                )
+                return state.heartbeat(command["agent"], **command["beat"])
             except HubError as error:
                 return {
                     "status": error.status,
@@ -521,12 +510,6 @@ def _answer(response: Response) -> dict[str, Any]:
         "body": bytes(response.body).decode(),
         "replayed": response.headers.get(REPLAYED_HEADER) == "true",
     }
-
-
-def _replayed(ctx: HubContext, stored: tuple[int, dict[str, Any]]) -> Response:
-    ctx.counters.add("idempotent_replay")
-    status, payload = stored
-    return JSONResponse(payload, status_code=status, headers={REPLAYED_HEADER: "true"})
 
 
 def _digest(scope: str, key: str) -> str:

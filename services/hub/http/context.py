@@ -203,6 +203,13 @@ def public(handler: Callable[[Request, HubContext], Awaitable[Response]]) -> Any
     return run
 
 
+def replayed(ctx: HubContext, stored: tuple[int, dict[str, Any]]) -> JSONResponse:
+    """The first answer to an Idempotency-Key, given again to its retry (counted)."""
+    ctx.counters.add("idempotent_replay")
+    status, payload = stored
+    return JSONResponse(payload, status_code=status, headers={REPLAYED_HEADER: "true"})
+
+
 Apply = Callable[[dict[str, Any], Actor], tuple[int, dict[str, Any]]]
 
 
@@ -224,9 +231,7 @@ async def mutate(request: Request, ctx: HubContext, principal: Principal, apply:
     async with ctx.idempotency.hold(scope, key):
         stored = ctx.idempotency.stored(scope, key)
         if stored is not None:
-            ctx.counters.add("idempotent_replay")
-            status, payload = stored
-            return JSONResponse(payload, status_code=status, headers={REPLAYED_HEADER: "true"})
+            return replayed(ctx, stored)
         # The change and the answer a retry will get reach the disk in one write:
         # a crash in between could otherwise apply a retried stop twice, or answer
         # it differently. Nothing is awaited inside, and the events wait for the

@@ -150,19 +150,24 @@ async def heartbeat(request: Request, ctx: HubContext, principal: Principal) -> 
     if ctx.replica is not None and not ctx.replica.applying:
         answer = await ctx.replica.heartbeat(agent_id, beat)
     else:
-        answer = ctx.state.heartbeat(
-            agent_id,
-            pack=beat.pack,
-            state=beat.state,
-            run_id=beat.run_id or None,
-            tool_calls_per_min=beat.tool_calls_per_min,
-            tokens_per_min=beat.tokens_per_min,
-        )
+        answer = ctx.state.heartbeat(agent_id, **heartbeat_fields(beat))
     # Held only while the answer asks nothing new of the agent: one that must stop
     # (or may start again) is told at once.
     if beat.wait_s > 0 and answer["allowed"] == (beat.state != "stopped"):
         answer = await _held(ctx, beat.pack, answer, beat.wait_s)
     return JSONResponse(answer)
+
+
+def heartbeat_fields(beat: HeartbeatBody) -> dict[str, Any]:
+    """What :meth:`HubState.heartbeat` takes of a heartbeat's body (the long-poll's
+    ``wait_s`` is the HTTP layer's own)."""
+    return {
+        "pack": beat.pack,
+        "state": beat.state,
+        "run_id": beat.run_id or None,
+        "tool_calls_per_min": beat.tool_calls_per_min,
+        "tokens_per_min": beat.tokens_per_min,
+    }
 
 
 async def _held(

@@ -21,8 +21,8 @@ from services.domain.models import Alert, Silence
 from services.hub.errors import Invalid, NotFound
 from services.hub.http import validate
 from services.hub.http.auth import Principal
-from services.hub.http.context import HubContext, read_json
-from services.hub.http.idempotency import REPLAYED_HEADER, check_key
+from services.hub.http.context import HubContext, read_json, replayed
+from services.hub.http.idempotency import check_key
 from services.hub.state.common import HUB_AUTHOR, Actor
 
 log = logging.getLogger("warroom.hub")
@@ -137,9 +137,7 @@ async def once(
     async with ctx.idempotency.hold(scope, key or ""):
         stored = ctx.idempotency.stored(scope, key) if key is not None else None
         if stored is not None:
-            ctx.counters.add("idempotent_replay")
-            status, payload = stored
-            return JSONResponse(payload, status_code=status, headers={REPLAYED_HEADER: "true"})
+            return replayed(ctx, stored)
         if ctx.replica is not None:
             recorder = _Replicated()
             payload = await apply(recorder)
