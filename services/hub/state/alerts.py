@@ -267,18 +267,16 @@ class AlertBook:
         (the tick); answers how many became stale."""
         count = 0
         for alert in self._alerts.values():
-            if alert.status != "firing" or alert.stale or alert.silenced_by or alert.inhibited_by:
-                continue
-            interval = alert.repeat_interval_s
-            seen = parse_optional(alert.last_seen_at)
-            if not interval or seen is None:
-                continue
-            if (now - seen).total_seconds() > STALE_FACTOR * interval:
+            if _goes_stale(alert, now):
                 alert.stale = True
                 count += 1
                 self._events.append("alert.fired", {"alert": alert.to_dict()})
         self.dirty = self.dirty or count > 0
         return count
+
+    def ages(self, now: datetime) -> bool:
+        """Whether :meth:`age` would mark an alert stale now (nothing changed)."""
+        return any(_goes_stale(alert, now) for alert in self._alerts.values())
 
     def link(self, fingerprint: str, incident_id: str) -> None:
         """Link a known alert to an incident opened by hand; re-announces the alert."""
@@ -312,3 +310,14 @@ def _size(alert: Alert) -> int:
     text += sum(len(k) + len(v) for k, v in alert.labels.items())
     text += sum(len(k) + len(v) for k, v in alert.group_labels.items())
     return text + 600
+
+
+def _goes_stale(alert: Alert, now: datetime) -> bool:
+    """Firing, unmuted, and not re-sent for ``STALE_FACTOR`` of its group's interval."""
+    if alert.status != "firing" or alert.stale or alert.silenced_by or alert.inhibited_by:
+        return False
+    interval = alert.repeat_interval_s
+    seen = parse_optional(alert.last_seen_at)
+    if not interval or seen is None:
+        return False
+    return (now - seen).total_seconds() > STALE_FACTOR * interval

@@ -305,7 +305,7 @@ class HubState:
         self.save_alerts(now)
         self.last_tick = now
 
-    def _tick(self, now: datetime, silent: list[dict[str, Any]]) -> None:
+    def _tick(self, now: datetime, silent: list[dict[str, Any]], *, age: bool = True) -> None:
         for row in silent:
             agent_id = str(row.get("id", ""))
             tracked = self._agents.get(agent_id)
@@ -325,17 +325,22 @@ class HubState:
         self.incidents.flush_alert_entries(now)
         self.containment.tick(now)
         self.escalations.run(now)
-        self.alerts.age(now)
+        if age:
+            self.alerts.age(now)
 
     def tick_changes(self, now: datetime) -> bool:
         """Whether a tick now (with no agent going silent) would change anything; a dry
-        run, undone. A cluster's leader writes a tick to the log only when it would."""
+        run, undone. A cluster's leader writes a tick to the log only when it would.
+
+        Alerts going stale are asked, not tried: the dry run copies no alert book."""
+        if self.alerts.ages(now):
+            return True
         changed = False
         quiet, log.disabled = log.disabled, True  # what it would log is logged when it runs
         try:
-            with contextlib.suppress(_DryRun), self.atomic(self.alerts.save):
+            with contextlib.suppress(_DryRun), self.atomic():
                 changes = self._store.changes
-                self._tick(now, [])
+                self._tick(now, [], age=False)
                 changed = self.events.holding > 0 or self._store.changes != changes
                 raise _DryRun
         finally:
