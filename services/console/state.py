@@ -39,7 +39,7 @@ from services.domain.models import (
 from services.domain.policy import Policy, PolicyError, load_policy, policy_from_dict
 from services.domain.recent import recently_used
 from services.domain.runbook import Runbook, RunbookError, load_runbook, runbook_from_snapshot
-from services.domain.timeutil import format_duration, parse_optional, to_rfc3339
+from services.domain.timeutil import format_duration, parse_optional
 
 ConnState = Literal["connecting", "live", "reconnecting", "unauthorized"]
 
@@ -369,7 +369,7 @@ class ConsoleState:
         self.agents = {a.id: a for a in agents}
         self.agent_history.forget_missing(set(self.agents))
         for agent in agents:
-            self.agent_history.record(agent, to_rfc3339(received_at))
+            self.agent_history.record(agent, received_at)
         self.alerts = OrderedDict()
         for alert in sorted(alerts, key=_alert_moment):
             self._put_alert(alert)
@@ -432,7 +432,7 @@ class ConsoleState:
     def _agent(self, data: dict[str, Any], received_at: datetime) -> None:
         agent = Agent.from_dict(data["agent"])
         self.agents[agent.id] = agent
-        self.agent_history.record(agent, to_rfc3339(received_at))
+        self.agent_history.record(agent, received_at)
         if agent.pack not in self.packs:
             self.packs.append(agent.pack)
         self.dirty.add("packs")
