@@ -250,7 +250,8 @@ class EventHistory:
         """Every record held, oldest first (those not built yet are built now)."""
         if self._unbuilt:
             unbuilt, self._unbuilt = self._unbuilt, deque()
-            for fields in unbuilt:
+            while unbuilt:  # each let go as its record is made: no peak of both
+                fields = unbuilt.popleft()
                 record = _record(fields)
                 self._records.append(record)
                 self.bytes += record.size - fields[-1]
