@@ -75,7 +75,7 @@ from tui.theme import WARROOM_THEME
 from widgets.glyphs import Glyphs
 from widgets.safe_text import set_redaction, shown
 
-__all__ = ["APPLY_CHUNK", "FLUSH_INTERVAL_S", "WarroomApp"]
+__all__ = ["APPLY_CHUNK", "BUILD_WHEN_QUIET", "FLUSH_INTERVAL_S", "WarroomApp"]
 
 # Redraws per second at most; the state absorbs everything in between.
 FLUSH_INTERVAL_S = 0.25
@@ -86,6 +86,9 @@ OUTBOX_RETRY_S = 5.0
 # event loop free between chunks (drawing, keys, the reader), so no batch holds it
 # for long (about 3 ms a chunk in a storm).
 APPLY_CHUNK = 250
+# Explorer records built per redraw tick while no envelope arrived since the last
+# tick (~10 ms): a storm's events are kept unbuilt, and built once it is over.
+BUILD_WHEN_QUIET = 2000
 
 
 def _subclasses(cls: type) -> Iterable[type]:
@@ -145,6 +148,7 @@ class WarroomApp(App[None]):
         self._shown_second: int | None = None
         self._batch: list[tuple[Envelope, datetime]] | None = None
         self._unapplied = 0
+        self._quiet = True  # no envelope applied since the last redraw tick
         self.pacer = RedrawPacer()
         """When the dirty areas are drawn: 4 Hz while someone types, 1 Hz otherwise."""
         self.crashed = False
@@ -386,6 +390,7 @@ class WarroomApp(App[None]):
         if message.envelopes is self._batch:
             self._batch = None  # taken: the next envelope starts a new batch
         batch = message.envelopes
+        self._quiet = False
         for start in range(0, len(batch), APPLY_CHUNK):
             if start:
                 await asyncio.sleep(0)  # the loop's other work, between two chunks
@@ -573,7 +578,11 @@ class WarroomApp(App[None]):
             show_live_state(message.screen, self.state, self.clock())
 
     def paced_flush(self) -> None:
-        """The redraw timer: draw at the pacer's beat (``flush`` draws at once)."""
+        """The redraw timer: draw at the pacer's beat (``flush`` draws at once); while
+        the stream is quiet, build some of the explorer's records kept unbuilt."""
+        if self._quiet:
+            self.session.events.build(BUILD_WHEN_QUIET)
+        self._quiet = True
         self.flush(paced=True)
 
     def flush(self, *, paced: bool = False) -> None:

@@ -249,14 +249,27 @@ class EventHistory:
     def records(self) -> deque[EventRecord]:
         """Every record held, oldest first (those not built yet are built now)."""
         if self._unbuilt:
-            unbuilt, self._unbuilt = self._unbuilt, deque()
-            while unbuilt:  # each let go as its record is made: no peak of both
-                fields = unbuilt.popleft()
-                record = _record(fields)
-                self._records.append(record)
-                self.bytes += record.size - fields[-1]
-            self._trim()
+            self.build(len(self._unbuilt))
         return self._records
+
+    @property
+    def unbuilt(self) -> int:
+        """Records held but not built yet."""
+        return len(self._unbuilt)
+
+    def build(self, limit: int) -> int:
+        """Build up to ``limit`` of the oldest records not built yet (while the stream
+        is quiet, so that the explorer opens without building them all); how many."""
+        unbuilt, records = self._unbuilt, self._records
+        count = min(limit, len(unbuilt))
+        for _ in range(count):  # each let go as its record is made: no peak of both
+            fields = unbuilt.popleft()
+            record = _record(fields)
+            records.append(record)
+            self.bytes += record.size - fields[-1]
+        if count:
+            self._trim()
+        return count
 
     def add(self, record: EventRecord) -> None:
         """Keep ``record``, letting the oldest go past the bounds."""

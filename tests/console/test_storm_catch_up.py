@@ -23,7 +23,7 @@ from services.domain.models import Envelope
 from services.domain.timeutil import to_rfc3339
 from tests.console.sample import FROZEN_NOW, agent, alert, envelope, heartbeat, snapshot
 from tests.console.test_stream_client import Recorder, run_until, scripted_server, send_all
-from tui.app import APPLY_CHUNK, WarroomApp
+from tui.app import APPLY_CHUNK, BUILD_WHEN_QUIET, WarroomApp
 from tui.messages import EnvelopeReceived
 
 
@@ -198,3 +198,20 @@ async def test_while_a_stop_is_in_force_every_agent_report_of_a_batch_is_seen(
         await pilot.pause()
         assert app.state.agents[support[0]["id"]].state == "error"
         assert app.killswitch.stopped_packs()["support"] is True
+
+
+async def test_the_explorers_records_are_built_once_the_stream_is_quiet(tmp_path: Path) -> None:
+    """Kept unbuilt while events arrive; built at the redraw ticks with nothing new."""
+    app = WarroomApp(ConsoleSettings(data_dir=tmp_path), clock=lambda: FROZEN_NOW, connect=False)
+    fired = [
+        (env(envelope(41 + i, "alert.fired", {"alert": alert(f"quiet-{i}")})), FROZEN_NOW)
+        for i in range(BUILD_WHEN_QUIET + 100)
+    ]
+    await app.on_envelope_received(EnvelopeReceived(fired))
+    app.paced_flush()  # events arrived since the last tick: a storm, nothing built
+    assert app.session.events.unbuilt == len(fired)
+    app.paced_flush()
+    assert app.session.events.unbuilt == 100
+    app.paced_flush()
+    assert app.session.events.unbuilt == 0
+    assert len(app.session.events) == len(fired)

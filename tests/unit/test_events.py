@@ -175,3 +175,15 @@ def test_the_bytes_bound_holds_for_envelopes_kept_unbuilt(monkeypatch: pytest.Mo
     held = len(history)
     assert len(history.records) <= held and history.bytes <= 20_000
     assert history.bytes == sum(r.size for r in history.records)
+
+
+def test_the_oldest_unbuilt_records_can_be_built_a_few_at_a_time() -> None:
+    history = EventHistory(max_count=1000)
+    for i in range(10):
+        item = {"fingerprint": f"fp-{i}", "title": f"t{i}"}
+        history.add_envelope(envelope("alert.fired", {"alert": item}, seq=i))
+    assert history.unbuilt == 10
+    assert history.build(4) == 4 and history.unbuilt == 6
+    assert history.build(100) == 6 and history.unbuilt == 0 and history.build(5) == 0
+    assert [r.message for r in history.records] == [f"t{i}" for i in range(10)]
+    assert history.bytes == sum(r.size for r in history.records)
