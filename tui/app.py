@@ -39,8 +39,10 @@ from services.console.redraw import RedrawPacer
 from services.console.replicas import hub_label
 from services.console.settings import ConsoleSettings, unknown_key_ids
 from services.console.state import (
+    ALERTS_COALESCED,
     AREAS,
     BEHIND_RESYNC_S,
+    COALESCED,
     RESYNC_COOLDOWN_S,
     ConsoleState,
     StreamStatus,
@@ -73,13 +75,20 @@ from tui.theme import WARROOM_THEME
 from widgets.glyphs import Glyphs
 from widgets.safe_text import set_redaction, shown
 
-__all__ = ["FLUSH_INTERVAL_S", "WarroomApp"]
+__all__ = ["APPLY_CHUNK", "BUILD_WHEN_QUIET", "FLUSH_INTERVAL_S", "WarroomApp"]
 
 # Redraws per second at most; the state absorbs everything in between.
 FLUSH_INTERVAL_S = 0.25
 STREAM_RESTART_S = 2.0
 # How often unanswered actions are tried again while the stream is live.
 OUTBOX_RETRY_S = 5.0
+# Envelopes applied in one go: a larger batch is applied a chunk at a time, the
+# event loop free between chunks (drawing, keys, the reader), so no batch holds it
+# for long (about 3 ms a chunk in a storm).
+APPLY_CHUNK = 250
+# Explorer records built per redraw tick while no envelope arrived since the last
+# tick (~10 ms): a storm's events are kept unbuilt, and built once it is over.
+BUILD_WHEN_QUIET = 2000
 
 
 def _subclasses(cls: type) -> Iterable[type]:
@@ -139,6 +148,7 @@ class WarroomApp(App[None]):
         self._shown_second: int | None = None
         self._batch: list[tuple[Envelope, datetime]] | None = None
         self._unapplied = 0
+        self._quiet = True  # no envelope applied since the last redraw tick
         self.pacer = RedrawPacer()
         """When the dirty areas are drawn: 4 Hz while someone types, 1 Hz otherwise."""
         self.crashed = False
@@ -366,31 +376,52 @@ class WarroomApp(App[None]):
 
     # -- messages from the worker ----------------------------------------------
 
-    def on_envelope_received(self, message: EnvelopeReceived) -> None:
+    async def on_envelope_received(self, message: EnvelopeReceived) -> None:
         """Apply a batch of envelopes to the state (drawing waits for the next flush).
 
         An alert or agent reported twice in the batch is applied once, in its latest
-        state; the explorer and the stop rule still see every report. Fallen more
+        state; the explorer still sees every report, and while a stop is in force
+        every agent report is applied, so the stop rule sees each. Fallen more
         than ``BEHIND_RESYNC_S`` behind the hub, the console says so and re-syncs
         from a snapshot rather than trailing further; what it had queued is dropped.
+        A batch larger than ``APPLY_CHUNK`` is applied a chunk at a time, yielding
+        the event loop between chunks; the next message waits for the last chunk.
         """
         if message.envelopes is self._batch:
             self._batch = None  # taken: the next envelope starts a new batch
-        self._unapplied -= len(message.envelopes)
         batch = message.envelopes
+        self._quiet = False
+        for start in range(0, len(batch), APPLY_CHUNK):
+            if start:
+                await asyncio.sleep(0)  # the loop's other work, between two chunks
+            chunk = batch[start : start + APPLY_CHUNK]
+            self._unapplied -= len(chunk)
+            self._apply_chunk(chunk)
+
+    def _apply_chunk(self, batch: list[tuple[Envelope, datetime]]) -> None:
         if self.state.resyncing is not None:
             # Read before the re-sync: the snapshot replaces it all.
             start = next((i for i, (e, _) in enumerate(batch) if e.type == "snapshot"), None)
             if start is None:
                 return
             batch = batch[start:]
+        heartbeat = stops = False
+        for envelope, _ in batch:
+            kind = envelope.type
+            if kind == "heartbeat":
+                heartbeat = True
+            elif kind == "snapshot" or kind.startswith("killswitch."):
+                stops = True  # may start a stop: its agents' reports then matter
+        watching = stops or self.killswitch.tracker.watching()
         refusals = self.state.policy_refusals
-        results = self.state.apply_batch(batch)
-        for (envelope, received_at), applied in zip(batch, results, strict=True):
-            self._record(envelope, received_at, applied is not False)
+        self.state.apply_batch(batch, self._recorded, ALERTS_COALESCED if watching else COALESCED)
         self._said_refusals(refusals)
-        if any(envelope.type == "heartbeat" for envelope, _ in batch):
+        if heartbeat:
             self._check_behind()  # measured on the hub's heartbeat, as it is applied
+
+    def _recorded(self, envelope: Envelope, received_at: datetime, applied: bool | None) -> None:
+        # A superseded report (None) is still an event the explorer lists.
+        self._record(envelope, received_at, applied is not False)
 
     def _check_behind(self) -> None:
         now = self.clock()
@@ -547,7 +578,11 @@ class WarroomApp(App[None]):
             show_live_state(message.screen, self.state, self.clock())
 
     def paced_flush(self) -> None:
-        """The redraw timer: draw at the pacer's beat (``flush`` draws at once)."""
+        """The redraw timer: draw at the pacer's beat (``flush`` draws at once); while
+        the stream is quiet, build some of the explorer's records kept unbuilt."""
+        if self._quiet:
+            self.session.events.build(BUILD_WHEN_QUIET)
+        self._quiet = True
         self.flush(paced=True)
 
     def flush(self, *, paced: bool = False) -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from datetime import datetime
 
 from services.domain.models import Agent
+from services.domain.timeutil import to_rfc3339
 
 __all__ = ["HISTORY_LIMIT", "AgentHistory", "AgentStep"]
 
@@ -35,12 +37,19 @@ class AgentHistory:
         self.limit = limit
         self._steps: dict[str, deque[AgentStep]] = {}
 
-    def record(self, agent: Agent, at: str) -> None:
-        """Note ``agent`` as reported at ``at`` if its state or run id changed."""
-        steps = self._steps.setdefault(agent.id, deque(maxlen=self.limit))
-        if steps and (steps[-1].state, steps[-1].run_id) == (agent.state, agent.run_id):
+    def record(self, agent: Agent, at: datetime) -> None:
+        """Note ``agent`` as reported at ``at`` if its state or run id changed.
+
+        A report that changes nothing (most of a storm's) costs a lookup and a
+        comparison: ``at`` is only formatted for a change without a heartbeat time.
+        """
+        steps = self._steps.get(agent.id)
+        if steps is None:
+            steps = self._steps[agent.id] = deque(maxlen=self.limit)
+        elif steps and steps[-1].state == agent.state and steps[-1].run_id == agent.run_id:
             return
-        steps.append(AgentStep(agent.last_heartbeat or at, agent.state, agent.run_id))
+        when = agent.last_heartbeat or to_rfc3339(at)
+        steps.append(AgentStep(when, agent.state, agent.run_id))
 
     def forget_missing(self, present: set[str]) -> None:
         """Drop agents the hub no longer reports (after a snapshot)."""

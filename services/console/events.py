@@ -4,9 +4,12 @@ Every applied envelope becomes a compact :class:`EventRecord` (type, time, pack,
 agent, level, run id, fingerprint, message, labels) with its lowercase search text
 computed once, so filtering 100,000 of them is one pass of cheap comparisons.
 :class:`EventHistory` keeps the newest, bounded by count and by (approximate)
-bytes; the hub's audit entries and the alerts are turned into records the same way
-(:func:`audit_record`, :func:`alert_record`). :class:`EventFilter` is what the
-explorer's filter line means (:func:`parse_filter`).
+bytes. In a storm it is told of every event, and the explorer may never open: an
+envelope is kept as the few fields a record is made of (a tuple, its labels as
+sent), and only turned into a record, its search text and labels formatted, when
+the records are read. The hub's audit entries and the alerts are turned into
+records the same way (:func:`audit_record`, :func:`alert_record`).
+:class:`EventFilter` is what the explorer's filter line means (:func:`parse_filter`).
 """
 
 from __future__ import annotations
@@ -79,58 +82,103 @@ def _str(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def envelope_record(envelope: Envelope) -> EventRecord | None:
-    """A record of one stream envelope; ``None`` for heartbeats, snapshots and bad times."""
-    if envelope.type in SKIPPED:
+# Where an event's item is in its data, in the order looked for.
+_ITEM_KEYS = ("alert", "agent", "incident", "entry", "switch")
+_MESSAGE_KEYS = ("title", "text", "reason", "summary", "message")
+
+# An envelope as kept until its record is wanted: (at, type, message, pack, agent,
+# level, run id, fingerprint, incident id, labels as sent or None, approximate size).
+_Fields = tuple[datetime, str, str, str, str, str, str, str, str, Mapping[str, Any] | None, int]
+
+
+def _fields(envelope: Envelope) -> _Fields | None:
+    """The fields of an envelope's record, without building it (``None``: not an event)."""
+    kind = envelope.type
+    if kind in SKIPPED:
         return None
     try:
-        at = parse_optional(envelope.ts)
+        at = parse_optional(envelope.ts)  # memoised: a storm's events share their stamps
     except ValueError:
         return None
     if at is None:
         return None
     data = envelope.data
-    item: Mapping[str, Any] = next(
-        (
-            data[k]
-            for k in ("alert", "agent", "incident", "entry", "switch")
-            if isinstance(data.get(k), dict)
-        ),
-        data,
+    item: Mapping[str, Any] = data
+    for key in _ITEM_KEYS:
+        value = data.get(key)
+        if isinstance(value, dict):
+            item = value
+            break
+    get = item.get
+    pack = get("pack")
+    if not isinstance(pack, str) or not pack:
+        packs = get("packs")
+        pack = packs[0] if isinstance(packs, list) and packs and isinstance(packs[0], str) else ""
+        if not pack:
+            target = get("target")
+            if isinstance(target, str) and target.startswith("pack:"):
+                pack = target[5:]
+    if kind == "agent.status":
+        ident = _str(get("id"))
+        message = f"{ident} {_str(get('state'))}"
+        agent = _str(get("agent")) or ident
+    else:
+        message = ""
+        for key in _MESSAGE_KEYS:
+            value = get(key)
+            if isinstance(value, str) and value:
+                message = value
+                break
+        agent = _str(get("agent"))
+    level = _str(get("severity")) or _str(get("state")) or _str(get("kind"))
+    run_id = _str(get("run_id"))
+    fingerprint = _str(get("fingerprint"))
+    incident_id = _str(get("incident_id")) or (_str(get("id")) if "incident" in data else "")
+    labels = get("labels")
+    # What the record will hold (see EventRecord.size): its text is the message, the
+    # ids and the labels joined, each label ``k=v``.
+    text = len(message) + len(run_id) + len(fingerprint) + len(incident_id) + 3
+    if isinstance(labels, dict) and labels:
+        for name, value in labels.items():
+            text += len(name) + (len(value) if isinstance(value, str) else len(str(value))) + 2
+    else:
+        labels = None
+    size = _RECORD_OVERHEAD + 2 * text + len(message)
+    return (
+        at,
+        kind,
+        message,
+        pack,
+        agent,
+        level,
+        run_id,
+        fingerprint,
+        incident_id,
+        labels,
+        size,
     )
-    packs = item.get("packs")
-    pack = _str(item.get("pack")) or (
-        packs[0] if isinstance(packs, list) and packs and isinstance(packs[0], str) else ""
-    )
-    if not pack and _str(item.get("target")).startswith("pack:"):
-        pack = _str(item.get("target"))[5:]
-    labels = item.get("labels")
-    message = next(
-        (
-            _str(item.get(k))
-            for k in ("title", "text", "reason", "summary", "message")
-            if _str(item.get(k))
-        ),
-        "",
-    )
-    if envelope.type == "agent.status":
-        message = f"{_str(item.get('id'))} {_str(item.get('state'))}"
+
+
+def _record(fields: _Fields) -> EventRecord:
+    at, kind, message, pack, agent, level, run_id, fingerprint, incident_id, labels, _ = fields
     return EventRecord(
         at=at,
-        type=envelope.type,
+        type=kind,
         message=message,
         pack=pack,
-        agent=_str(item.get("agent"))
-        or (_str(item.get("id")) if envelope.type == "agent.status" else ""),
-        level=_str(item.get("severity")) or _str(item.get("state")) or _str(item.get("kind")),
-        run_id=_str(item.get("run_id")),
-        fingerprint=_str(item.get("fingerprint")),
-        incident_id=_str(item.get("incident_id"))
-        or (_str(item.get("id")) if "incident" in data else ""),
-        labels=tuple(f"{k}={v}" for k, v in sorted(labels.items()))
-        if isinstance(labels, dict)
-        else (),
+        agent=agent,
+        level=level,
+        run_id=run_id,
+        fingerprint=fingerprint,
+        incident_id=incident_id,
+        labels=tuple(f"{k}={v}" for k, v in sorted(labels.items())) if labels else (),
     )
+
+
+def envelope_record(envelope: Envelope) -> EventRecord | None:
+    """A record of one stream envelope; ``None`` for heartbeats, snapshots and bad times."""
+    fields = _fields(envelope)
+    return None if fields is None else _record(fields)
 
 
 def audit_record(row: Mapping[str, Any]) -> EventRecord | None:
@@ -177,32 +225,81 @@ def alert_record(alert: Alert) -> EventRecord | None:
 
 
 class EventHistory:
-    """The newest records, at most ``max_count`` and about ``max_bytes``."""
+    """The newest records, at most ``max_count`` and about ``max_bytes``.
+
+    Envelopes are kept as their record's fields (``add_envelope``: no record, no
+    search text, no formatted labels yet); :attr:`records` builds the records of
+    those not yet built, once, when something reads them (the explorer opening).
+    """
 
     def __init__(self, max_count: int = 100_000, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.max_count = max_count
         self.max_bytes = max_bytes
-        self.records: deque[EventRecord] = deque()
+        self._records: deque[EventRecord] = deque()
+        # Newer than every built record: envelopes whose records nobody has read yet.
+        self._unbuilt: deque[_Fields] = deque()
         self.bytes = 0
         self.dropped = 0
         """Records let go to stay within the bounds."""
 
     def __len__(self) -> int:
-        return len(self.records)
+        return len(self._records) + len(self._unbuilt)
+
+    @property
+    def records(self) -> deque[EventRecord]:
+        """Every record held, oldest first (those not built yet are built now)."""
+        if self._unbuilt:
+            self.build(len(self._unbuilt))
+        return self._records
+
+    @property
+    def unbuilt(self) -> int:
+        """Records held but not built yet."""
+        return len(self._unbuilt)
+
+    def build(self, limit: int) -> int:
+        """Build up to ``limit`` of the oldest records not built yet (while the stream
+        is quiet, so that the explorer opens without building them all); how many."""
+        unbuilt, records = self._unbuilt, self._records
+        count = min(limit, len(unbuilt))
+        for _ in range(count):  # each let go as its record is made: no peak of both
+            fields = unbuilt.popleft()
+            record = _record(fields)
+            records.append(record)
+            self.bytes += record.size - fields[-1]
+        if count:
+            self._trim()
+        return count
 
     def add(self, record: EventRecord) -> None:
         """Keep ``record``, letting the oldest go past the bounds."""
-        self.records.append(record)
+        if self._unbuilt:
+            self.records  # noqa: B018 -- built first: records stay in order
+        self._records.append(record)
         self.bytes += record.size
-        while self.records and (len(self.records) > self.max_count or self.bytes > self.max_bytes):
-            self.bytes -= self.records.popleft().size
-            self.dropped += 1
+        self._trim()
 
     def add_envelope(self, envelope: Envelope) -> None:
-        """Keep a record of an applied envelope (heartbeats and snapshots are not events)."""
-        record = envelope_record(envelope)
-        if record is not None:
-            self.add(record)
+        """Keep an applied envelope (heartbeats and snapshots are not events), its
+        record built only when :attr:`records` is read."""
+        fields = _fields(envelope)
+        if fields is None:
+            return
+        self._unbuilt.append(fields)
+        self.bytes += fields[-1]
+        if len(self._records) + len(self._unbuilt) > self.max_count or (
+            self.bytes > self.max_bytes
+        ):
+            self._trim()
+
+    def _trim(self) -> None:
+        records, unbuilt = self._records, self._unbuilt
+        while (records or unbuilt) and (
+            len(records) + len(unbuilt) > self.max_count or self.bytes > self.max_bytes
+        ):
+            # The oldest first: every built record is older than every unbuilt one.
+            self.bytes -= records.popleft().size if records else unbuilt.popleft()[-1]
+            self.dropped += 1
 
 
 @dataclass(frozen=True)

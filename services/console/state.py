@@ -16,7 +16,7 @@ down to the escalations its hub will really make.
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -39,7 +39,7 @@ from services.domain.models import (
 from services.domain.policy import Policy, PolicyError, load_policy, policy_from_dict
 from services.domain.recent import recently_used
 from services.domain.runbook import Runbook, RunbookError, load_runbook, runbook_from_snapshot
-from services.domain.timeutil import format_duration, parse_optional, to_rfc3339
+from services.domain.timeutil import format_duration, parse_optional
 
 ConnState = Literal["connecting", "live", "reconnecting", "unauthorized"]
 
@@ -65,6 +65,9 @@ COALESCED: dict[str, tuple[str, str]] = {
     "alert.resolved": ("alert", "fingerprint"),
     "agent.status": ("agent", "id"),
 }
+# Only alerts: while a stop is in force the stop rule must see every agent report,
+# each in the state it left (an agent seen stopped, then in error, was stopped).
+ALERTS_COALESCED = {kind: spec for kind, spec in COALESCED.items() if spec[0] == "alert"}
 
 # Heartbeats whose clock readings the skew is taken from (about a minute at 2 s).
 SKEW_WINDOW = 30
@@ -127,7 +130,9 @@ class PackSummary:
     switch: SwitchState | None = None
 
 
-def superseded(envelopes: Sequence[Envelope]) -> set[int]:
+def superseded(
+    envelopes: Sequence[Envelope], coalesced: Mapping[str, tuple[str, str]] = COALESCED
+) -> set[int]:
     """Indexes of the envelopes of a batch that a later one of the same batch replaces.
 
     An alert (by fingerprint) or an agent (by id) reported more than once in a
@@ -135,12 +140,13 @@ def superseded(envelopes: Sequence[Envelope]) -> set[int]:
     parsed, stored and drawn only to be overwritten. Everything else is kept, in
     order; an envelope whose key cannot be read is kept (its handler counts it).
     The newest envelope of a batch is never superseded, so the seq still ends at it.
+    ``coalesced`` says which types are (``ALERTS_COALESCED``: agent reports all kept).
     """
     latest: dict[tuple[str, str], int] = {}
     dropped: set[int] = set()
     for index in range(len(envelopes) - 1, -1, -1):
         envelope = envelopes[index]
-        spec = COALESCED.get(envelope.type)
+        spec = coalesced.get(envelope.type)
         if spec is None:
             continue
         item = envelope.data.get(spec[0])
@@ -280,17 +286,30 @@ class ConsoleState:
             return False
         return True
 
-    def apply_batch(self, batch: Sequence[tuple[Envelope, datetime]]) -> list[bool | None]:
+    def apply_batch(
+        self,
+        batch: Sequence[tuple[Envelope, datetime]],
+        after: Callable[[Envelope, datetime, bool | None], None] | None = None,
+        coalesced: Mapping[str, tuple[str, str]] = COALESCED,
+    ) -> list[bool | None]:
         """Apply a batch in order, each superseded alert or agent report skipped.
 
-        Returns, per envelope, whether it applied (None: superseded, not applied).
+        ``after`` is called with each envelope once it is applied (or skipped),
+        before the next one is: what it reads of the state is what that envelope
+        left. Returns, per envelope, whether it applied (None: superseded, not
+        applied). ``coalesced``: the types a later report may supersede.
         """
-        dropped = superseded([envelope for envelope, _ in batch]) if len(batch) > 1 else set()
+        dropped = (
+            superseded([envelope for envelope, _ in batch], coalesced) if len(batch) > 1 else set()
+        )
         self.coalesced += len(dropped)
-        return [
-            None if index in dropped else self.apply(envelope, received_at)
-            for index, (envelope, received_at) in enumerate(batch)
-        ]
+        results: list[bool | None] = []
+        for index, (envelope, received_at) in enumerate(batch):
+            applied = None if index in dropped else self.apply(envelope, received_at)
+            results.append(applied)
+            if after is not None:
+                after(envelope, received_at, applied)
+        return results
 
     def behind(self, now: datetime) -> float:
         """Seconds the last heartbeat applied trailed the hub's clock (0 before one);
@@ -350,7 +369,7 @@ class ConsoleState:
         self.agents = {a.id: a for a in agents}
         self.agent_history.forget_missing(set(self.agents))
         for agent in agents:
-            self.agent_history.record(agent, to_rfc3339(received_at))
+            self.agent_history.record(agent, received_at)
         self.alerts = OrderedDict()
         for alert in sorted(alerts, key=_alert_moment):
             self._put_alert(alert)
@@ -413,7 +432,7 @@ class ConsoleState:
     def _agent(self, data: dict[str, Any], received_at: datetime) -> None:
         agent = Agent.from_dict(data["agent"])
         self.agents[agent.id] = agent
-        self.agent_history.record(agent, to_rfc3339(received_at))
+        self.agent_history.record(agent, received_at)
         if agent.pack not in self.packs:
             self.packs.append(agent.pack)
         self.dirty.add("packs")

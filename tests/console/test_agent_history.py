@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import pytest
+
 from services.console.agent_history import HISTORY_LIMIT
 from services.console.state import ConsoleState
+from services.domain.timeutil import to_rfc3339
 from tests.console.sample import FROZEN_NOW, agent, envelope, snapshot
 
 
@@ -43,3 +48,26 @@ def test_the_history_is_bounded_and_forgets_agents_a_snapshot_drops() -> None:
     assert state.apply_dict(smaller, FROZEN_NOW)
     assert state.agent_history.steps("seo-auditor") == []
     assert [s.state for s in state.agent_history.steps("only-one")] == ["running"]
+
+
+def test_a_report_that_changes_nothing_formats_no_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A storm's agent reports mostly repeat the state: no timestamp is formatted for them."""
+    from services.console import agent_history
+
+    formatted: list[datetime] = []
+
+    def counted(moment: datetime) -> str:
+        formatted.append(moment)
+        return to_rfc3339(moment)
+
+    monkeypatch.setattr(agent_history, "to_rfc3339", counted)
+    state = ConsoleState()
+    assert state.apply_dict(snapshot(seq=40), FROZEN_NOW)
+    formatted.clear()  # the snapshot's agents carry their heartbeat times
+    for seq in range(41, 141):
+        assert state.apply_dict(status(seq, "running", "run-1", "2026-11-25T18:20:00Z"), FROZEN_NOW)
+    assert formatted == []
+    unstamped = status(141, "stuck", "run-1", "")
+    assert state.apply_dict(unstamped, FROZEN_NOW)
+    assert formatted == [FROZEN_NOW]
+    assert state.agent_history.steps("seo-auditor")[0].at == to_rfc3339(FROZEN_NOW)

@@ -9,9 +9,12 @@ rather than trailing the hub by ever more.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from services.console.settings import ConsoleSettings
 from services.console.state import BEHIND_RESYNC_S, ConsoleState, superseded
@@ -20,7 +23,7 @@ from services.domain.models import Envelope
 from services.domain.timeutil import to_rfc3339
 from tests.console.sample import FROZEN_NOW, agent, alert, envelope, heartbeat, snapshot
 from tests.console.test_stream_client import Recorder, run_until, scripted_server, send_all
-from tui.app import WarroomApp
+from tui.app import APPLY_CHUNK, BUILD_WHEN_QUIET, WarroomApp
 from tui.messages import EnvelopeReceived
 
 
@@ -129,3 +132,86 @@ async def test_only_a_late_heartbeat_counts_not_the_time_since_one(tmp_path: Pat
         app.post_message(EnvelopeReceived(events))
         await pilot.pause()
         assert not stream.reasons and app.state.resyncing is None
+
+
+async def test_a_large_batch_is_applied_in_chunks_with_the_loop_free_between(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No batch holds the event loop: a callback scheduled during a chunk runs before the next."""
+    now = FROZEN_NOW
+    app = WarroomApp(ConsoleSettings(data_dir=tmp_path), clock=lambda: now, connect=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(EnvelopeReceived([(env(snapshot(seq=40)), now)]))
+        await pilot.pause()
+        sizes: list[int] = []
+        turns = [0]  # loop callbacks run so far
+        seen: list[int] = []  # turns when each chunk began
+        apply_batch = app.state.apply_batch
+
+        def counted(batch: Any, *args: Any) -> list[bool | None]:
+            sizes.append(len(batch))
+            seen.append(turns[0])
+            asyncio.get_running_loop().call_soon(lambda: turns.__setitem__(0, turns[0] + 1))
+            return apply_batch(batch, *args)
+
+        monkeypatch.setattr(app.state, "apply_batch", counted)
+        count = 2 * APPLY_CHUNK + 10
+        fired = [
+            (env(envelope(41 + i, "alert.fired", {"alert": alert(f"storm-{i}")})), now)
+            for i in range(count)
+        ]
+        unapplied = app._unapplied
+        app._unapplied += count  # as the stream counts what it posts
+        app.post_message(EnvelopeReceived(fired))
+        for _ in range(100):
+            await pilot.pause()
+            if app.state.last_seq == 40 + count:
+                break
+        assert sizes == [APPLY_CHUNK, APPLY_CHUNK, 10]
+        assert seen == [0, 1, 2]
+        assert app.state.last_seq == 40 + count and app._unapplied == unapplied
+        assert all(f"storm-{i}" in app.state.alerts for i in range(count))
+        assert len([r for r in app.session.events.records if r.type == "alert.fired"]) == count
+
+
+async def test_while_a_stop_is_in_force_every_agent_report_of_a_batch_is_seen(
+    tmp_path: Path,
+) -> None:
+    """Stopped, then in error, in one batch: the stop rule saw it stopped (it counts)."""
+    now = FROZEN_NOW
+    app = WarroomApp(ConsoleSettings(data_dir=tmp_path), clock=lambda: now, connect=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        start = snapshot(seq=40)  # support stopped; its agents still running here
+        support = [a for a in start["data"]["agents"] if a["pack"] == "support"]
+        for item in support:
+            item["state"] = "running"
+        app.post_message(EnvelopeReceived([(env(start), now)]))
+        await pilot.pause()
+        assert app.killswitch.stopped_packs()["support"] is False
+        reports = [agent(a["id"], "support", "stopped") for a in support]
+        reports.append(agent(support[0]["id"], "support", "error"))
+        batch = [
+            (env(envelope(41 + i, "agent.status", {"agent": report})), now)
+            for i, report in enumerate(reports)
+        ]
+        app.post_message(EnvelopeReceived(batch))
+        await pilot.pause()
+        assert app.state.agents[support[0]["id"]].state == "error"
+        assert app.killswitch.stopped_packs()["support"] is True
+
+
+async def test_the_explorers_records_are_built_once_the_stream_is_quiet(tmp_path: Path) -> None:
+    """Kept unbuilt while events arrive; built at the redraw ticks with nothing new."""
+    app = WarroomApp(ConsoleSettings(data_dir=tmp_path), clock=lambda: FROZEN_NOW, connect=False)
+    fired = [
+        (env(envelope(41 + i, "alert.fired", {"alert": alert(f"quiet-{i}")})), FROZEN_NOW)
+        for i in range(BUILD_WHEN_QUIET + 100)
+    ]
+    await app.on_envelope_received(EnvelopeReceived(fired))
+    app.paced_flush()  # events arrived since the last tick: a storm, nothing built
+    assert app.session.events.unbuilt == len(fired)
+    app.paced_flush()
+    assert app.session.events.unbuilt == 100
+    app.paced_flush()
+    assert app.session.events.unbuilt == 0
+    assert len(app.session.events) == len(fired)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from services.console.events import (
     EventHistory,
     EventRecord,
@@ -100,3 +102,88 @@ def test_filter_fields_words_and_range() -> None:
     assert parse_filter('"unclosed quote').words == ('"unclosed', "quote")
     assert correlated(rows[1], rows) == [rows[2]]
     assert correlated(rows[0], rows) == []
+
+
+def count_records(monkeypatch: pytest.MonkeyPatch) -> list[EventRecord]:
+    """Every record built from now on (the history builds them through the module)."""
+    from services.console import events
+
+    built: list[EventRecord] = []
+
+    class Counted(EventRecord):
+        __slots__ = ()
+
+        def __post_init__(self) -> None:
+            built.append(self)
+            super().__post_init__()
+
+    monkeypatch.setattr(events, "EventRecord", Counted)
+    return built
+
+
+def test_envelopes_are_kept_unbuilt_until_read_and_then_found_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A storm tells the history of every event; records are built once, when read."""
+    built = count_records(monkeypatch)
+
+    def storm_envelope(i: int) -> Envelope:
+        if i % 5 == 0:
+            item = {"id": f"bot-{i % 7}", "pack": "support", "state": "running", "run_id": f"r{i}"}
+            return envelope("agent.status", {"agent": item}, seq=i)
+        alert = {
+            "fingerprint": f"fp-{i}",
+            "title": f"Rate {i}",
+            "severity": "SEV2",
+            "pack": "finance",
+            "labels": {"alertname": f"Rate{i}", "instance": "db-1"},
+        }
+        return envelope("alert.fired", {"alert": alert}, seq=i)
+
+    storm = [storm_envelope(i) for i in range(1, 2001)]
+    history = EventHistory(max_count=1500)
+    for item in storm:
+        history.add_envelope(item)
+    history.add_envelope(envelope("heartbeat", {}))
+    assert built == [] and len(history) == 1500 and history.dropped == 500
+
+    records = list(history.records)
+    assert len(built) == 1500  # only those held, each once
+    expected = [envelope_record(e) for e in storm[500:]]
+    assert [(r.type, r.message, r.agent, r.level, r.labels, r.text) for r in records] == [
+        (r.type, r.message, r.agent, r.level, r.labels, r.text) for r in expected if r
+    ]
+    assert len(parse_filter("alertname=rate1999").apply(records, NOW)) == 1
+    assert len(parse_filter("type:agent").apply(records, NOW)) == 300
+    built.clear()
+    assert len(history.records) == 1500 and built == []  # built once
+
+    # A record added directly stays after the envelopes kept before it.
+    history.add_envelope(storm[4])
+    history.add(record(0, message="direct"))
+    assert [r.message for r in history.records][-2:] == ["bot-5 running", "direct"]
+
+
+def test_the_bytes_bound_holds_for_envelopes_kept_unbuilt(monkeypatch: pytest.MonkeyPatch) -> None:
+    built = count_records(monkeypatch)
+    history = EventHistory(max_count=1000, max_bytes=20_000)
+    for i in range(200):
+        item = {"fingerprint": f"fp-{i}", "title": "y" * 500, "labels": {"k": "v" * 100}}
+        history.add_envelope(envelope("alert.fired", {"alert": item}, seq=i))
+    assert history.bytes <= 20_000 and history.dropped and len(history) < 30
+    assert built == []
+    held = len(history)
+    assert len(history.records) <= held and history.bytes <= 20_000
+    assert history.bytes == sum(r.size for r in history.records)
+
+
+def test_the_oldest_unbuilt_records_can_be_built_a_few_at_a_time() -> None:
+    history = EventHistory(max_count=1000)
+    for i in range(10):
+        item = {"fingerprint": f"fp-{i}", "title": f"t{i}"}
+        history.add_envelope(envelope("alert.fired", {"alert": item}, seq=i))
+    assert history.unbuilt == 10
+    assert history.build(4) == 4 and history.unbuilt == 6
+    assert history.build(100) == 6 and history.unbuilt == 0 and history.build(5) == 0
+    assert [r.message for r in history.records] == [f"t{i}" for i in range(10)]
+    assert history.bytes == sum(r.size for r in history.records)
