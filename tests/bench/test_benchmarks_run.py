@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SMOKE = {
     "console_soak.py": ["--events", "2000", "--every", "1000"],
+    "console_apply.py": ["--events", "2000", "--rounds", "1"],
     "explorer.py": ["--sizes", "200", "--repeat", "1"],
     "fanout.py": ["--clients", "6", "--rate", "100", "--seconds", "1", "--stalled", "yes"],
     "wall_soak.py": ["--hours", "0.01", "--trace"],
