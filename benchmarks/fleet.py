@@ -3,10 +3,12 @@
 The hub runs in its own process (so its CPU is its own, read from /proc), once
 with uvicorn's fast paths (httptools, uvloop: ``fast_io``) and once with the
 pure-Python parser h11 and asyncio's loop, interleaved in the same run. The
-agents are simulated by one client process over keep-alive HTTP/1.1
-connections with hand-written requests (a full HTTP client would be the
-bottleneck, not the hub). Latency counts from when a heartbeat was due, so a
-hub that falls behind shows it.
+agents are simulated by ``--workers`` client processes (default 2, on uvloop)
+over keep-alive HTTP/1.1 connections with hand-written requests, each
+connection an asyncio protocol that parses answers with buffer searches (a
+full HTTP client, or even asyncio's stream reader, would be the bottleneck,
+not the hub); their CPU per heartbeat is printed beside the hub's. Latency
+counts from when a heartbeat was due, so a hub that falls behind shows it.
 
 With ``--console AGENTS:ALERTS`` (e.g. ``5000:1000``) it then measures the
 console against such a hub: the hub is filled (every agent heartbeats, the
@@ -59,6 +61,7 @@ class Outcome:
     latencies: list[float]
     hub_cpu_s: float
     elapsed: float = 0.0  # wall time of the run, lead-in and tail included
+    load_cpu_s: float = 0.0  # the load generator's processes
 
     def row(self) -> str:
         """One Markdown table row."""
@@ -68,15 +71,17 @@ class Outcome:
         rate = self.answered / self.seconds
         cpu = 100 * self.hub_cpu_s / (self.elapsed or self.seconds)
         per = 1e6 * self.hub_cpu_s / self.answered if self.answered else 0.0
+        load = 1e6 * self.load_cpu_s / self.answered if self.answered else 0.0
         return (
             f"| {self.mode} | {self.agents:,} | {self.agents:,} | {rate:,.0f} | {self.failed} "
-            f"| {p50:.1f} | {p99:.1f} | {cpu:.0f} % | {per:.0f} |"
+            f"| {p50:.1f} | {p99:.1f} | {cpu:.0f} % | {per:.0f} | {load:.0f} |"
         )
 
 
 HEADER = (
-    "| hub I/O | agents | offered/s | answered/s | failed | p50 ms | p99 ms | hub CPU | µs/beat |\n"
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    "| hub I/O | agents | offered/s | answered/s | failed | p50 ms | p99 ms | hub CPU | µs/beat "
+    "| load µs/beat |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 )
 
 
@@ -123,56 +128,146 @@ def _request(host: str, agent: int) -> bytes:
     return head.encode() + body
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
-    status_line = await reader.readline()
-    length = 0
-    while True:
-        line = await reader.readline()
-        if line in (b"\r\n", b""):
-            break
-        name, _, value = line.decode("latin-1").partition(":")
-        if name.strip().lower() == "content-length":
-            length = int(value)
-    if length:
-        await reader.readexactly(length)
-    return int(status_line.split()[1]) if status_line else 0
+class _Beater(asyncio.Protocol):
+    """One keep-alive connection heartbeating its agents, each once a second.
+
+    A protocol rather than a stream reader: parsing the answer with buffer
+    searches keeps the generator's cost per heartbeat a fraction of the hub's.
+    """
+
+    def __init__(self, agents: list[int], total: int, start: float, end: float) -> None:
+        self.agents = agents
+        self.total = total
+        self.start = start
+        self.end = end
+        self.requests: dict[int, bytes] = {}
+        self.transport: asyncio.Transport | None = None
+        self.buffer = b""
+        self.index = 0
+        self.beat = 0
+        self.due = 0.0
+        self.answered = 0
+        self.failed = 0
+        self.latencies: list[float] = []
+        self.done = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # uvloop's is not asyncio's class
+        self._next()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+    def _next(self) -> None:
+        if self.index == len(self.agents):
+            self.index = 0
+            self.beat += 1
+        agent = self.agents[self.index]
+        self.due = self.start + self.beat + agent / self.total
+        if self.due >= self.end:
+            assert self.transport is not None
+            self.transport.close()
+            return
+        loop = asyncio.get_running_loop()
+        loop.call_at(self.due, self._send, agent)
+
+    def _send(self, agent: int) -> None:
+        assert self.transport is not None
+        self.transport.write(self.requests[agent])
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        head_end = self.buffer.find(b"\r\n\r\n")
+        if head_end < 0:
+            return
+        head = self.buffer[:head_end].lower()
+        at = head.find(b"content-length:")
+        length = 0
+        if at >= 0:
+            line_end = head.find(b"\r\n", at)
+            length = int(head[at + 15 : line_end if line_end >= 0 else len(head)])
+        if len(self.buffer) < head_end + 4 + length:
+            return
+        status = int(self.buffer[9:12])
+        self.buffer = self.buffer[head_end + 4 + length :]
+        if status == 200:
+            self.answered += 1
+            self.latencies.append(asyncio.get_running_loop().time() - self.due)
+        else:
+            self.failed += 1
+        self.index += 1
+        self._next()
 
 
-async def _connection(
-    url: str, agents: list[int], total: int, start: float, seconds: float, out: Outcome
-) -> None:
+async def _drive_part(
+    url: str, total: int, start_wall: float, seconds: float, groups: list[list[int]]
+) -> tuple[int, int, list[float]]:
     host, port = url.removeprefix("http://").split(":")
-    reader, writer = await asyncio.open_connection(host, int(port))
-    requests = {agent: _request(f"{host}:{port}", agent) for agent in agents}
-    beat = 0
+    loop = asyncio.get_running_loop()
+    start = loop.time() + (start_wall - time.time())
+    beaters = []
+    for agents in groups:
+        beater = _Beater(agents, total, start, start + seconds)
+        beater.requests = {agent: _request(f"{host}:{port}", agent) for agent in agents}
+        await loop.create_connection(lambda b=beater: b, host, int(port))
+        beaters.append(beater)
+    await asyncio.gather(*(b.done for b in beaters))
+    latencies = [lat for b in beaters for lat in b.latencies]
+    return sum(b.answered for b in beaters), sum(b.failed for b in beaters), latencies
+
+
+def _worker(
+    url: str, total: int, start_wall: float, seconds: float, groups: list[list[int]], pipe: Any
+) -> None:
     try:
-        while True:
-            for agent in agents:
-                due = start + beat + agent / total
-                if due >= start + seconds:
-                    return
-                wait = due - time.monotonic()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                writer.write(requests[agent])
-                status = await _read_response(reader)
-                if status == 200:
-                    out.answered += 1
-                    out.latencies.append(time.monotonic() - due)
-                else:
-                    out.failed += 1
-            beat += 1
-    finally:
-        writer.close()
+        import uvloop
+
+        uvloop.install()
+    except ImportError:  # the project depends on uvloop; a bare checkout may not
+        pass
+    pipe.send(asyncio.run(_drive_part(url, total, start_wall, seconds, groups)))
+    pipe.close()
 
 
 async def _drive(url: str, total: int, seconds: float, connections: int, out: Outcome) -> None:
-    start = time.monotonic() + 0.5
+    """Heartbeat ``total`` agents for ``seconds`` from this process's loop."""
     groups = [list(range(i, total, connections)) for i in range(min(connections, total))]
-    await asyncio.gather(*(_connection(url, g, total, start, seconds, out) for g in groups))
+    answered, failed, latencies = await _drive_part(url, total, time.time() + 0.5, seconds, groups)
+    out.answered += answered
+    out.failed += failed
+    out.latencies.extend(latencies)
 
 
-def run(mode: str, agents: int, seconds: float, connections: int) -> Outcome:
+def _drive_fleet(
+    url: str, total: int, seconds: float, connections: int, workers: int, out: Outcome
+) -> None:
+    """Heartbeat ``total`` agents for ``seconds`` from ``workers`` processes."""
+    groups = [list(range(i, total, connections)) for i in range(min(connections, total))]
+    start_wall = time.time() + 1.0
+    context = multiprocessing.get_context("fork")
+    procs = []
+    for w in range(workers):
+        mine = groups[w::workers]
+        if not mine:
+            continue
+        ours, theirs = context.Pipe(duplex=False)
+        proc = context.Process(target=_worker, args=(url, total, start_wall, seconds, mine, theirs))
+        proc.start()
+        procs.append((proc, ours))
+    children = os.times()
+    for proc, pipe in procs:
+        answered, failed, latencies = pipe.recv()
+        proc.join()
+        out.answered += answered
+        out.failed += failed
+        out.latencies.extend(latencies)
+    after = os.times()
+    out.load_cpu_s += after.children_user + after.children_system
+    out.load_cpu_s -= children.children_user + children.children_system
+
+
+def run(mode: str, agents: int, seconds: float, connections: int, workers: int = 2) -> Outcome:
     """Start a hub (``mode``: fast or plain), heartbeat ``agents`` at 1 Hz, measure."""
     folder = tempfile.mkdtemp(prefix="warroom-fleet-")
     hub = subprocess.Popen(
@@ -186,10 +281,10 @@ def run(mode: str, agents: int, seconds: float, connections: int) -> Outcome:
     out = Outcome(mode, agents, seconds, 0, 0, [], 0.0)
     try:
         # One warm-up second: every agent's first heartbeat (new agent, an event each).
-        asyncio.run(_drive(url, agents, 1.0, connections, Outcome(mode, agents, 1, 0, 0, [], 0)))
+        _drive_fleet(url, agents, 1.0, connections, workers, Outcome(mode, agents, 1, 0, 0, [], 0))
         cpu = _cpu_seconds(hub.pid)
         began = time.monotonic()
-        asyncio.run(_drive(url, agents, seconds, connections, out))
+        _drive_fleet(url, agents, seconds, connections, workers, out)
         out.elapsed = time.monotonic() - began
         out.hub_cpu_s = _cpu_seconds(hub.pid) - cpu
     finally:
@@ -370,6 +465,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--agents", default="1000,5000", help="fleet sizes, e.g. 1000,5000")
     parser.add_argument("--seconds", type=float, default=15.0, help="seconds measured")
     parser.add_argument("--connections", type=int, default=100, help="keep-alive connections")
+    parser.add_argument("--workers", type=int, default=2, help="load generator processes")
     parser.add_argument("--modes", default="plain,fast", help="plain (h11, asyncio), fast")
     parser.add_argument("--console", default="", help="AGENTS:ALERTS, e.g. 5000:1000")
     parser.add_argument("--sizes", default="120x40,200x60", help="console sizes")
@@ -385,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.console:
         return _console_table(args.console, args.sizes, args.keys, args.src)
     outcomes = [
-        run(mode, int(n), args.seconds, args.connections)
+        run(mode, int(n), args.seconds, args.connections, args.workers)
         for n in args.agents.split(",")
         for mode in args.modes.split(",")
     ]

@@ -128,3 +128,28 @@ async def test_dot_names_reach_a_real_hub(hub_factory: HubFactory) -> None:
         "..": False,
         "a.b": True,
     }
+
+
+async def test_clients_share_one_tls_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console makes a client per action on its event loop: loading the
+    certificate roots (30 to 50 ms) happens once per process, not per client."""
+    import ssl
+
+    from services.console import hub_client
+
+    made: list[ssl.SSLContext] = []
+    real = ssl.create_default_context
+
+    def counting(*args: object, **kwargs: object) -> ssl.SSLContext:
+        made.append(real(*args, **kwargs))  # type: ignore[arg-type]
+        return made[-1]
+
+    monkeypatch.setattr(ssl, "create_default_context", counting)
+    hub_client.tls_context.cache_clear()
+    try:
+        for _ in range(3):
+            async with HubClient(["http://127.0.0.1:9", "https://127.0.0.1:9"], "t"):
+                pass
+    finally:
+        hub_client.tls_context.cache_clear()
+    assert len(made) == 1
