@@ -126,6 +126,30 @@ class Action:
 _OPEN = (Phase.REQUESTED, Phase.WAITING, Phase.APPLIED, Phase.UNKNOWN)
 
 
+@dataclass
+class _Restart:
+    """A re-enable's agents, and those not running again yet."""
+
+    members: set[str]
+    waiting: set[str]
+
+    @classmethod
+    def of(cls, members: Members) -> _Restart:
+        waiting = {agent_id for agent_id, state in members if state in NOT_RUNNING}
+        return cls({agent_id for agent_id, _ in members}, waiting)
+
+    def report(self, target: str, agent_id: str, pack: str, state: str) -> None:
+        if target in (GLOBAL, target_of(pack)):
+            self.members.add(agent_id)
+            if state in NOT_RUNNING:
+                self.waiting.add(agent_id)
+            else:
+                self.waiting.discard(agent_id)
+        elif agent_id in self.members:  # moved to another pack
+            self.members.discard(agent_id)
+            self.waiting.discard(agent_id)
+
+
 class ContainmentTracker:
     """Every action this console took, plus what the hub says about stops and pending ones."""
 
@@ -137,6 +161,8 @@ class ContainmentTracker:
         self.hub_violations: dict[str, Violation] = {}
         self.stops = StopWatch()
         """The stops in force, followed by the one stop rule."""
+        self._restarts: dict[str, _Restart] = {}
+        """APPLIED re-enables (by key): their agents, and those not running yet."""
         self.changed = True
         """Set by every transition; the screen redraws when it is."""
 
@@ -223,13 +249,39 @@ class ContainmentTracker:
         ``stopped`` then ``error`` is remembered as stopped.
         """
         self.stops.observe(switches, agents, seen)
+        self._restarts = {
+            action.key: _Restart.of(members_of(agents, action.target))
+            for action in self.actions.values()
+            if action.phase is Phase.APPLIED and action.enabled
+        }
+        self._settle(now)
+
+    def report(self, agent_id: str, pack: str, state: str, now: datetime) -> bool:
+        """One agent's report while :meth:`watching`: what :meth:`observe` would
+        conclude, for that agent alone (a global stop of thousands of agents brings
+        thousands of reports; looking at every agent for each is quadratic).
+
+        False when it cannot (a re-enable applied since the last :meth:`observe`):
+        the caller observes everything instead."""
+        restarts = [a for a in self.actions.values() if a.phase is Phase.APPLIED and a.enabled]
+        if any(action.key not in self._restarts for action in restarts):
+            return False
+        self.stops.report(agent_id, pack, state)
+        for action in restarts:
+            self._restarts[action.key].report(action.target, agent_id, pack, state)
+        self._settle(now)
+        return True
+
+    def _settle(self, now: datetime) -> None:
+        """Confirm APPLIED actions whose target is done; drop the hub's violations
+        that are over."""
         for action in self.actions.values():
             if action.phase is not Phase.APPLIED:
                 continue
             if action.enabled:
-                states = [state for _, state in members_of(agents, action.target)]
-                if states and all(state not in NOT_RUNNING for state in states):
-                    self._confirm(action, len(states), now)
+                restart = self._restarts.get(action.key)
+                if restart is not None and restart.members and not restart.waiting:
+                    self._confirm(action, len(restart.members), now)
             else:
                 count = self.stops.done(action.target)
                 if count is not None:

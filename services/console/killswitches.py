@@ -19,7 +19,7 @@ from services.console.identity import Identity, allowed
 from services.console.outbox import Delivery, Outbox
 from services.console.state import ConsoleState
 from services.console.stop_watch import target_of
-from services.domain.models import GLOBAL, Envelope
+from services.domain.models import AGENT_STATES, GLOBAL, Envelope
 from services.domain.timeutil import Clock, parse_optional, to_rfc3339
 from storage.console_store import OutboxItem
 
@@ -60,6 +60,18 @@ def lock_reason(identity: Identity | None) -> str:
     if not missing:
         return ""
     return f"locked: role {identity.role} cannot " + " or ".join(missing)
+
+
+def _report(data: Any) -> tuple[str, str, str] | None:
+    """An ``agent.status`` event's (agent id, pack, state); ``None`` when it has not
+    got them (the state refused it too)."""
+    agent = data.get("agent") if isinstance(data, dict) else None
+    if not isinstance(agent, dict):
+        return None
+    agent_id, pack, state = agent.get("id"), agent.get("pack"), agent.get("state")
+    if not isinstance(agent_id, str) or not isinstance(pack, str) or state not in AGENT_STATES:
+        return None
+    return agent_id, pack, state
 
 
 class Killswitches:
@@ -136,8 +148,10 @@ class Killswitches:
         # they matter, and every one of them then: the stop rule remembers.
         if kind == "snapshot" or kind.startswith("killswitch."):
             self.observe(now, always=True)
-        elif kind == "agent.status":
-            self.observe(now)
+        elif kind == "agent.status" and self.tracker.watching():
+            report = _report(envelope.data)
+            if report is None or not self.tracker.report(*report, now):
+                self.observe(now)
 
     def tick(self, now: datetime) -> bool:
         """Timeouts and the audit of state changes (a few times a second).

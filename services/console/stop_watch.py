@@ -61,8 +61,8 @@ class Violation:
 class _Stop:
     since: datetime | None  # hub time of the switch change (None: unknown)
     progress: StopProgress = field(default_factory=StopProgress)
-    members: int = 0  # agents of the target at the last observation
-    running: frozenset[str] = frozenset()  # those not counted as stopped
+    members: set[str] = field(default_factory=set)  # the target's agents, as last told
+    running: set[str] = field(default_factory=set)  # those not counted as stopped
 
 
 def _seen_for(seen: Seen | None, target: str, since: datetime | None) -> frozenset[str]:
@@ -105,8 +105,23 @@ class StopWatch:
             del self._stops[target]
         for target, stop in self._stops.items():
             members = members_of(agents, target)
-            stop.members = len(members)
-            stop.running = frozenset(stop.progress.running(members))
+            stop.members = {agent_id for agent_id, _ in members}
+            stop.running = set(stop.progress.running(members))
+
+    def report(self, agent_id: str, pack: str, state: str) -> None:
+        """One agent's report, for the stops in force: what :meth:`observe` would
+        conclude for that agent, without looking at every other agent again (a
+        global stop of thousands of agents brings thousands of reports)."""
+        for target, stop in self._stops.items():
+            if target in (GLOBAL, target_of(pack)):
+                stop.members.add(agent_id)
+                if stop.progress.counts_as_stopped(agent_id, state):
+                    stop.running.discard(agent_id)
+                else:
+                    stop.running.add(agent_id)
+            elif agent_id in stop.members:  # moved to another pack
+                stop.members.discard(agent_id)
+                stop.running.discard(agent_id)
 
     def done(self, target: str) -> int | None:
         """How many agents ``target``'s stop covers once every one counts as stopped;
@@ -114,7 +129,7 @@ class StopWatch:
         stop = self._stops.get(target)
         if stop is None or not stop.members or stop.running:
             return None
-        return stop.members
+        return len(stop.members)
 
     def still_running(self, pack: str, members: Members) -> frozenset[str] | None:
         """The agents of ``pack`` its stop does not count as stopped: the pack's own

@@ -25,8 +25,9 @@ class StopProgress:
 
     def __init__(self, seen_stopped: Iterable[str] = ()) -> None:
         # ``seen_stopped``: agents already seen stopped for this stop (by the hub,
-        # before this console connected).
-        self._seen: set[str] = set(seen_stopped)
+        # before this console connected). A dict for its order: agents are only ever
+        # added, so ``mark``/``rewind`` undo what was added since a mark.
+        self._seen: dict[str, None] = dict.fromkeys(seen_stopped)
 
     def counts_as_stopped(self, agent_id: str, state: str) -> bool:
         """True when ``agent_id`` in ``state`` counts as stopped for this stop.
@@ -34,13 +35,22 @@ class StopProgress:
         Remembers the agents seen ``stopped``, so feed it every report in order.
         """
         if state == "stopped":
-            self._seen.add(agent_id)
+            self._seen[agent_id] = None
             return True
         return state == "error" and agent_id in self._seen
 
     def running(self, agents: Iterable[tuple[str, str]]) -> tuple[str, ...]:
         """The ids, sorted, of the (agent id, state) pairs that do not count as stopped."""
         return tuple(sorted(a for a, state in agents if not self.counts_as_stopped(a, state)))
+
+    def mark(self) -> int:
+        """A point to :meth:`rewind` to (how many agents were seen stopped)."""
+        return len(self._seen)
+
+    def rewind(self, mark: int) -> None:
+        """Forget the agents first seen stopped after ``mark`` (an undone change)."""
+        for agent_id in list(self._seen)[mark:]:
+            del self._seen[agent_id]
 
     def seen_stopped(self, agent_id: str) -> bool:
         """True once ``agent_id`` has been seen ``stopped`` since the stop."""

@@ -274,7 +274,7 @@ class HubState:
                     agent, seen=now, announced=now, shown=visible_rates(agent)
                 )
                 self.events.append("agent.status", {"agent": agent.to_dict()})
-                self.containment.agents_changed(now)
+                self.containment.agents_changed(now, agent)
         else:
             assert tracked is not None
             # The stored agent stays current (snapshots show the latest rates);

@@ -217,9 +217,11 @@ class SwitchActions:
                 self._desk.add_hub_entry(incident_id, "stop_expired", text)
         self.verifier.check(self._agents(), now)
 
-    def agents_changed(self, now: datetime) -> None:
-        """An agent's state changed: a stop may be confirmed now, not at the next tick."""
-        self.verifier.check(self._agents(), now)
+    def agents_changed(self, now: datetime, agent: Agent | None = None) -> None:
+        """An agent's state changed (``agent``, when it is one): a stop may be
+        confirmed now, not at the next tick."""
+        if agent is None or not self.verifier.report(agent, now):
+            self.verifier.check(self._agents(), now)
 
     def _check_incident(self, incident_id: str | None) -> None:
         if incident_id is not None and not self._desk.exists(incident_id):

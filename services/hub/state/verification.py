@@ -10,10 +10,9 @@ timeline. Watches are in memory: a restarted hub does not resume them.
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,6 +37,11 @@ class _Watch:
     violated: bool = False
     # The one stop rule (services.domain.stop_rule), shared with every console.
     progress: StopProgress = field(default_factory=StopProgress)
+    # The target's agents and those the rule does not count as stopped, as of the
+    # last check and the reports since (``primed`` once a check has set them).
+    members: set[str] = field(default_factory=set)
+    not_stopped: set[str] = field(default_factory=set)
+    primed: bool = False
 
     @property
     def what(self) -> str:
@@ -54,6 +58,21 @@ def agent_counts(agents: Iterable[Agent], pack: str | None) -> dict[str, int]:
     }
 
 
+def _undo_sets(watch: _Watch, agent_id: str) -> Callable[[], None]:
+    """What puts ``agent_id``'s place in the watch's sets back as it is now."""
+    members, not_stopped = watch.members, watch.not_stopped
+    member, running = agent_id in members, agent_id in not_stopped
+
+    def undo() -> None:
+        for into, was in ((members, member), (not_stopped, running)):
+            if was:
+                into.add(agent_id)
+            else:
+                into.discard(agent_id)
+
+    return undo
+
+
 class StopVerifier:
     """One watch per stopped target, from its stop until confirmed or re-enabled."""
 
@@ -66,12 +85,23 @@ class StopVerifier:
         # Every stop in force, confirmed or not, with its progress under the stop rule:
         # a console that connects later seeds its own from it (``stops`` in the snapshot).
         self._in_force: dict[str, tuple[str | None, StopProgress]] = {}
+        self._undo: list[Callable[[], None]] = []  # the current change's, for ``save``
 
     def save(self) -> Callable[[], None]:
         """A copy of the watches; the result puts it back (a failed write undoes a stop)."""
-        saved = copy.deepcopy(self._watches)
+        # No copy of the agents' sets: this runs for every change the hub makes, and
+        # a stop of thousands of agents brings thousands. What a change does to them
+        # in place is logged (``_undo``) and undone in reverse; a check replaces them.
+        saved = {target: replace(watch) for target, watch in self._watches.items()}
+        progress = {target: watch.progress.mark() for target, watch in saved.items()}
+        undo: list[Callable[[], None]] = []
+        self._undo = undo
 
         def restore() -> None:
+            for step in reversed(undo):
+                step()
+            for target, watch in saved.items():
+                watch.progress.rewind(progress[target])
             self._watches = saved
 
         return restore
@@ -108,13 +138,40 @@ class StopVerifier:
         known = list(agents)
         for watch in list(self._watches.values()):
             members = [a for a in known if watch.pack is None or a.pack == watch.pack]
-            not_stopped = list(watch.progress.running((a.id, a.state) for a in members))
-            if not not_stopped:
-                del self._watches[watch.target]
-                self._confirmed(watch, len(members), now)
-            elif not watch.violated and now - watch.stopped_at >= self._deadline:
-                watch.violated = True
-                self._violated(watch, not_stopped)
+            watch.members = {a.id for a in members}
+            watch.not_stopped = set(watch.progress.running((a.id, a.state) for a in members))
+            watch.primed = True
+            self._settle(watch, now)
+
+    def report(self, agent: Agent, now: datetime) -> bool:
+        """One agent's changed report: what :meth:`check` would conclude, looking
+        at that agent alone (a global stop of thousands of agents brings thousands
+        of reports; looking at every agent for each is quadratic). False when a
+        watch has not been checked whole yet: the caller checks instead."""
+        if not all(watch.primed for watch in self._watches.values()):
+            return False
+        for watch in list(self._watches.values()):
+            self._undo.append(_undo_sets(watch, agent.id))
+            if watch.pack is None or agent.pack == watch.pack:
+                watch.members.add(agent.id)
+                if watch.progress.counts_as_stopped(agent.id, agent.state):
+                    watch.not_stopped.discard(agent.id)
+                else:
+                    watch.not_stopped.add(agent.id)
+            elif agent.id in watch.members:  # moved to another pack
+                watch.members.discard(agent.id)
+                watch.not_stopped.discard(agent.id)
+            self._settle(watch, now)
+        return True
+
+    def _settle(self, watch: _Watch, now: datetime) -> None:
+        """Confirm the watch when nothing is left running, flag it once past the deadline."""
+        if not watch.not_stopped:
+            del self._watches[watch.target]
+            self._confirmed(watch, len(watch.members), now)
+        elif not watch.violated and now - watch.stopped_at >= self._deadline:
+            watch.violated = True
+            self._violated(watch, sorted(watch.not_stopped))
 
     def _confirmed(self, watch: _Watch, count: int, now: datetime) -> None:
         elapsed = (now - watch.stopped_at).total_seconds()
