@@ -151,6 +151,6 @@ def test_batched_caps_batches_and_keeps_heartbeats_apart(tmp_path: Path) -> None
     by_bytes = batched(item, "t", max_bytes=2 * size + 1)
     assert [len(json.loads(m)["data"].get("events", [])) for m in by_bytes] == [2, 2, 2, 1, 0, 2]
     big = Frames()
-    big.extend(item[:2])
-    big.seqs.extend(item.seqs[:2])
+    for text, seq in zip(item[:2], item.seqs[:2], strict=True):
+        big.add(text, seq)
     assert [len(json.loads(m)["data"]["events"]) for m in batched(big, "t", max_bytes=1)] == [1, 1]

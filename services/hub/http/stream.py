@@ -177,8 +177,7 @@ def _opening(ctx: HubContext, hello: Hello) -> Frames:
         "data": ctx.state.snapshot(reason),
     }
     opening = Frames()
-    opening.append(encode(frame))
-    opening.seqs.append(-1)  # not an event: never inside a batch
+    opening.add(encode(frame))  # not an event: never inside a batch
     return opening
 
 

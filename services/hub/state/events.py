@@ -41,13 +41,20 @@ class Frames(list[str]):
     """One queued batch of a connection's frames, with each frame's event seq beside it
     (``seqs``; -1 for a frame that is not an event, such as a heartbeat), so a
     connection that asked for batch messages can wrap runs of events without
-    decoding them."""
+    decoding them. ``size`` is the characters of its frames."""
 
-    __slots__ = ("seqs",)
+    __slots__ = ("seqs", "size")
 
     def __init__(self) -> None:
         super().__init__()
         self.seqs: list[int] = []
+        self.size = 0
+
+    def add(self, text: str, seq: int = -1) -> None:
+        """Append ``text`` (an event's when ``seq`` >= 0)."""
+        self.append(text)
+        self.seqs.append(seq)
+        self.size += len(text)
 
 
 @dataclass(eq=False)
@@ -57,45 +64,54 @@ class Subscription:
 
     Frames are queued in batches: while the connection has not taken the last batch,
     a new frame joins it (a list append) instead of waking the connection once per
-    frame. The connection sends a batch's frames back to back.
+    frame. The connection sends a batch's frames back to back, or as batch messages.
+    So at most one batch waits in the queue, and what is queued is that batch.
     """
 
     queue: asyncio.Queue[Frames | Close] = field(default_factory=asyncio.Queue)
     max_queued: int = 10000
     max_bytes: int = 4 * 1024 * 1024
     closed: bool = False
-    queued_bytes: int = 0
-    queued: int = 0
     # Set when closed: the connection stops a send blocked on a client that stopped reading.
     closing: asyncio.Event = field(default_factory=asyncio.Event)
     # The batch in the queue that the connection has not taken yet.
     _open: Frames | None = None
 
+    @property
+    def queued(self) -> int:
+        """Frames queued and not yet taken by the connection."""
+        return len(self._open) if self._open is not None else 0
+
+    @property
+    def queued_bytes(self) -> int:
+        """Their size (characters of JSON)."""
+        return self._open.size if self._open is not None else 0
+
     def offer(self, frame: str, seq: int = -1) -> bool:
         """Queue ``frame`` (an event's when ``seq`` >= 0); False (and the subscription
-        closed with 1013) when full."""
+        closed with 1013) when full. Once per event and per client: kept lean."""
         if self.closed:
             return True
         size = len(frame)
-        if self.queued >= self.max_queued or self.queued_bytes + size > self.max_bytes:
-            self.close(1013, "too slow: resume from your last seq")
-            return False
         batch = self._open
         if batch is None:
+            if size > self.max_bytes:
+                self.close(1013, "too slow: resume from your last seq")
+                return False
             batch = self._open = Frames()
             self.queue.put_nowait(batch)
+        elif len(batch) >= self.max_queued or batch.size + size > self.max_bytes:
+            self.close(1013, "too slow: resume from your last seq")
+            return False
         batch.append(frame)
         batch.seqs.append(seq)
-        self.queued += 1
-        self.queued_bytes += size
+        batch.size += size
         return True
 
     def taken(self, batch: Frames) -> None:
         """The connection took ``batch`` off the queue to send it."""
         if batch is self._open:
             self._open = None
-        self.queued = max(0, self.queued - len(batch))
-        self.queued_bytes = max(0, self.queued_bytes - sum(len(frame) for frame in batch))
 
     def frames(self) -> list[str | Close]:
         """Take everything queued now, frame by frame (for tests and tools)."""
@@ -117,8 +133,6 @@ class Subscription:
         while not self.queue.empty():
             self.queue.get_nowait()
         self._open = None
-        self.queued = 0
-        self.queued_bytes = 0
         self.queue.put_nowait(Close(code, reason))
         self.closing.set()
 
@@ -153,7 +167,7 @@ def batched(
     never encoded again; see docs/protocol.md), other frames (heartbeats) as they are,
     in order."""
     seqs = frames.seqs
-    if len(frames) <= max_events and -1 not in seqs and sum(map(len, frames)) <= max_bytes:
+    if len(frames) <= max_events and frames.size <= max_bytes and -1 not in seqs:
         return [_batch(frames, seqs[-1], ts)] if frames else []
     messages: list[str] = []
     run: list[str] = []
@@ -368,8 +382,7 @@ class MemoryEventLog:
             return None
         for envelope, text in self._ring:
             if envelope["seq"] > seq:
-                frames.append(text)
-                frames.seqs.append(envelope["seq"])
+                frames.add(text, envelope["seq"])
         return frames
 
     def subscribe(self, max_queued: int, max_bytes: int = 4 * 1024 * 1024) -> Subscription:
