@@ -34,12 +34,14 @@ in :class:`services.console.state.ConsoleState`, from the time of the last frame
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
@@ -57,6 +59,7 @@ __all__ = [
     "backoff_delay",
     "classify",
     "decode_frame",
+    "offers_compression",
 ]
 
 log = logging.getLogger("warroom.stream")
@@ -97,6 +100,20 @@ def backoff_delay(
     """Full jitter: a delay drawn uniformly from ``[0, min(cap, base * 2**attempt)]``."""
     ceiling = min(cap, base * 2 ** min(max(attempt, 0), 32))
     return rng.uniform(0.0, ceiling)
+
+
+def offers_compression(url: str) -> bool:
+    """Whether to offer permessage-deflate to the hub at ``url``: not on loopback.
+
+    A console beside its hub (on the bastion people SSH into) gains nothing from
+    compression, and costs the hub CPU per byte and per console, the largest cost of
+    fanning a storm out to many consoles (docs/performance.md); a console far from its
+    hub saves most of the bytes (JSON compresses 10-25 times)."""
+    host = urlsplit(url).hostname or ""
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host.lower() != "localhost"
 
 
 @dataclass(frozen=True)
@@ -266,6 +283,7 @@ class StreamClient:
                 additional_headers={"Authorization": f"Bearer {self.token}"},
                 open_timeout=self.open_timeout,
                 max_size=MAX_FRAME_BYTES,
+                compression="deflate" if offers_compression(self.url) else None,
             ) as ws:
                 self._ws = ws
                 # batch: several events per message (one receive, one decode for all).

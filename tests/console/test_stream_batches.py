@@ -13,6 +13,7 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
+from services.console.stream_client import offers_compression
 from services.domain.protocol import FrameError, decode_message
 from tests.console.sample import envelope, heartbeat, snapshot
 from tests.console.test_stream_client import Recorder, frame, run_until, scripted_server, status
@@ -98,10 +99,13 @@ async def test_against_the_hub_events_arrive_in_batches_and_all_apply(hub: Runni
     client = rec.client(hub.ws_url, base_delay=0.01)
     client.token = hub.tokens["viewer"]
     messages: list[int] = []
+    extensions: list[str | None] = []
     feed = client.feed
 
     def counting(raw: str | bytes) -> Any:
         messages.append(len(decode_message(raw)))
+        if client._ws is not None and client._ws.response is not None:
+            extensions.append(client._ws.response.headers.get("Sec-WebSocket-Extensions"))
         return feed(raw)
 
     client.feed = counting  # type: ignore[method-assign]
@@ -121,3 +125,12 @@ async def test_against_the_hub_events_arrive_in_batches_and_all_apply(hub: Runni
     assert rec.seqs == [start, *range(start + 1, latest + 1)]
     assert max(messages) >= 8  # one message carried the post's events
     assert client.status.counters.bad_frames == 0 and client.status.counters.gaps == 0
+    # Beside its hub (loopback), the console does not ask the hub to compress for it.
+    assert extensions and set(extensions) == {None}
+
+
+def test_compression_is_offered_only_to_a_hub_not_on_loopback() -> None:
+    for url in ("ws://127.0.0.1:8080/api/stream", "ws://[::1]:1/x", "ws://LOCALHOST:9/x"):
+        assert not offers_compression(url), url
+    for url in ("wss://hub.example.org/api/stream", "ws://10.0.0.5:8080/api/stream"):
+        assert offers_compression(url), url
