@@ -8,6 +8,12 @@ redraw), headless at 120x40, with ``down`` pressed four times a second. Per
 rate: events applied per second, event-loop lag p50/p99 (a 50 ms timer's
 lateness), the most events it was ever behind, and console CPU per event.
 
+When the console's hello asks for batches, the stand-in sends them as the hub
+does: every event queued at once (those due since it last sent) in one ``batch``
+message, within the hub's bounds (1,000 events, 1 MiB); a console that does not
+ask gets single frames. The stand-in offers permessage-deflate; a console that
+offers it too (``before``) gets compressed frames.
+
 ``--src LABEL=DIR`` (repeatable) measures other checkouts in the same run.
 
     .venv/bin/python benchmarks/storm.py
@@ -32,6 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKS = ["marketing", "finance", "engineering", "devops", "legal", "research", "support"]
 KEYS = 2000
 HUB_TIME = "2026-11-30T12:00:00.000Z"
+# The hub's bounds on one batch message (services/hub/state/events.py).
+BATCH_MAX_EVENTS = 1000
+BATCH_MAX_BYTES = 1024 * 1024
 
 
 def _now() -> str:
@@ -117,8 +126,36 @@ def _snapshot(seq: int = 0) -> str:
     return _envelope(seq, "snapshot", data, _now())
 
 
+def _batches(texts: list[str], seqs: list[int], ts: str) -> list[str]:
+    """Events as the hub sends them to a console that asked for batches: what is queued
+    at once in one ``batch`` message (its texts joined), within the hub's bounds."""
+    messages: list[str] = []
+    run: list[str] = []
+    size = last = 0
+    for text, seq in zip(texts, seqs, strict=True):
+        if run and (len(run) >= BATCH_MAX_EVENTS or size + len(text) > BATCH_MAX_BYTES):
+            messages.append(_batch(run, last, ts))
+            run, size = [], 0
+        run.append(text)
+        size += len(text)
+        last = seq
+    if run:
+        messages.append(_batch(run, last, ts))
+    return messages
+
+
+def _batch(texts: list[str], seq: int, ts: str) -> str:
+    return (
+        f'{{"v":1,"seq":{seq},"ts":"{ts}","type":"batch","data":{{"events":[{",".join(texts)}]}}}}'
+    )
+
+
 def _source(rate: int, seconds: float, port: Any, sent: Any) -> None:
-    """The stand-in stream: ``rate`` events/s for ``seconds`` to whoever connects."""
+    """The stand-in stream: ``rate`` events/s for ``seconds`` to whoever connects.
+
+    To a console whose hello asks for batches it sends, as the hub does, everything
+    queued for it at once: the events due since its last send (the stand-in wakes
+    every 10 ms, or when the console has read what it was sent) in one message."""
     from websockets.asyncio.server import ServerConnection, serve
 
     # One hub: a console that re-syncs gets a snapshot at the current seq, and the
@@ -126,7 +163,8 @@ def _source(rate: int, seconds: float, port: Any, sent: Any) -> None:
     clock = {"start": 0.0, "seq": 0}
 
     async def handle(ws: ServerConnection) -> None:
-        await ws.recv()  # the hello
+        hello = json.loads(await ws.recv())
+        batch = hello.get("batch") is True
         if not clock["start"]:
             clock["start"] = time.monotonic()
         start = clock["start"]
@@ -135,6 +173,8 @@ def _source(rate: int, seconds: float, port: Any, sent: Any) -> None:
         while (elapsed := time.monotonic() - start) < seconds:
             target = int(rate * elapsed)
             ts = _now()
+            texts: list[str] = []
+            seqs: list[int] = []
             while clock["seq"] < target:
                 seq = clock["seq"] = int(clock["seq"]) + 1
                 kind, data = (
@@ -142,7 +182,13 @@ def _source(rate: int, seconds: float, port: Any, sent: Any) -> None:
                     if seq % 5 == 0
                     else ("alert.fired", {"alert": _alert(seq)})
                 )
-                await ws.send(_envelope(seq, kind, data, ts))
+                if batch:
+                    texts.append(_envelope(seq, kind, data, ts))
+                    seqs.append(seq)
+                else:
+                    await ws.send(_envelope(seq, kind, data, ts))
+            for message in _batches(texts, seqs, ts):
+                await ws.send(message)
             sent.value = int(clock["seq"])
             if time.monotonic() - beat >= 1.0:
                 beat = time.monotonic()
