@@ -240,6 +240,15 @@ def decode_frame(raw: str | bytes) -> Envelope:
 BATCH = "batch"
 
 
+class BatchData(msgspec.Struct):
+    """``batch`` (only to a client whose hello asked): events, each a frame as sent alone.
+
+    Not an event: the hub's ``seq`` of a batch is its last event's. See
+    :func:`decode_message`."""
+
+    events: list[dict[str, Any]]
+
+
 def decode_message(raw: str | bytes) -> list[Envelope | FrameError]:
     """One websocket message as the frames it carries, in order, decoded in one go.
 
