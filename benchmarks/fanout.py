@@ -18,10 +18,23 @@ saturated hub cannot keep to the rate), delivery p50/p99 over the probes' frames
 the frames the probes missed, drainers the hub dropped, clients closed as too
 slow (1013, from the hub's ``/health`` counters), hub CPU and CPU per event.
 
-``--src LABEL=DIR`` (repeatable) runs other checkouts' hubs in the same run.
+Every client asks for batch messages in its hello (``--batch no``: single frames),
+as the console does; a hub that does not batch sends single frames anyway, and the
+probes time each event of a batch at the batch's receipt. ``probe messages`` counts
+the websocket messages the probes received. ``--compression yes,no`` runs the hub
+with ``stream_compression`` on and off (the clients offer permessage-deflate either
+way: on means it is negotiated, as for a console far from the hub; off, as for a
+console beside it, which does not offer it). ``--profile DIR`` writes a cProfile of
+the hub's event loop while events are appended, one file per row.
+
+``--src LABEL=DIR`` (repeatable) runs other checkouts' hubs in the same run,
+interleaved: each row's hub imports its checkout (its process starts outside
+this one, so ``-c`` does not put this checkout first on its path).
 
     .venv/bin/python benchmarks/fanout.py
     .venv/bin/python benchmarks/fanout.py --clients 50,200 --rate 1000 --seconds 15
+    .venv/bin/python benchmarks/fanout.py --compression yes,no --src before=/tmp/main \
+        --src after=.
 """
 
 from __future__ import annotations
@@ -48,10 +61,13 @@ PROBES = 4
 DRAINER_PROCESSES = 2
 
 
-def _hub_code(folder: str, rate: int) -> str:
-    """The hub process: serve, and on ``go SECONDS`` append ``rate`` events/s, print the count."""
+def _hub_code(folder: str, rate: int, compression: bool = True, profile: str = "") -> str:
+    """The hub process: serve, and on ``go SECONDS`` append ``rate`` events/s, print the count.
+
+    With ``profile``, the hub's event loop runs under cProfile while events are appended
+    (its stats written to that file)."""
     return f"""
-import asyncio, json, sys, threading, time
+import asyncio, cProfile, json, sys, threading, time
 from pathlib import Path
 from services.hub.config import AGENTOS_PACKS, HubConfig, TokenEntry
 from services.hub.server import HubServer
@@ -64,6 +80,9 @@ async def inject(url):
     while not go.is_set():
         await asyncio.sleep(0.01)
     seconds = plan["seconds"]
+    profiler = cProfile.Profile() if {profile!r} else None
+    if profiler is not None:
+        profiler.enable()  # the loop's thread: every task and callback of the hub
     start = time.monotonic()
     n = 0
     while (elapsed := time.monotonic() - start) < seconds:
@@ -79,11 +98,15 @@ async def inject(url):
         await asyncio.sleep(0.005)
     plan["accepted"] = n
     plan["took"] = time.monotonic() - start
+    if profiler is not None:
+        await asyncio.sleep(0.5)  # the last frames in flight
+        profiler.disable()
+        profiler.dump_stats({profile!r})
     plan["done"] = True
 
 config = HubConfig(host="127.0.0.1", port=0, data_dir=Path({folder!r}),
     packs=list(AGENTOS_PACKS), tokens=[TokenEntry({TOKEN!r}, "fanout", "viewer")],
-    heartbeat_interval_s=1.0)
+    heartbeat_interval_s=1.0, stream_compression={compression!r})
 server = HubServer(config, background=inject)
 print(server.start(), flush=True)
 for line in sys.stdin:
@@ -105,7 +128,7 @@ def _cpu_seconds(pid: int) -> float:
 
 
 async def _raw_connect(
-    host: str, port: int, deflate: bool, rcvbuf: int | None = None
+    host: str, port: int, deflate: bool, batch: bool, rcvbuf: int | None = None
 ) -> tuple[Any, Any]:
     """A websocket handshake by hand, and the hello: a client that costs nothing per frame."""
     sock = socket.socket()
@@ -130,7 +153,7 @@ async def _raw_connect(
     head = await reader.readuntil(b"\r\n\r\n")
     if b" 101 " not in head.split(b"\r\n", 1)[0]:
         raise RuntimeError(f"handshake refused: {head[:80]!r}")
-    payload = json.dumps({"type": "hello", "resume_from": None}).encode()
+    payload = json.dumps({"type": "hello", "resume_from": None, "batch": batch}).encode()
     mask = os.urandom(4)
     masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
     writer.write(bytes([0x81, 0x80 | len(payload)]) + mask + masked)
@@ -138,12 +161,14 @@ async def _raw_connect(
     return reader, writer
 
 
-def _drainers(url: str, count: int, deflate: bool, ready: Any, stop: Any, out: Any) -> None:
+def _drainers(
+    url: str, count: int, deflate: bool, batch: bool, ready: Any, stop: Any, out: Any
+) -> None:
     """``count`` clients that read every byte and decode nothing; report bytes and closes."""
     host, port = url.removeprefix("http://").split(":")
 
     async def one(totals: dict[str, int]) -> None:
-        reader, writer = await _raw_connect(host, int(port), deflate)
+        reader, writer = await _raw_connect(host, int(port), deflate, batch)
         with ready.get_lock():
             ready.value += 1
         while not stop.is_set():
@@ -167,12 +192,12 @@ def _drainers(url: str, count: int, deflate: bool, ready: Any, stop: Any, out: A
     asyncio.run(main())
 
 
-def _stalled(url: str, ready: Any, stop: Any, out: Any) -> None:
+def _stalled(url: str, batch: bool, ready: Any, stop: Any, out: Any) -> None:
     """One client that says hello and never reads again (the hub counts closing it)."""
     host, port = url.removeprefix("http://").split(":")
 
     async def main() -> None:
-        _, writer = await _raw_connect(host, int(port), True, rcvbuf=4096)
+        _, writer = await _raw_connect(host, int(port), True, batch, rcvbuf=4096)
         writer.transport.pause_reading()  # stalled: the kernel's buffers fill, then the hub's queue
         with ready.get_lock():
             ready.value += 1
@@ -184,8 +209,9 @@ def _stalled(url: str, ready: Any, stop: Any, out: Any) -> None:
     asyncio.run(main())
 
 
-def _probes(url: str, count: int, ready: Any, stop: Any, out: Any) -> None:
-    """``count`` console-like clients (websockets, deflate) timing every alert frame."""
+def _probes(url: str, count: int, batch: bool, ready: Any, stop: Any, out: Any) -> None:
+    """``count`` console-like clients (websockets, deflate) timing every alert frame (each
+    event of a batch message, when they asked for batches and the hub sends them)."""
     from websockets.asyncio.client import connect
 
     ws_url = url.replace("http://", "ws://") + "/api/stream"
@@ -194,7 +220,7 @@ def _probes(url: str, count: int, ready: Any, stop: Any, out: Any) -> None:
         async with connect(
             ws_url, additional_headers={"Authorization": f"Bearer {TOKEN}"}, max_size=None
         ) as ws:
-            await ws.send(json.dumps({"type": "hello", "resume_from": None}))
+            await ws.send(json.dumps({"type": "hello", "resume_from": None, "batch": batch}))
             await ws.recv()  # the snapshot
             with ready.get_lock():
                 ready.value += 1
@@ -205,18 +231,22 @@ def _probes(url: str, count: int, ready: Any, stop: Any, out: Any) -> None:
                         raw = await ws.recv()
                 except TimeoutError:
                     continue
-                frame = json.loads(raw)
-                if frame["type"] != "alert.fired":
-                    continue
-                delays.append(time.time() - frame["data"]["alert"]["t"])
-                if last is not None and frame["seq"] != last + 1:
-                    counts["missed"] += frame["seq"] - last - 1
-                last = frame["seq"]
-                counts["frames"] += 1
+                message = json.loads(raw)
+                now = time.time()
+                counts["messages"] += 1
+                frames = message["data"]["events"] if message["type"] == "batch" else [message]
+                for frame in frames:
+                    if frame["type"] != "alert.fired":
+                        continue
+                    delays.append(now - frame["data"]["alert"]["t"])
+                    if last is not None and frame["seq"] != last + 1:
+                        counts["missed"] += frame["seq"] - last - 1
+                    last = frame["seq"]
+                    counts["frames"] += 1
 
     async def main() -> None:
         delays: list[float] = []
-        counts = {"frames": 0, "missed": 0}
+        counts = {"frames": 0, "missed": 0, "messages": 0}
         await asyncio.gather(*(one(delays, counts) for _ in range(count)), return_exceptions=True)
         out.put({"delays": delays, **counts})
 
@@ -224,15 +254,26 @@ def _probes(url: str, count: int, ready: Any, stop: Any, out: Any) -> None:
 
 
 def run(
-    src: str, clients: int, stalled: bool, rate: int, seconds: float, deflate: bool = True
+    src: str,
+    clients: int,
+    stalled: bool,
+    rate: int,
+    seconds: float,
+    deflate: bool = True,
+    batch: bool = True,
+    compression: bool = True,
+    profile: str = "",
 ) -> dict[str, Any]:
     """One hub from checkout ``src``, ``clients`` stream clients (one stalled if asked)."""
     folder = tempfile.mkdtemp(prefix="warroom-fanout-")
     hub = subprocess.Popen(
-        [sys.executable, "-c", _hub_code(folder, rate)],
+        [sys.executable, "-c", _hub_code(folder, rate, compression, profile)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(Path(src).resolve())},
+        # Not this checkout's folder: ``-c`` puts the working directory first on the
+        # path, ahead of PYTHONPATH, and ``before`` would run this checkout's hub.
+        cwd=folder,
         text=True,
     )
     assert hub.stdout is not None and hub.stdin is not None
@@ -242,15 +283,15 @@ def run(
     out: Any = multiprocessing.Queue()
     probes = min(PROBES, clients - int(stalled))
     drainers = clients - probes - int(stalled)
-    procs = [multiprocessing.Process(target=_probes, args=(url, probes, ready, stop, out))]
+    procs = [multiprocessing.Process(target=_probes, args=(url, probes, batch, ready, stop, out))]
     per = [drainers // DRAINER_PROCESSES + (i < drainers % DRAINER_PROCESSES) for i in range(2)]
     procs += [
-        multiprocessing.Process(target=_drainers, args=(url, n, deflate, ready, stop, out))
+        multiprocessing.Process(target=_drainers, args=(url, n, deflate, batch, ready, stop, out))
         for n in per
         if n
     ]
     if stalled:
-        procs.append(multiprocessing.Process(target=_stalled, args=(url, ready, stop, out)))
+        procs.append(multiprocessing.Process(target=_stalled, args=(url, batch, ready, stop, out)))
     for proc in procs:
         proc.start()
     try:
@@ -289,6 +330,7 @@ def run(
         "p50": 1000 * delays[len(delays) // 2] if delays else 0.0,
         "p99": 1000 * delays[min(len(delays) - 1, int(len(delays) * 0.99))] if delays else 0.0,
         "frames": merged.get("frames", 0),
+        "messages": merged.get("messages", 0),
         "missed": merged.get("missed", 0),
         "dropped": merged.get("closed", 0),
         "slow_closed": counters.get("stream_slow_consumer", 0),
@@ -307,26 +349,56 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--deflate", default="yes", help="drainers offer permessage-deflate (yes, as consoles do)"
     )
+    parser.add_argument(
+        "--batch",
+        default="yes",
+        help="clients ask for batch messages (yes, as consoles do; a hub that does not "
+        "batch sends single frames anyway)",
+    )
+    parser.add_argument(
+        "--compression",
+        default="yes",
+        help="the hub's stream_compression (yes,no: both in one run)",
+    )
+    parser.add_argument("--profile", default="", help="cProfile the hub's loop into DIR")
     parser.add_argument("--src", action="append", default=[], metavar="LABEL=DIR")
     args = parser.parse_args(argv)
     sources = [tuple(s.split("=", 1)) for s in args.src] or [("this", str(ROOT))]
     rows = []
     for clients in (int(n) for n in args.clients.split(",")):
         for stalled in (s == "yes" for s in args.stalled.split(",")):
-            for label, src in sources:
-                result = run(src, clients, stalled, args.rate, args.seconds, args.deflate == "yes")
-                rows.append((label, result))
+            for compression in (c == "yes" for c in args.compression.split(",")):
+                for label, src in sources:
+                    profile = ""
+                    if args.profile:
+                        Path(args.profile).mkdir(parents=True, exist_ok=True)
+                        name = f"{label}-{clients}-{int(stalled)}-{int(compression)}.prof"
+                        profile = str(Path(args.profile).resolve() / name)
+                    result = run(
+                        src,
+                        clients,
+                        stalled,
+                        args.rate,
+                        args.seconds,
+                        args.deflate == "yes",
+                        args.batch == "yes",
+                        compression,
+                        profile,
+                    )
+                    rows.append((label, {**result, "compression": compression}))
     print(f"load average: {os.getloadavg()[0]:.2f} (nproc {os.cpu_count()})")
     print(
-        "| source | clients | stalled | accepted ev/s | p50 ms | p99 ms | probe frames "
-        "| missed | drainers dropped | closed 1013 | hub CPU | hub µs/event |"
+        "| source | clients | stalled | deflate | accepted ev/s | p50 ms | p99 ms | probe frames "
+        "| probe messages | missed | drainers dropped | closed 1013 | hub CPU | hub µs/event |"
     )
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label, r in rows:
         print(
-            f"| {label} | {r['clients']} | {'1' if r['stalled'] else '0'} | {r['accepted']:,.0f} "
-            f"| {r['p50']:.1f} | {r['p99']:.1f} | {r['frames']:,} | {r['missed']:,} "
-            f"| {r['dropped']} | {r['slow_closed']} | {r['cpu']:.0f} % | {r['us_per_event']:.0f} |"
+            f"| {label} | {r['clients']} | {'1' if r['stalled'] else '0'} "
+            f"| {'on' if r['compression'] else 'off'} | {r['accepted']:,.0f} "
+            f"| {r['p50']:.1f} | {r['p99']:.1f} | {r['frames']:,} | {r['messages']:,} "
+            f"| {r['missed']:,} | {r['dropped']} | {r['slow_closed']} | {r['cpu']:.0f} % "
+            f"| {r['us_per_event']:.0f} |"
         )
     return 0
 

@@ -8,6 +8,17 @@ redraw), headless at 120x40, with ``down`` pressed four times a second. Per
 rate: events applied per second, event-loop lag p50/p99 (a 50 ms timer's
 lateness), the most events it was ever behind, and console CPU per event.
 
+When the console's hello asks for batches, the stand-in sends them as the hub
+does: every event queued at once (those due since it last sent) in one ``batch``
+message, within the hub's bounds (1,000 events, 1 MiB); a console that does not
+ask gets single frames. The stand-in offers permessage-deflate; a console that
+offers it too (``before``) gets compressed frames.
+
+Full GCs: the console's collections of the oldest generation and the time they
+took (each is a pause of the console's loop, over everything it holds).
+``--gc-gen0 N`` adds a row for the last checkout with the collector tuned as a
+console could tune it at start (``gc.freeze()`` after loading, gen0 threshold N).
+
 ``--src LABEL=DIR`` (repeatable) measures other checkouts in the same run.
 
     .venv/bin/python benchmarks/storm.py
@@ -32,6 +43,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKS = ["marketing", "finance", "engineering", "devops", "legal", "research", "support"]
 KEYS = 2000
 HUB_TIME = "2026-11-30T12:00:00.000Z"
+# The hub's bounds on one batch message (services/hub/state/events.py).
+BATCH_MAX_EVENTS = 1000
+BATCH_MAX_BYTES = 1024 * 1024
 
 
 def _now() -> str:
@@ -117,8 +131,36 @@ def _snapshot(seq: int = 0) -> str:
     return _envelope(seq, "snapshot", data, _now())
 
 
+def _batches(texts: list[str], seqs: list[int], ts: str) -> list[str]:
+    """Events as the hub sends them to a console that asked for batches: what is queued
+    at once in one ``batch`` message (its texts joined), within the hub's bounds."""
+    messages: list[str] = []
+    run: list[str] = []
+    size = last = 0
+    for text, seq in zip(texts, seqs, strict=True):
+        if run and (len(run) >= BATCH_MAX_EVENTS or size + len(text) > BATCH_MAX_BYTES):
+            messages.append(_batch(run, last, ts))
+            run, size = [], 0
+        run.append(text)
+        size += len(text)
+        last = seq
+    if run:
+        messages.append(_batch(run, last, ts))
+    return messages
+
+
+def _batch(texts: list[str], seq: int, ts: str) -> str:
+    return (
+        f'{{"v":1,"seq":{seq},"ts":"{ts}","type":"batch","data":{{"events":[{",".join(texts)}]}}}}'
+    )
+
+
 def _source(rate: int, seconds: float, port: Any, sent: Any) -> None:
-    """The stand-in stream: ``rate`` events/s for ``seconds`` to whoever connects."""
+    """The stand-in stream: ``rate`` events/s for ``seconds`` to whoever connects.
+
+    To a console whose hello asks for batches it sends, as the hub does, everything
+    queued for it at once: the events due since its last send (the stand-in wakes
+    every 10 ms, or when the console has read what it was sent) in one message."""
     from websockets.asyncio.server import ServerConnection, serve
 
     # One hub: a console that re-syncs gets a snapshot at the current seq, and the
@@ -126,7 +168,8 @@ def _source(rate: int, seconds: float, port: Any, sent: Any) -> None:
     clock = {"start": 0.0, "seq": 0}
 
     async def handle(ws: ServerConnection) -> None:
-        await ws.recv()  # the hello
+        hello = json.loads(await ws.recv())
+        batch = hello.get("batch") is True
         if not clock["start"]:
             clock["start"] = time.monotonic()
         start = clock["start"]
@@ -135,6 +178,8 @@ def _source(rate: int, seconds: float, port: Any, sent: Any) -> None:
         while (elapsed := time.monotonic() - start) < seconds:
             target = int(rate * elapsed)
             ts = _now()
+            texts: list[str] = []
+            seqs: list[int] = []
             while clock["seq"] < target:
                 seq = clock["seq"] = int(clock["seq"]) + 1
                 kind, data = (
@@ -142,7 +187,13 @@ def _source(rate: int, seconds: float, port: Any, sent: Any) -> None:
                     if seq % 5 == 0
                     else ("alert.fired", {"alert": _alert(seq)})
                 )
-                await ws.send(_envelope(seq, kind, data, ts))
+                if batch:
+                    texts.append(_envelope(seq, kind, data, ts))
+                    seqs.append(seq)
+                else:
+                    await ws.send(_envelope(seq, kind, data, ts))
+            for message in _batches(texts, seqs, ts):
+                await ws.send(message)
             sent.value = int(clock["seq"])
             if time.monotonic() - beat >= 1.0:
                 beat = time.monotonic()
@@ -160,10 +211,33 @@ def _source(rate: int, seconds: float, port: Any, sent: Any) -> None:
     asyncio.run(main())
 
 
-def one(rate: int, seconds: float) -> dict[str, Any]:
-    """Measure one rate in this process (the console) against a stand-in stream."""
+def one(rate: int, seconds: float, gc_gen0: int = 0) -> dict[str, Any]:
+    """Measure one rate in this process (the console) against a stand-in stream.
+
+    With ``gc_gen0``, the collector is tuned first, as a console could be at start:
+    what is loaded is frozen out of collections (``gc.freeze``) and a collection of the
+    youngest generation waits for ``gc_gen0`` allocations (default 700)."""
+    import gc
+
     from services.console.settings import load_settings
     from tui.app import WarroomApp
+
+    if gc_gen0:
+        gc.freeze()
+        gc.set_threshold(gc_gen0, 20, 10)
+    collections = {"full": 0, "full_s": 0.0}
+    started = [0.0]
+
+    def timed(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            collections["full"] += 1
+            collections["full_s"] += time.perf_counter() - started[0]
+
+    gc.callbacks.append(timed)
 
     port = multiprocessing.Value("i", 0)
     sent = multiprocessing.Value("q", 0)
@@ -224,6 +298,8 @@ def one(rate: int, seconds: float) -> dict[str, Any]:
         "cpu_us": 1e6 * cpu / applied if applied else 0.0,
         "resyncs": resyncs,
         "coalesced": coalesced,
+        "full_gc": collections["full"],
+        "full_gc_ms": 1000 * collections["full_s"],
     }
 
 
@@ -233,17 +309,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rates", default="1000,5000,10000", help="events per second")
     parser.add_argument("--seconds", type=float, default=15.0, help="seconds per rate")
     parser.add_argument("--src", action="append", default=[], metavar="LABEL=DIR")
+    parser.add_argument(
+        "--gc-gen0",
+        default="0",
+        help="also measure the last checkout with the console's collector tuned "
+        "(gc.freeze at start, gen0 threshold N; 0: only as shipped)",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(one(args.one, args.seconds)))
+        print(json.dumps(one(args.one, args.seconds, int(args.gc_gen0))))
         return 0
-    sources = [tuple(s.split("=", 1)) for s in args.src] or [("this", str(ROOT))]
+    sources = [(*s.split("=", 1), "0") for s in args.src] or [("this", str(ROOT), "0")]
+    if args.gc_gen0 != "0":
+        label, src, _ = sources[-1]
+        sources.append((f"{label} gc {args.gc_gen0}", src, args.gc_gen0))
     rows = []
     for rate in args.rates.split(","):
-        for label, src in sources:
+        for label, src, gen0 in sources:
             done = subprocess.run(
-                [sys.executable, __file__, "--one", rate, "--seconds", str(args.seconds)],
+                [
+                    sys.executable,
+                    __file__,
+                    "--one",
+                    rate,
+                    "--seconds",
+                    str(args.seconds),
+                    "--gc-gen0",
+                    gen0,
+                ],
                 env={**os.environ, "PYTHONPATH": str(Path(src).resolve())},
                 capture_output=True,
                 text=True,
@@ -256,14 +350,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average: {os.getloadavg()[0]:.2f} (nproc {os.cpu_count()})")
     print(
         "| source | offered ev/s | applied ev/s | lag p50 ms | lag p99 ms | behind max "
-        "| µs/event | coalesced | re-syncs |"
+        "| µs/event | coalesced | re-syncs | full GCs | full GC ms |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label, r in rows:
         print(
             f"| {label} | {r['offered']:,.0f} | {r['applied']:,.0f} | {r['p50']:.0f} "
             f"| {r['p99']:.0f} | {r['behind']:,} | {r['cpu_us']:.0f} "
-            f"| {r.get('coalesced', 0):,} | {r.get('resyncs', 0)} |"
+            f"| {r.get('coalesced', 0):,} | {r.get('resyncs', 0)} "
+            f"| {r.get('full_gc', 0)} | {r.get('full_gc_ms', 0):,.0f} |"
         )
     return 0
 

@@ -17,10 +17,14 @@ history resumes by seq, and one that does not (another epoch, a seq it no longer
 holds) sends a snapshot — a loud re-sync, never a silent gap. The status names
 the replica (``host:port``) the stream is on or trying.
 
+Its hello asks for batches: the hub then sends every event queued for it at once
+in one ``batch`` message, decoded in one go and checked event by event as if each
+had come alone (a hub that does not batch sends single frames, handled the same).
 Every frame is decoded with the protocol's schema
-(:func:`services.domain.protocol.decode_frame`): one that does not fit — a bad
-envelope, or an incident whose ``packs`` are not strings — is counted in
-``bad_frames`` and dropped, so nothing invalid reaches the state or a widget.
+(:func:`services.domain.protocol.decode_message`): one that does not fit — a bad
+envelope, or an incident whose ``packs`` are not strings, alone or inside a batch
+— is counted in ``bad_frames`` and dropped, so nothing invalid reaches the state or
+a widget; the rest of its batch applies.
 
 It is pure asyncio and websockets: envelopes go to ``on_envelope``, status
 changes to ``on_status``. Whether the data is STALE is not decided here but
@@ -30,12 +34,14 @@ in :class:`services.console.state.ConsoleState`, from the time of the last frame
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
@@ -43,7 +49,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketExce
 from services.console.replicas import hub_label
 from services.console.state import ConnState, StreamCounters, StreamStatus
 from services.domain.models import Envelope
-from services.domain.protocol import FrameError, decode_frame
+from services.domain.protocol import FrameError, decode_frame, decode_message
 
 __all__ = [
     "FrameError",
@@ -53,6 +59,7 @@ __all__ = [
     "backoff_delay",
     "classify",
     "decode_frame",
+    "offers_compression",
 ]
 
 log = logging.getLogger("warroom.stream")
@@ -93,6 +100,20 @@ def backoff_delay(
     """Full jitter: a delay drawn uniformly from ``[0, min(cap, base * 2**attempt)]``."""
     ceiling = min(cap, base * 2 ** min(max(attempt, 0), 32))
     return rng.uniform(0.0, ceiling)
+
+
+def offers_compression(url: str) -> bool:
+    """Whether to offer permessage-deflate to the hub at ``url``: not on loopback.
+
+    A console beside its hub (on the bastion people SSH into) gains nothing from
+    compression, and costs the hub CPU per byte and per console, the largest cost of
+    fanning a storm out to many consoles (docs/performance.md); a console far from its
+    hub saves most of the bytes (JSON compresses 10-25 times)."""
+    host = urlsplit(url).hostname or ""
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host.lower() != "localhost"
 
 
 @dataclass(frozen=True)
@@ -262,9 +283,16 @@ class StreamClient:
                 additional_headers={"Authorization": f"Bearer {self.token}"},
                 open_timeout=self.open_timeout,
                 max_size=MAX_FRAME_BYTES,
+                compression="deflate" if offers_compression(self.url) else None,
             ) as ws:
                 self._ws = ws
-                hello = {"type": "hello", "resume_from": resume, "epoch": self.epoch}
+                # batch: several events per message (one receive, one decode for all).
+                hello = {
+                    "type": "hello",
+                    "resume_from": resume,
+                    "epoch": self.epoch,
+                    "batch": True,
+                }
                 await ws.send(json.dumps(hello))
                 while True:
                     idle = self._idle_timeout()
@@ -323,18 +351,35 @@ class StreamClient:
     # -- sequencing -----------------------------------------------------------
 
     def feed(self, raw: str | bytes) -> Decision | None:
-        """Handle one frame; returns the decision taken (None for a bad frame)."""
-        counters = self._count(frames=1)
+        """Handle one message: a frame, or a batch of events each handled as a frame (in
+        order, each seq checked; a bad one counted and dropped, a gap ends the batch).
+        Returns the decision taken for the last frame handled (None for a bad one)."""
         try:
-            envelope = decode_frame(raw)
+            frames = decode_message(raw)
         except FrameError as error:
-            log.warning("bad frame dropped: %s", error)
-            self._set(
-                counters=replace(counters, bad_frames=counters.bad_frames + 1),
-                last_error=f"bad frame: {error}",
-            )
+            self._bad(self._count(frames=1), error)
             return None
-        self._status = replace(self._status, counters=counters)
+        self._status = replace(self._status, counters=self._count(frames=len(frames)))
+        decision: Decision | None = None
+        for frame in frames:
+            if isinstance(frame, FrameError):
+                self._bad(self._status.counters, frame)
+                decision = None
+                continue
+            decision = self._deliver(frame)
+            if decision == "gap":
+                break
+        return decision
+
+    def _bad(self, counters: StreamCounters, error: FrameError) -> None:
+        log.warning("bad frame dropped: %s", error)
+        self._set(
+            counters=replace(counters, bad_frames=counters.bad_frames + 1),
+            last_error=f"bad frame: {error}",
+        )
+
+    def _deliver(self, envelope: Envelope) -> Decision:
+        """One decoded frame: check its seq, then hand it on (or not)."""
         epoch = envelope.data.get("epoch") if envelope.type in ("snapshot", "heartbeat") else None
         if envelope.type == "heartbeat" and self._epoch_changed(epoch):
             # The hub's history no longer continues ours (it restarted, or recovered

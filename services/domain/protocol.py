@@ -205,6 +205,8 @@ class Hello(msgspec.Struct):
     resume_from: int | None = None
     # The epoch of the state the client holds; another epoch gets a snapshot.
     epoch: str | None = None
+    # True: send events in ``batch`` messages (several events per websocket message).
+    batch: bool = False
 
 
 def decode_hello(raw: str | bytes) -> Hello | None:
@@ -233,6 +235,46 @@ def decode_frame(raw: str | bytes) -> Envelope:
     except msgspec.DecodeError as error:
         raise FrameError(f"not JSON: {error}") from None
     return envelope_from_dict(data)
+
+
+BATCH = "batch"
+
+
+class BatchData(msgspec.Struct):
+    """``batch`` (only to a client whose hello asked): events, each a frame as sent alone.
+
+    Not an event: the hub's ``seq`` of a batch is its last event's. See
+    :func:`decode_message`."""
+
+    events: list[dict[str, Any]]
+
+
+def decode_message(raw: str | bytes) -> list[Envelope | FrameError]:
+    """One websocket message as the frames it carries, in order, decoded in one go.
+
+    A frame is itself; a ``batch`` message (sent to a client whose hello asked for
+    batches) carries its events in ``data.events``, each a frame as the hub sends it
+    alone. An event in a batch that does not fit comes back as its :class:`FrameError`
+    in its place, so the others still apply. A message that is no frame, or a batch
+    whose ``events`` is not a list, raises :class:`FrameError`.
+    """
+    try:
+        data = msgspec.json.decode(raw)
+    except msgspec.DecodeError as error:
+        raise FrameError(f"not JSON: {error}") from None
+    if not (isinstance(data, dict) and data.get("type") == BATCH):
+        return [envelope_from_dict(data)]
+    batch = envelope_from_dict(data)
+    events = batch.data.get("events")
+    if not isinstance(events, list):
+        raise FrameError("batch: data.events must be a list")
+    items: list[Envelope | FrameError] = []
+    for event in events:
+        try:
+            items.append(envelope_from_dict(event))
+        except FrameError as error:
+            items.append(FrameError(f"in a batch: {error}"))
+    return items
 
 
 def envelope_from_dict(data: Any) -> Envelope:

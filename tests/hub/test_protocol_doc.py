@@ -161,9 +161,21 @@ def conforms(value: Any, kind: Any, where: str) -> None:
 
 
 def _frame(value: dict[str, Any], where: str) -> str:
-    """Check a stream example: its envelope, then its data against its type's schema."""
+    """Check a stream example: its envelope, then its data against its type's schema (a
+    batch's events each as a frame, and the batch as the console decodes it)."""
     conforms(value, Envelope, where)
     kind = value["type"]
+    if kind == protocol.BATCH:
+        conforms(value["data"], protocol.BatchData, f"{where}: data")
+        for n, event in enumerate(value["data"]["events"]):
+            _frame(event, f"{where}: data.events[{n}]")
+        if not _partial(value):
+            decoded = protocol.decode_message(json.dumps(value))
+            assert [e.seq for e in decoded if isinstance(e, Envelope)] == [
+                e["seq"] for e in value["data"]["events"]
+            ]
+            assert value["seq"] == value["data"]["events"][-1]["seq"]
+        return kind
     assert kind in protocol.EVENT_DATA, f"{where}: {kind} is not an event type of the schema"
     conforms(value["data"], protocol.EVENT_DATA[kind], f"{where}: data")
     if not _partial(value):

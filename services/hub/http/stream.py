@@ -17,7 +17,14 @@ from services.domain.protocol import FrameDataError, FrameError, Hello, decode_h
 from services.domain.timeutil import to_rfc3339
 from services.hub.errors import HubError
 from services.hub.http.context import HubContext
-from services.hub.state.events import PROTOCOL_VERSION, Close, Subscription, encode
+from services.hub.state.events import (
+    PROTOCOL_VERSION,
+    Close,
+    Frames,
+    Subscription,
+    batched,
+    encode,
+)
 
 log = logging.getLogger("warroom.hub")
 
@@ -73,7 +80,7 @@ async def stream(websocket: WebSocket) -> None:
     subscription = ctx.events.subscribe(ctx.config.stream_queue_size, ctx.config.stream_queue_bytes)
     try:
         reader = asyncio.create_task(_drain(websocket))
-        writer = asyncio.create_task(_write(ctx, websocket, opening, subscription))
+        writer = asyncio.create_task(_write(ctx, websocket, opening, subscription, hello.batch))
         closing = asyncio.create_task(subscription.closing.wait())
         tasks = {reader, writer, closing}
         done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -146,7 +153,7 @@ async def _catch_up(ctx: HubContext, hello: Hello) -> None:
         await asyncio.sleep(0.02)
 
 
-def _opening(ctx: HubContext, hello: Hello) -> list[str]:
+def _opening(ctx: HubContext, hello: Hello) -> Frames:
     """The replay after ``resume_from``, or one snapshot saying why not."""
     resume_from = hello.resume_from
     if resume_from is None:
@@ -169,7 +176,13 @@ def _opening(ctx: HubContext, hello: Hello) -> list[str]:
         "type": "snapshot",
         "data": ctx.state.snapshot(reason),
     }
-    return [encode(frame)]
+    opening = Frames()
+    opening.add(encode(frame))  # not an event: never inside a batch
+    return opening
+
+
+def _now(ctx: HubContext) -> str:
+    return to_rfc3339(ctx.clock())
 
 
 async def _drain(websocket: WebSocket) -> None:
@@ -181,10 +194,16 @@ async def _drain(websocket: WebSocket) -> None:
 
 
 async def _write(
-    ctx: HubContext, websocket: WebSocket, opening: list[str], subscription: Subscription
+    ctx: HubContext,
+    websocket: WebSocket,
+    opening: Frames,
+    subscription: Subscription,
+    batch: bool,
 ) -> None:
+    """Send the opening frames, then what is queued; to a client that asked for batches
+    (``"batch": true`` in its hello), everything queued at once as batch messages."""
     try:
-        for frame in opening:
+        for frame in batched(opening, _now(ctx)) if batch else opening:
             await websocket.send_text(frame)
         while True:
             item = await subscription.queue.get()
@@ -192,7 +211,7 @@ async def _write(
                 await _close(ctx, websocket, item)
                 return
             subscription.taken(item)  # frames appended from now on start a new batch
-            for frame in item:
+            for frame in batched(item, _now(ctx)) if batch else item:
                 await websocket.send_text(frame)
     except (WebSocketDisconnect, RuntimeError, OSError):
         # The client went away mid-send; the reader notices too.

@@ -37,6 +37,26 @@ class Close:
     reason: str
 
 
+class Frames(list[str]):
+    """One queued batch of a connection's frames, with each frame's event seq beside it
+    (``seqs``; -1 for a frame that is not an event, such as a heartbeat), so a
+    connection that asked for batch messages can wrap runs of events without
+    decoding them. ``size`` is the characters of its frames."""
+
+    __slots__ = ("seqs", "size")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seqs: list[int] = []
+        self.size = 0
+
+    def add(self, text: str, seq: int = -1) -> None:
+        """Append ``text`` (an event's when ``seq`` >= 0)."""
+        self.append(text)
+        self.seqs.append(seq)
+        self.size += len(text)
+
+
 @dataclass(eq=False)
 class Subscription:
     """One stream connection's queue of JSON frames (or a final :class:`Close`), bounded
@@ -44,43 +64,54 @@ class Subscription:
 
     Frames are queued in batches: while the connection has not taken the last batch,
     a new frame joins it (a list append) instead of waking the connection once per
-    frame. The connection sends a batch's frames back to back.
+    frame. The connection sends a batch's frames back to back, or as batch messages.
+    So at most one batch waits in the queue, and what is queued is that batch.
     """
 
-    queue: asyncio.Queue[list[str] | Close] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[Frames | Close] = field(default_factory=asyncio.Queue)
     max_queued: int = 10000
     max_bytes: int = 4 * 1024 * 1024
     closed: bool = False
-    queued_bytes: int = 0
-    queued: int = 0
     # Set when closed: the connection stops a send blocked on a client that stopped reading.
     closing: asyncio.Event = field(default_factory=asyncio.Event)
     # The batch in the queue that the connection has not taken yet.
-    _open: list[str] | None = None
+    _open: Frames | None = None
 
-    def offer(self, frame: str) -> bool:
-        """Queue ``frame``; False (and the subscription closed with 1013) when full."""
+    @property
+    def queued(self) -> int:
+        """Frames queued and not yet taken by the connection."""
+        return len(self._open) if self._open is not None else 0
+
+    @property
+    def queued_bytes(self) -> int:
+        """Their size (characters of JSON)."""
+        return self._open.size if self._open is not None else 0
+
+    def offer(self, frame: str, seq: int = -1) -> bool:
+        """Queue ``frame`` (an event's when ``seq`` >= 0); False (and the subscription
+        closed with 1013) when full. Once per event and per client: kept lean."""
         if self.closed:
             return True
         size = len(frame)
-        if self.queued >= self.max_queued or self.queued_bytes + size > self.max_bytes:
+        batch = self._open
+        if batch is None:
+            if size > self.max_bytes:
+                self.close(1013, "too slow: resume from your last seq")
+                return False
+            batch = self._open = Frames()
+            self.queue.put_nowait(batch)
+        elif len(batch) >= self.max_queued or batch.size + size > self.max_bytes:
             self.close(1013, "too slow: resume from your last seq")
             return False
-        if self._open is None:
-            self._open = [frame]
-            self.queue.put_nowait(self._open)
-        else:
-            self._open.append(frame)
-        self.queued += 1
-        self.queued_bytes += size
+        batch.append(frame)
+        batch.seqs.append(seq)
+        batch.size += size
         return True
 
-    def taken(self, batch: list[str]) -> None:
+    def taken(self, batch: Frames) -> None:
         """The connection took ``batch`` off the queue to send it."""
         if batch is self._open:
             self._open = None
-        self.queued = max(0, self.queued - len(batch))
-        self.queued_bytes = max(0, self.queued_bytes - sum(len(frame) for frame in batch))
 
     def frames(self) -> list[str | Close]:
         """Take everything queued now, frame by frame (for tests and tools)."""
@@ -102,8 +133,6 @@ class Subscription:
         while not self.queue.empty():
             self.queue.get_nowait()
         self._open = None
-        self.queued = 0
-        self.queued_bytes = 0
         self.queue.put_nowait(Close(code, reason))
         self.closing.set()
 
@@ -118,6 +147,53 @@ def encode(frame: dict[str, Any]) -> str:
     ``json.dumps`` and writes the same text for the frames the hub sends.
     """
     return _ENCODER.encode(frame).decode()
+
+
+# A batch message carries at most this many events, and at most about this many bytes
+# of them (an event larger than that goes alone in its batch): a client's receive
+# limit and a console's per-message work stay bounded however far behind it is.
+BATCH_MAX_EVENTS = 1000
+BATCH_MAX_BYTES = 1024 * 1024
+
+
+def batched(
+    frames: Frames,
+    ts: str,
+    max_events: int = BATCH_MAX_EVENTS,
+    max_bytes: int = BATCH_MAX_BYTES,
+) -> list[str]:
+    """``frames`` as the messages of a client that asked for batches: each run of
+    events as ``batch`` messages (the events' texts joined as they were encoded,
+    never encoded again; see docs/protocol.md), other frames (heartbeats) as they are,
+    in order."""
+    seqs = frames.seqs
+    if len(frames) <= max_events and frames.size <= max_bytes and -1 not in seqs:
+        return [_batch(frames, seqs[-1], ts)] if frames else []
+    messages: list[str] = []
+    run: list[str] = []
+    size = 0
+    last = -1
+    for text, seq in zip(frames, seqs, strict=True):
+        if seq < 0 or (run and (len(run) >= max_events or size + len(text) > max_bytes)):
+            if run:
+                messages.append(_batch(run, last, ts))
+                run, size = [], 0
+            if seq < 0:
+                messages.append(text)
+                continue
+        run.append(text)
+        size += len(text)
+        last = seq
+    if run:
+        messages.append(_batch(run, last, ts))
+    return messages
+
+
+def _batch(texts: list[str], last_seq: int, ts: str) -> str:
+    return (
+        f'{{"v":{PROTOCOL_VERSION},"seq":{last_seq},"ts":"{ts}","type":"batch",'
+        f'"data":{{"events":[{",".join(texts)}]}}}}'
+    )
 
 
 class EventLog(Protocol):
@@ -141,8 +217,9 @@ class EventLog(Protocol):
         """Every event after ``seq``, or None when they are no longer all held."""
         ...
 
-    def since_encoded(self, seq: int) -> list[str] | None:
-        """Like :meth:`since`, as the frames already encoded for the stream."""
+    def since_encoded(self, seq: int) -> Frames | None:
+        """Like :meth:`since`, as the frames already encoded for the stream (each with
+        its seq in ``seqs``)."""
         ...
 
     def hold(self) -> None:
@@ -258,7 +335,7 @@ class MemoryEventLog:
         ):
             self.ring_bytes -= len(self._ring.popleft()[1])
         self._latest = envelope["seq"]
-        self._fan_out(text)
+        self._fan_out(text, self._latest)
 
     def hold(self) -> None:
         """From now on, number events but keep them until :meth:`release` or :meth:`discard`.
@@ -296,13 +373,17 @@ class MemoryEventLog:
             return None
         return [envelope for envelope, _ in self._ring if envelope["seq"] > seq]
 
-    def since_encoded(self, seq: int) -> list[str] | None:
+    def since_encoded(self, seq: int) -> Frames | None:
         # A replay sends the text each event was encoded to once, when appended.
+        frames = Frames()
         if seq == self._latest:
-            return []
+            return frames
         if seq > self._latest or not self._ring or self._ring[0][0]["seq"] > seq + 1:
             return None
-        return [text for envelope, text in self._ring if envelope["seq"] > seq]
+        for envelope, text in self._ring:
+            if envelope["seq"] > seq:
+                frames.add(text, envelope["seq"])
+        return frames
 
     def subscribe(self, max_queued: int, max_bytes: int = 4 * 1024 * 1024) -> Subscription:
         subscription = Subscription(max_queued=max_queued, max_bytes=max_bytes)
@@ -320,9 +401,9 @@ class MemoryEventLog:
             subscription.close(code, reason)
         self._subscribers.clear()
 
-    def _fan_out(self, text: str) -> None:
+    def _fan_out(self, text: str, seq: int = -1) -> None:
         for subscription in list(self._subscribers):
-            if not subscription.offer(text):
+            if not subscription.offer(text, seq):
                 # A slow consumer is dropped, not waited for: one stuck console
                 # must not hold back every other one (it resumes by seq).
                 self._subscribers.discard(subscription)
