@@ -18,6 +18,8 @@ Full GCs: the console's collections of the oldest generation and the time they
 took (each is a pause of the console's loop, over everything it holds).
 ``--gc-gen0 N`` adds a row for the last checkout with the collector tuned as a
 console could tune it at start (``gc.freeze()`` after loading, gen0 threshold N).
+Without it, each checkout's console is tuned as its ``warroom`` command tunes it
+(``tui/collector.py``, where the checkout has it).
 
 ``--src LABEL=DIR`` (repeatable) measures other checkouts in the same run.
 
@@ -225,6 +227,13 @@ def one(rate: int, seconds: float, gc_gen0: int = 0) -> dict[str, Any]:
     if gc_gen0:
         gc.freeze()
         gc.set_threshold(gc_gen0, 20, 10)
+    else:  # as the console's command does at start, where the checkout does
+        try:
+            from tui.collector import tune_collector
+        except ImportError:
+            pass
+        else:
+            tune_collector()
     collections = {"full": 0, "full_s": 0.0}
     started = [0.0]
 

@@ -79,10 +79,12 @@ def run(args: argparse.Namespace) -> int:
 def run_console(settings: ConsoleSettings) -> int:
     """Draw the console until it quits; its exit code."""
     from tui.app import WarroomApp  # Textual loads only for the console
+    from tui.collector import tune_collector
     from tui.terminal_input import tolerate_invalid_utf8
 
     tolerate_invalid_utf8()
     app = WarroomApp(settings, handle_signals=True)
+    tune_collector()
     app.run()
     if app.exit_message:
         print(app.exit_message, file=sys.stderr)

@@ -44,9 +44,11 @@ def run(args: argparse.Namespace) -> int:
         wall_page_seconds=args.page_seconds,
         wall_bell=args.bell,
     )
+    from tui.collector import tune_collector
     from tui.wall.app import WallApp  # Textual loads only for the wall
 
     app = WallApp(settings)
+    tune_collector()
     app.run()
     return app.return_code or ExitCode.OK
 
