@@ -26,6 +26,7 @@ SMOKE = {
     "fleet.py": ["--agents", "20", "--seconds", "1", "--connections", "4"],
     "hub_ingest.py": ["--payloads", "4", "--alerts", "2", "--concurrency", "1"],
     "keypress_to_confirmed.py": ["--stops", "1"],
+    "stop_fleet.py": ["--agents", "50"],
     "storm.py": ["--rates", "200", "--seconds", "1", "--gc-gen0", "20000"],
     "journal.py": ["--items", "20", "--notes", "3"],
     "kill_soak.py": ["--kills", "1", "--seconds", "3"],
