@@ -146,6 +146,10 @@ class _Beater(asyncio.Protocol):
         self.index = 0
         self.beat = 0
         self.due = 0.0
+        self.sent = 0.0  # time.monotonic() it was due, or sent if that was earlier
+        # The loop's clock (uvloop's: whole milliseconds) schedules; latency is read
+        # on time.monotonic(), from the due time, or from the send if the timer fired early.
+        self.offset = time.monotonic() - asyncio.get_running_loop().time()
         self.answered = 0
         self.failed = 0
         self.latencies: list[float] = []
@@ -173,6 +177,7 @@ class _Beater(asyncio.Protocol):
         loop.call_at(self.due, self._send, agent)
 
     def _send(self, agent: int) -> None:
+        self.sent = min(time.monotonic(), self.due + self.offset)
         assert self.transport is not None
         self.transport.write(self.requests[agent])
 
@@ -193,7 +198,7 @@ class _Beater(asyncio.Protocol):
         self.buffer = self.buffer[head_end + 4 + length :]
         if status == 200:
             self.answered += 1
-            self.latencies.append(asyncio.get_running_loop().time() - self.due)
+            self.latencies.append(time.monotonic() - self.sent)
         else:
             self.failed += 1
         self.index += 1
