@@ -29,6 +29,7 @@ from itertools import accumulate
 from typing import ClassVar, Literal
 
 from rich.cells import cell_len
+from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -36,6 +37,7 @@ from textual import events
 from textual._two_way_dict import TwoWayDict
 from textual.cache import LRUCache
 from textual.geometry import Region
+from textual.renderables.styled import Styled
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, CellKey, ColumnKey, RowKey
 
@@ -120,6 +122,10 @@ class KeyedTable(DataTable[Text]):
         # Each cell's rendering, kept across table versions (see _render_cell).
         self._drawn_cells: LRUCache[tuple[object, ...], tuple[object, list[list[Segment]]]] = (
             LRUCache(CELL_CACHE_SIZE)
+        )
+        # The same, by what a cell says and how (without its place): "running", "0".
+        self._drawn_texts: LRUCache[tuple[object, ...], list[list[Segment]]] = LRUCache(
+            CELL_CACHE_SIZE
         )
 
     def on_mount(self) -> None:
@@ -446,9 +452,67 @@ class KeyedTable(DataTable[Text]):
         drawn = self._drawn_cells.get(key)
         if drawn is not None and drawn[0] is value:
             return drawn[1]
-        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        if isinstance(value, Text) and row.height == 1:
+            lines = self._render_text_cell(value, row_index, column_index, base_style, width)
+        else:
+            lines = super()._render_cell(row_index, column_index, base_style, width)
         self._drawn_cells[key] = (value, lines)
         return lines
+
+    def _render_text_cell(
+        self, cell: Text, row_index: int, column_index: int, base_style: Style, width: int
+    ) -> list[list[Segment]]:
+        """What ``DataTable._render_cell`` draws for a one-line ``Text`` cell off the cursor,
+        drawn once per text and look: many cells say the same ("running", "0", blanks) and
+        differ only by their place, the metadata each segment carries for the mouse."""
+        fixed = row_index < self.fixed_rows or column_index < self.fixed_columns
+        component_style, post_style = self._get_styles_to_render_cell(
+            False,
+            False,
+            fixed,
+            False,
+            False,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        look = (
+            cell.plain,
+            tuple(cell.spans),
+            cell.style,
+            cell.justify,
+            cell.overflow,
+            cell.no_wrap,
+            cell.end,
+            cell.tab_size,
+            width,
+            self.cell_padding,
+            base_style,
+            component_style,
+            post_style,
+        )
+        template = self._drawn_texts.get(look)
+        if template is None:
+            options = self.app.console_options.update_dimensions(width, 1).update(no_wrap=True)
+            template = self.app.console.render_lines(
+                Styled(
+                    Padding(cell, (0, self.cell_padding)),
+                    pre_style=base_style + component_style,
+                    post_style=post_style,
+                ),
+                options,
+            )
+            self._drawn_texts[look] = template
+        # The place last: what DataTable puts in the base style adds to no colour.
+        place = Style.from_meta({"row": row_index, "column": column_index})
+        return [
+            [
+                Segment(text, style + place if style else place, control)
+                for text, style, control in line
+            ]
+            for line in template
+        ]
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         """Column widths from the new rows' text, without rendering it.

@@ -43,7 +43,8 @@ def row(n: int, calls: int = 10) -> tuple[str, Cells]:
 
 
 class Drawn:
-    """Counts the cells DataTable renders (lines of segments), by (row index, column)."""
+    """Counts the cells drawn (their lines of segments made), by (row index, column):
+    by DataTable, or by KeyedTable for a text cell."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.cells: list[tuple[int, int]] = []
@@ -55,6 +56,14 @@ class Drawn:
             return original(table, row, column, *args, **kw)
 
         monkeypatch.setattr(DataTable, "_render_cell", spy)
+        text_cell = getattr(KeyedTable, "_render_text_cell", None)
+        if text_cell is not None:
+
+            def text_spy(table: KeyedTable, cell: Text, row: int, column: int, *args: Any) -> Any:
+                self.cells.append((row, column))
+                return text_cell(table, cell, row, column, *args)
+
+            monkeypatch.setattr(KeyedTable, "_render_text_cell", text_spy)
 
 
 async def filled(pilot: Any, table: Table, rows: list[tuple[str, Cells]]) -> None:
@@ -129,3 +138,30 @@ async def test_new_rows_are_measured_without_rendering_their_cells(
         assert widths["state"] >= len("running")
         assert table.row_count == ROWS
         assert table.virtual_size.height == ROWS + 1  # the header
+
+
+async def test_a_text_cell_is_drawn_as_datatable_draws_it() -> None:
+    app = Harness()
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = app.query_one(Table)
+        styled = Text("stopped", style="bold white on red")
+        styled.stylize("italic", 0, 3)
+        rows = [
+            ("a", (Text("a name long enough to be cut off by the column"), styled, Text("7"))),
+            ("b", (Text(""), Text("ünïcode 漢字 x"), Text("12345678"))),
+            ("c", (Text("same"), Text("running"), Text("0"))),
+            ("d", (Text("same"), Text("running"), Text("0"))),
+        ]
+        await filled(pilot, table, rows)
+        table.focus()
+        await pilot.pause()
+        base = table.rich_style
+        for row_index in range(len(rows)):
+            for column_index, column in enumerate(table.ordered_columns):
+                width = column.get_render_width(table)
+                ours = table._render_cell(row_index, column_index, base, width)
+                datatable = DataTable._render_cell(table, row_index, column_index, base, width)
+                assert ours == datatable, (row_index, column_index)
+                # The mouse finds the cell by the metadata of each of its segments.
+                meta = {"row": row_index, "column": column_index}
+                assert all(seg.style and seg.style.meta == meta for seg in ours[0])
