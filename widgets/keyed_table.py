@@ -119,6 +119,8 @@ class KeyedTable(DataTable[Text]):
         # The rows a sync could not add all of yet; synced again after a refresh.
         self._unfinished: Sequence[tuple[str, Cells]] | None = None
         self._continuing = False
+        self.fills = 0
+        """How many times rows that took more than one chunk to add were all in."""
         # Each cell's rendering, kept across table versions (see _render_cell).
         self._drawn_cells: LRUCache[tuple[object, ...], tuple[object, list[list[Segment]]]] = (
             LRUCache(CELL_CACHE_SIZE)
@@ -200,6 +202,8 @@ class KeyedTable(DataTable[Text]):
         self._continuing = False
         if self._unfinished is not None and self.is_mounted:
             self.sync(self._unfinished)
+            if self._unfinished is None:
+                self.fills += 1
 
     def _update_row(self, key: str, old: Cells, cells: Cells) -> None:
         shown = list(self._shown[key])
