@@ -14,18 +14,25 @@ With ``--console AGENTS:ALERTS`` (e.g. ``5000:1000``) it then measures the
 console against such a hub: the hub is filled (every agent heartbeats, the
 alerts arrive by the Alertmanager webhook), the console starts headless, and
 it reports the time from start to the first live frame (the snapshot applied
-and the dashboard drawn with it), the longest the console's event loop was
-blocked meanwhile, and key-to-screen latency for ``down`` and ``tab`` (press to
-processed and refreshed) while the agents keep heartbeating.
+and the dashboard drawn with it) and until the Packs table holds all its rows,
+the longest the console's event loop was blocked until each, and key-to-screen
+latency on the Packs table for ``down``, ``pagedown``, ``pageup``, ``up`` and
+``tab`` (press to processed and refreshed) while the agents keep heartbeating,
+with the longest full garbage collection meanwhile. A size ending in ``+A``
+(``120x40+A``) presses ``A`` at start: the agents listed where the panel would
+summarise the packs (from 160 columns they are listed anyway).
 
     .venv/bin/python benchmarks/fleet.py
     .venv/bin/python benchmarks/fleet.py --agents 1000,5000 --seconds 20
+    .venv/bin/python benchmarks/fleet.py --console 5000:1000 --sizes 120x40,120x40+A,200x60 \
+        --src before=/tmp/main-checkout --src after=.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import multiprocessing
 import os
@@ -34,6 +41,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -332,12 +340,17 @@ def _beat(url: str, agents: int) -> None:
     asyncio.run(_drive(url, agents, 3600, 100, Outcome("fast", agents, 1, 0, 0, [], 0)))
 
 
+# Each moves the cursor of the Packs table (or, for tab, the focus) from where the last left
+# it, whether the table holds 7 rows or 5,007.
+KEYS = ("down", "down", "pagedown", "up", "pageup", "down", "tab")
+
+
 async def _key_latency(app: Any, n: int) -> float:
     """Send one key as the terminal would; the time until the screen's state follows it
     (the cursor moved, or the focus did for ``tab``), polled every 2 ms."""
     from textual import events
 
-    key = ("down", "down", "up", "up", "tab")[n % 5]
+    key = KEYS[n % len(KEYS)]
     focused = app.focused
     row = getattr(focused, "cursor_row", None)
     pressed = time.monotonic()
@@ -362,8 +375,21 @@ async def _key_latency(app: Any, n: int) -> float:
     return took
 
 
-def console_start(agents: int, alerts: int, size: tuple[int, int], keys: int) -> dict[str, float]:
-    """Start the console against a hub holding ``agents`` and ``alerts``; time it."""
+def _full_collections(
+    pauses: list[float], started: list[float], phase: str, info: dict[str, int]
+) -> None:
+    """A ``gc.callbacks`` hook: how long each full (generation 2) collection took."""
+    if phase == "start":
+        started[0] = time.perf_counter()
+    elif info["generation"] == 2:
+        pauses.append(time.perf_counter() - started[0])
+
+
+def console_start(
+    agents: int, alerts: int, size: tuple[int, int], keys: int, agents_view: bool = False
+) -> dict[str, float]:
+    """Start the console against a hub holding ``agents`` and ``alerts``; time it
+    (``agents_view``: with ``A`` pressed at start, the agents listed)."""
     from services.console.settings import ConsoleSettings
     from tui.app import WarroomApp
     from widgets.agent_table import AgentTable
@@ -397,6 +423,8 @@ def console_start(agents: int, alerts: int, size: tuple[int, int], keys: int) ->
 
             async with app.run_test(size=size, headless=True) as pilot:
                 probing = asyncio.create_task(probe())
+                if agents_view:
+                    await pilot.press("A")
                 # Polled: the console's state offers no event to await.
                 while len(app.state.agents) < agents:  # noqa: ASYNC110
                     await asyncio.sleep(0.005)
@@ -406,14 +434,24 @@ def console_start(agents: int, alerts: int, size: tuple[int, int], keys: int) ->
                 await pilot.pause()
                 result["live_s"] = time.monotonic() - began
                 result["rows"] = table.row_count
-                start_stalls = sorted(stalls)
-                result["stall_max_ms"] = 1000 * (start_stalls[-1] if start_stalls else 0.0)
+                result["stall_max_ms"] = 1000 * max(stalls, default=0.0)
+                while not table.complete:  # noqa: ASYNC110
+                    await asyncio.sleep(0.005)
+                await pilot.pause()
+                result["all_rows_s"] = time.monotonic() - began
+                result["fill_stall_max_ms"] = 1000 * max(stalls, default=0.0)
                 # The fleet heartbeats from another process: the console's loop is its own.
                 beating = multiprocessing.Process(target=_beat, args=(url, agents), daemon=True)
                 beating.start()
                 await asyncio.sleep(1.0)
                 app.set_focus(table)
+                collections: list[float] = []
+                hook = partial(_full_collections, collections, [0.0])
+                gc.callbacks.append(hook)
                 latencies = [await _key_latency(app, n) for n in range(keys)]
+                gc.callbacks.remove(hook)
+                result["gc_max_ms"] = 1000 * max(collections, default=0.0)
+                result["frozen"] = gc.get_freeze_count()
                 beating.kill()
                 latencies.sort()
                 result["key_p50_ms"] = 1000 * latencies[len(latencies) // 2]
@@ -452,14 +490,16 @@ def _console_table(console: str, sizes: str, keys: int, src: list[str]) -> int:
     print(f"load average: {os.getloadavg()[0]:.2f} (nproc {os.cpu_count()})")
     print(
         "| source | agents | alerts | size | start → live frame s | longest stall ms "
-        "| rows at live | rows after | key p50 ms | key p99 ms |"
+        "| rows at live | → all rows s | longest stall ms | rows after "
+        "| key p50 ms | key p99 ms | longest full GC ms |"
     )
-    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label, size, r in rows:
         print(
             f"| {label} | {agents:,} | {alerts:,} | {size} | {r['live_s']:.2f} "
-            f"| {r['stall_max_ms']:.0f} | {r['rows']:,.0f} | {r['final_rows']:,.0f} "
-            f"| {r['key_p50_ms']:.0f} | {r['key_p99_ms']:.0f} |"
+            f"| {r['stall_max_ms']:.0f} | {r['rows']:,.0f} | {r['all_rows_s']:.2f} "
+            f"| {r['fill_stall_max_ms']:.0f} | {r['final_rows']:,.0f} "
+            f"| {r['key_p50_ms']:.0f} | {r['key_p99_ms']:.0f} | {r['gc_max_ms']:.0f} |"
         )
     return 0
 
@@ -473,15 +513,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="load generator processes")
     parser.add_argument("--modes", default="plain,fast", help="plain (h11, asyncio), fast")
     parser.add_argument("--console", default="", help="AGENTS:ALERTS, e.g. 5000:1000")
-    parser.add_argument("--sizes", default="120x40,200x60", help="console sizes")
+    parser.add_argument(
+        "--sizes", default="120x40,120x40+A,200x60", help="console sizes (+A: agents listed)"
+    )
     parser.add_argument("--keys", type=int, default=60, help="key presses measured")
     parser.add_argument("--src", action="append", default=[], metavar="LABEL=DIR")
     parser.add_argument("--one-console", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one_console:
         agents, alerts = (int(n) for n in args.console.split(":"))
-        width, height = (int(n) for n in args.sizes.split("x"))
-        print(json.dumps(console_start(agents, alerts, (width, height), args.keys)))
+        size, _, view = args.sizes.partition("+")
+        width, height = (int(n) for n in size.split("x"))
+        started = console_start(agents, alerts, (width, height), args.keys, view == "A")
+        print(json.dumps(started))
         return 0
     if args.console:
         return _console_table(args.console, args.sizes, args.keys, args.src)

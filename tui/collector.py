@@ -7,7 +7,9 @@ that live as long as the process; every full collection walked them all again
 of collections, and the youngest generation is collected every 20,000
 allocations rather than 700, so a storm's short-lived objects rarely reach the
 older generations. Reference counting still frees almost everything at once;
-the collector is only for cycles.
+the collector is only for cycles. The console freezes again once its first
+snapshot is drawn (``WarroomApp._settled``): the state and the tables' rows
+then join what was loaded.
 """
 
 from __future__ import annotations
