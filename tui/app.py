@@ -59,6 +59,7 @@ from tui.messages import (
     OutboxDelivered,
     SubmitAction,
 )
+from tui.partial_paint import install as install_partial_paint
 from tui.screens.alert_detail import AlertDetail
 from tui.screens.dashboard import PANELS, DashboardScreen
 from tui.screens.detail import DetailScreen
@@ -119,6 +120,7 @@ class WarroomApp(App[None]):
         backoff_cap: float = MAX_DELAY_S,
         handle_signals: bool = False,
     ) -> None:
+        install_partial_paint()  # partial updates write the changed spans only
         super().__init__()
         self.handle_signals = handle_signals
         """End on SIGTERM and SIGHUP like a quit (the ``warroom`` command; not in tests)."""

@@ -1,0 +1,62 @@
+"""A partial repaint writes the changed span, not the row from the widget's left edge:
+a response timer ticking at the right of the incident list must not rewrite the row."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from textual._compositor import ChopsUpdate
+from textual.strip import Strip
+
+from tui.partial_paint import install
+
+BOLD = Style(bold=True)
+
+
+def row() -> Strip:
+    # A table row: badge, id, title, the timer at columns 30..44, the age at the end.
+    return Strip(
+        [
+            Segment("SEV1 ", BOLD),
+            Segment("INC-1  "),
+            Segment("disk full on db-1 ".ljust(18)),
+            Segment("14:32 to resp  "),
+            Segment("  0:12"),
+        ]
+    )
+
+
+def written(spans: list[tuple[int, int, int]], strip: Strip, y: int = 3) -> str:
+    install()
+    update = ChopsUpdate([{}] * y + [{0: strip}], spans, [[]] * y + [[strip.cell_length]])
+    return update.render_segments(Console(force_terminal=True, width=80, color_system="256"))
+
+
+def test_a_changed_cell_is_written_without_the_row_before_it() -> None:
+    out = written([(3, 30, 45)], row())
+    assert out.startswith("\x1b[4;31H"), repr(out)  # row 4, column 31: the timer's cell
+    assert "14:32 to resp" in out
+    assert "SEV1" not in out and "INC-1" not in out and "disk full" not in out
+    assert "0:12" not in out  # nor the cells after it
+
+
+def test_two_cells_on_one_row_are_two_short_writes() -> None:
+    out = written([(3, 30, 45), (3, 45, 51)], row())
+    assert out.count("\x1b[4;") == 2
+    assert "\x1b[4;46H" in out and "0:12" in out
+    assert "SEV1" not in out
+
+
+def test_a_span_inside_a_segment_starts_at_the_segment_never_in_a_wide_character() -> None:
+    strip = Strip([Segment("ab"), Segment("界界x"), Segment("yz")])  # 界 is two cells wide
+    out = written([(0, 4, 6)], strip, y=0)
+    assert out.startswith("\x1b[1;3H")  # the segment's start (column 3), not column 5
+    assert "界界" in out and "ab" not in out and "yz" not in out
+
+
+def test_a_whole_line_is_written_as_before() -> None:
+    out = written([(3, 0, 51)], row())
+    assert out.startswith("\x1b[4;1H")
+    for text in ("SEV1", "INC-1", "14:32", "0:12"):
+        assert text in out
