@@ -35,7 +35,7 @@ from services.console.hub_client import HubRefused, HubUnreachable
 from services.console.identity import Identity
 from services.console.killswitches import Killswitches
 from services.console.outbox import Outbox
-from services.console.redraw import RedrawPacer
+from services.console.redraw import OUTPUT, RedrawPacer
 from services.console.replicas import hub_label
 from services.console.settings import ConsoleSettings, unknown_key_ids
 from services.console.state import (
@@ -141,8 +141,9 @@ class WarroomApp(App[None]):
         self._shown_second: int | None = None
         self._batch: list[tuple[Envelope, datetime]] | None = None
         self._unapplied = 0
-        self.pacer = RedrawPacer()
-        """When the dirty areas are drawn: 4 Hz while someone types, 1 Hz otherwise."""
+        self.pacer = RedrawPacer(meter=OUTPUT)
+        """When the dirty areas are drawn: 4 Hz while someone types, 1 Hz otherwise, the
+        feed every 2 s (6 s over the byte budget) while nobody types."""
         self.crashed = False
         """True once the console ended on an error (its exit code says so)."""
         self.exit_message: str | None = None
@@ -570,9 +571,11 @@ class WarroomApp(App[None]):
         if not self.dashboard.ready:
             self.state.dirty |= dirty
             return
-        if paced and not self.dashboard.layout_changed and not self.pacer.due(dirty):
-            self.state.dirty |= dirty  # drawn at the next beat
-            return
+        if paced and not self.dashboard.layout_changed:
+            dirty, later = self.pacer.split(dirty)
+            self.state.dirty |= later  # drawn at their beat
+            if not dirty:
+                return
         if not dirty and not self.dashboard.layout_changed:
             return
         started = perf_counter()
@@ -587,7 +590,7 @@ class WarroomApp(App[None]):
                         # closes, so a timer tick can find it half removed.
                         if not self.stopping:
                             raise
-        self.pacer.drew(perf_counter() - started)
+        self.pacer.drew(perf_counter() - started, dirty)
 
     def _flush_killswitch(self, now: datetime) -> None:
         """Containment timeouts, the 30-second rule on the dashboard, the kill-switch screens."""

@@ -12,16 +12,26 @@ each write at the first segment that reaches ``x1`` (a segment boundary, so a
 wide character is never cut in half) and ends it at ``x2`` as before. What
 is written for a span is the same cells, in the same styles, at the same
 place; only the unchanged cells before it are no longer sent.
+
+It also counts what every screen update writes (``OUTPUT``), which the
+redraw pacer reads to keep the console within its byte budget.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from rich.console import Console
 from rich.control import Control
-from textual._compositor import ChopsUpdate
+from textual._compositor import ChopsUpdate, CompositorUpdate, LayoutUpdate
 from textual.strip import Strip
 
+from services.console.redraw import OUTPUT
+
 __all__ = ["install", "render_chops"]
+
+U = TypeVar("U", bound=CompositorUpdate)
 
 _installed = False
 
@@ -63,10 +73,21 @@ def render_chops(self: ChopsUpdate, console: Console) -> str:
     return "".join(sequences)
 
 
+def _counted(render: Callable[[U, Console], str]) -> Callable[[U, Console], str]:
+    def counted(update: U, console: Console) -> str:
+        text = render(update, console)
+        OUTPUT.add(len(text.encode("utf-8", "replace")))
+        return text
+
+    return counted
+
+
 def install() -> None:
-    """Write partial updates span by span (once)."""
+    """Write partial updates span by span and count every update's bytes (once)."""
     global _installed
     if _installed:
         return
     _installed = True
-    ChopsUpdate.render_segments = render_chops  # type: ignore[method-assign]
+    layout_render = LayoutUpdate.render_segments
+    ChopsUpdate.render_segments = _counted(render_chops)  # type: ignore[method-assign, assignment]
+    LayoutUpdate.render_segments = _counted(layout_render)  # type: ignore[method-assign, assignment]

@@ -3,6 +3,7 @@ a response timer ticking at the right of the incident list must not rewrite the 
 
 from __future__ import annotations
 
+import pytest
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
@@ -60,3 +61,11 @@ def test_a_whole_line_is_written_as_before() -> None:
     assert out.startswith("\x1b[4;1H")
     for text in ("SEV1", "INC-1", "14:32", "0:12"):
         assert text in out
+
+
+def test_what_an_update_writes_is_counted_for_the_byte_budget() -> None:
+    from services.console.redraw import BUDGET_WINDOW_S, OUTPUT
+
+    before = OUTPUT.rate()
+    out = written([(3, 0, 51)], row())
+    assert OUTPUT.rate() - before == pytest.approx(len(out.encode()) / BUDGET_WINDOW_S, rel=0.01)
