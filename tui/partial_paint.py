@@ -13,6 +13,13 @@ wide character is never cut in half) and ends it at ``x2`` as before. What
 is written for a span is the same cells, in the same styles, at the same
 place; only the unchanged cells before it are no longer sent.
 
+Each span is also written with a style only where it changes: Textual
+writes every segment as ``ESC[codes m text ESC[0m``, and a table row's
+segments mostly share one style (they differ in their mouse metadata, which
+the terminal never sees), so a feed row was two thirds escape codes.
+:func:`render_strip` writes the same characters in the same styles with one
+``ESC[codes m`` per run of equal codes.
+
 It also counts what every screen update writes (``OUTPUT``), which the
 redraw pacer reads to keep the console within its byte budget.
 """
@@ -22,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from rich.color import ColorSystem
 from rich.console import Console
 from rich.control import Control
 from textual._compositor import ChopsUpdate, CompositorUpdate, LayoutUpdate
@@ -29,7 +37,7 @@ from textual.strip import Strip
 
 from services.console.redraw import OUTPUT
 
-__all__ = ["install", "render_chops"]
+__all__ = ["install", "render_chops", "render_strip"]
 
 U = TypeVar("U", bound=CompositorUpdate)
 
@@ -46,6 +54,37 @@ def _from_span_start(strip: Strip, x: int, x1: int) -> tuple[int, Strip]:
             break
         offset += width
     return x + offset, strip.crop(offset) if offset else strip
+
+
+def render_strip(strip: Strip, console: Console) -> str:
+    """``strip`` as terminal sequences, a style written once per run of equal codes."""
+    color_system = console._color_system or ColorSystem.TRUECOLOR
+    out: list[str] = []
+    append = out.append
+    current = ""  # the codes in force ("" after a reset)
+    for text, style, _control in strip:
+        if style is None:
+            codes = ""
+        elif style._link:
+            # A link: written as Textual writes it, alone.
+            if current:
+                append("\x1b[0m")
+                current = ""
+            append(Strip.render_style(style, text, color_system))
+            continue
+        else:
+            cached = style._ansi
+            codes = cached if cached is not None else Strip.render_ansi(style, color_system)
+        if codes != current:
+            if current:
+                append("\x1b[0m")
+            if codes:
+                append(f"\x1b[{codes}m")
+            current = codes
+        append(text)
+    if current:
+        append("\x1b[0m")
+    return "".join(out)
 
 
 def render_chops(self: ChopsUpdate, console: Console) -> str:
@@ -67,7 +106,7 @@ def render_chops(self: ChopsUpdate, console: Console) -> str:
             if x < x1:
                 x, strip = _from_span_start(strip, x, x1)
             append(move_to(x, y).segment.text)
-            append(strip.render(console))
+            append(render_strip(strip, console))
         if y != last_y:
             append("\n")
     return "".join(sequences)

@@ -69,3 +69,42 @@ def test_what_an_update_writes_is_counted_for_the_byte_budget() -> None:
     before = OUTPUT.rate()
     out = written([(3, 0, 51)], row())
     assert OUTPUT.rate() - before == pytest.approx(len(out.encode()) / BUDGET_WINDOW_S, rel=0.01)
+
+
+def styled_cells(sequence: str) -> list[tuple[str, str]]:
+    """Each character written with the SGR codes in force (ours and Textual's both reset
+    with ESC[0m before new codes, so the last ESC[...m is the style)."""
+    import re
+
+    cells: list[tuple[str, str]] = []
+    codes = ""
+    for match in re.finditer(r"\x1b\[([0-9;]*)m|(.)", sequence, re.S):
+        if match.group(2) is None:
+            codes = "" if match.group(1) == "0" else match.group(1)
+        else:
+            cells.append((match.group(2), codes))
+    return cells
+
+
+def test_a_run_of_one_style_is_written_with_one_escape_the_cells_unchanged() -> None:
+    from tui.partial_paint import render_strip
+
+    grey = Style(color="grey70", bgcolor="grey11")
+    strip = Strip(
+        [
+            Segment("18:20:00 ", grey),
+            Segment("SEV1", Style(bold=True, color="red", bgcolor="grey11")),
+            Segment(" ", grey),
+            # Same look, different metadata (what DataTable puts on each cell).
+            Segment("disk full · ", grey + Style.from_meta({"row": 1})),
+            Segment("db-1", Style(color="grey50", bgcolor="grey11")),
+            Segment("   ", grey),
+            Segment("plain"),
+            Segment(" \u00d73 ", grey),
+        ]
+    )
+    console = Console(force_terminal=True, width=80, color_system="256")
+    ours, textuals = render_strip(strip, console), strip.render(console)
+    assert styled_cells(ours) == styled_cells(textuals)
+    assert len(ours) < len(textuals)
+    assert ours.count("\x1b[38;5;249;48;5;234m") < textuals.count("\x1b[38;5;249;48;5;234m")
