@@ -99,7 +99,7 @@ def render_chops(self: ChopsUpdate, console: Console) -> str:
         line = chops[y]
         ends = chop_ends[y]
         for end, (x, strip) in zip(ends, line.items(), strict=False):
-            if strip is None or x > x2 or end <= x1:
+            if strip is None or x >= x2 or end <= x1:
                 continue
             if end > x2:
                 strip = strip.crop(0, x2 - x)

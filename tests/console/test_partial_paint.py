@@ -108,3 +108,11 @@ def test_a_run_of_one_style_is_written_with_one_escape_the_cells_unchanged() -> 
     assert styled_cells(ours) == styled_cells(textuals)
     assert len(ours) < len(textuals)
     assert ours.count("\x1b[38;5;249;48;5;234m") < textuals.count("\x1b[38;5;249;48;5;234m")
+
+
+def test_a_widget_that_begins_where_the_span_ends_is_not_visited() -> None:
+    install()
+    left, right = Strip([Segment("feed row  ")]), Strip([Segment("|packs")])
+    update = ChopsUpdate([{0: left, 10: right}], [(0, 0, 10)], [[10, 16]])
+    out = update.render_segments(Console(force_terminal=True, width=80, color_system="256"))
+    assert out == "\x1b[1;1Hfeed row  "  # no bare move to column 11
