@@ -143,7 +143,7 @@ class WarroomApp(App[None]):
         self._unapplied = 0
         self.pacer = RedrawPacer(meter=OUTPUT)
         """When the dirty areas are drawn: 4 Hz while someone types, 1 Hz otherwise, the
-        feed every 2 s (6 s over the byte budget) while nobody types."""
+        feed every 2 s (8 s over the byte budget) while nobody types."""
         self.crashed = False
         """True once the console ended on an error (its exit code says so)."""
         self.exit_message: str | None = None
