@@ -58,3 +58,31 @@ async def test_a_repeat_updates_its_row_in_place_on_the_dashboard() -> None:
         assert feed.keys == before
         row = feed.get_row("deadbeefdeadbeef")
         assert "18:19:57" in row[0].plain and row[3].plain.strip() == "\u00d72"
+
+
+async def test_the_alert_column_keeps_its_width_as_rows_come_and_go() -> None:
+    """Short and long titles in turn: the feed's columns do not move sideways."""
+    from textual.app import App, ComposeResult
+
+    class Harness(App[None]):
+        def compose(self) -> ComposeResult:
+            yield AlertFeed()
+
+    def alerts(titles: list[str]) -> list[Alert]:
+        return [
+            as_alert(f"{n:016x}", title=title, started_at=f"2026-11-25T18:00:{n:02d}.000Z")
+            for n, title in enumerate(titles)
+        ]
+
+    app = Harness()
+    async with app.run_test(size=(70, 12)) as pilot:
+        feed = app.query_one(AlertFeed)
+        feed.show_alerts(alerts(["a much longer title than the others", "short"]))
+        await pilot.pause()
+        wide = feed.virtual_size.width
+        feed.show_alerts(alerts(["tiny", "short"]))  # the longest row left
+        await pilot.pause()
+        assert feed.virtual_size.width == wide
+        feed.show_alerts(alerts(["tiny", "short", "x" * 200]))  # a very long one came
+        await pilot.pause()
+        assert feed.virtual_size.width == wide
