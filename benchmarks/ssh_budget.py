@@ -11,8 +11,13 @@ checkout of warroom (e.g. the commit before a change, from ``git worktree`` or
 ``git archive``): compare the ratios within one run, never across runs — the
 machine is shared and noisy.
 
+``--rows`` also says where the bytes go: for each run, the bytes per second
+written to each screen row (a write belongs to the row of the cursor move
+before it; Textual moves the cursor before every line it repaints).
+
     .venv/bin/python benchmarks/ssh_budget.py
     .venv/bin/python benchmarks/ssh_budget.py --sizes 120x40 --src before=/tmp/old --src after=.
+    .venv/bin/python benchmarks/ssh_budget.py --sizes 120x40 --scenarios storm --rows
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import fcntl
 import logging
 import os
 import pty
+import re
 import select
 import signal
 import struct
@@ -49,6 +55,8 @@ class Result:
     size: str
     seconds: float
     total: int
+    rows: tuple[int, ...] = ()
+    """Bytes written to each screen row (row 1 first), when counted."""
 
     @property
     def per_second(self) -> float:
@@ -60,8 +68,24 @@ def _set_size(fd: int, columns: int, rows: int) -> None:
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
 
 
-def _drain(fd: int, until: float) -> int:
-    """Read everything ``fd`` offers until the monotonic time ``until``; the count."""
+_MOVE = re.compile(rb"\x1b\[(\d+);\d+H")
+
+
+def bytes_per_row(data: bytes, rows: int) -> tuple[int, ...]:
+    """``data`` split by screen row: each write counted to the row of the cursor move
+    before it (what comes before the first move, to row 1)."""
+    counts = [0] * rows
+    row, start = 1, 0
+    for move in _MOVE.finditer(data):
+        counts[min(row, rows) - 1] += move.start() - start
+        row, start = int(move.group(1)), move.start()
+    counts[min(row, rows) - 1] += len(data) - start
+    return tuple(counts)
+
+
+def _drain(fd: int, until: float, keep: list[bytes] | None = None) -> int:
+    """Read everything ``fd`` offers until the monotonic time ``until``; the count (and
+    the bytes, in ``keep``)."""
     count = 0
     while True:
         left = until - time.monotonic()
@@ -77,6 +101,8 @@ def _drain(fd: int, until: float) -> int:
         if not chunk:
             return count
         count += len(chunk)
+        if keep is not None:
+            keep.append(chunk)
 
 
 def measure(
@@ -86,9 +112,11 @@ def measure(
     warmup: float,
     seconds: float,
     cwd: Path | None = None,
+    keep: list[bytes] | None = None,
 ) -> tuple[int, float]:
     """Run ``command`` in a new pty of ``size``; bytes written after ``warmup`` s, for
-    ``seconds`` s. The child is ended with SIGTERM then SIGKILL."""
+    ``seconds`` s (kept in ``keep`` if given). The child is ended with SIGTERM then
+    SIGKILL."""
     columns, rows = (int(n) for n in size.split("x"))
     master, slave = pty.openpty()
     _set_size(slave, columns, rows)
@@ -108,7 +136,7 @@ def measure(
     try:
         _drain(master, time.monotonic() + warmup)
         started = time.monotonic()
-        total = _drain(master, started + seconds)
+        total = _drain(master, started + seconds, keep)
         if proc.poll() is not None:  # it ended: say so rather than report a quiet console
             raise RuntimeError(f"{' '.join(command[:4])}… exited with {proc.returncode}")
         return total, time.monotonic() - started
@@ -153,9 +181,22 @@ def _idle_hub(src: Path) -> tuple[subprocess.Popen[bytes], str, str]:
 
 
 def run_one(
-    label: str, src: Path, scenario: str, size: str, warmup: float, seconds: float
+    label: str,
+    src: Path,
+    scenario: str,
+    size: str,
+    warmup: float,
+    seconds: float,
+    by_row: bool = False,
 ) -> Result:
-    """Measure one (checkout, scenario, size)."""
+    """Measure one (checkout, scenario, size); with ``by_row``, per screen row too."""
+    keep: list[bytes] | None = [] if by_row else None
+    height = int(size.split("x")[1])
+
+    def result(total: int, took: float) -> Result:
+        rows = bytes_per_row(b"".join(keep), height) if keep is not None else ()
+        return Result(label, scenario, size, took, total, rows)
+
     home = tempfile.mkdtemp(prefix="warroom-ssh-home-")
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -164,21 +205,21 @@ def run_one(
         "PYTHONPATH": str(src),
     }
     if scenario == "top":
-        total, took = measure(["top", "-d", "1"], size, env, warmup, seconds)
-        return Result(label, scenario, size, took, total)
+        total, took = measure(["top", "-d", "1"], size, env, warmup, seconds, keep=keep)
+        return result(total, took)
     if scenario == "idle":
         hub, url, token = _idle_hub(src)
         try:
             command = [sys.executable, "-m", "tui.cli", "--hub", url, "--token", token]
-            total, took = measure(command, size, env, warmup, seconds, cwd=src)
+            total, took = measure(command, size, env, warmup, seconds, cwd=src, keep=keep)
         finally:
             assert hub.stdin is not None
             hub.stdin.close()
             hub.wait(timeout=10)
-        return Result(label, scenario, size, took, total)
+        return result(total, took)
     command = [sys.executable, "-m", "tui.cli", "demo", "--scenario", scenario, "--seed", "1"]
-    total, took = measure(command, size, env, warmup, seconds, cwd=src)
-    return Result(label, scenario, size, took, total)
+    total, took = measure(command, size, env, warmup, seconds, cwd=src, keep=keep)
+    return result(total, took)
 
 
 def table(results: list[Result]) -> str:
@@ -198,6 +239,19 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def row_table(results: list[Result]) -> str:
+    """B/s per screen row for each run that counted rows (rows with no bytes left out)."""
+    lines: list[str] = []
+    for r in results:
+        if not r.rows:
+            continue
+        lines.append(f"\n{r.label} · {r.scenario} · {r.size}: {r.per_second:,.0f} B/s")
+        for number, count in enumerate(r.rows, start=1):
+            if count:
+                lines.append(f"  row {number:3d}: {count / r.seconds:8,.0f} B/s")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the flags, run every combination, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -208,19 +262,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--src", action="append", default=[], metavar="LABEL=DIR", help="a checkout to measure"
     )
+    parser.add_argument("--rows", action="store_true", help="bytes per screen row too")
     args = parser.parse_args(argv)
     logging.disable(logging.CRITICAL)
     sources = [tuple(s.split("=", 1)) for s in args.src] or [("this", str(ROOT))]
     results: list[Result] = []
     for size in args.sizes.split(","):
-        results.append(run_one("top -d 1", ROOT, "top", size, args.warmup, args.seconds))
+        results.append(run_one("top -d 1", ROOT, "top", size, args.warmup, args.seconds, args.rows))
         for scenario in args.scenarios.split(","):
             # Interleaved: each checkout measured under the same moment's load.
             for label, src in sources:
                 path = Path(src).resolve()
-                results.append(run_one(label, path, scenario, size, args.warmup, args.seconds))
+                results.append(
+                    run_one(label, path, scenario, size, args.warmup, args.seconds, args.rows)
+                )
     print(f"load average before the table: {os.getloadavg()[0]:.2f} (nproc {os.cpu_count()})")
     print(table(results))
+    if args.rows:
+        print(row_table(results))
     return 0
 
 

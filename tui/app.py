@@ -36,7 +36,7 @@ from services.console.hub_client import HubRefused, HubUnreachable
 from services.console.identity import Identity
 from services.console.killswitches import Killswitches
 from services.console.outbox import Outbox
-from services.console.redraw import RedrawPacer
+from services.console.redraw import OUTPUT, RedrawPacer
 from services.console.replicas import hub_label
 from services.console.settings import ConsoleSettings, unknown_key_ids
 from services.console.state import (
@@ -62,6 +62,7 @@ from tui.messages import (
     OutboxDelivered,
     SubmitAction,
 )
+from tui.partial_paint import install as install_partial_paint
 from tui.screens.alert_detail import AlertDetail
 from tui.screens.dashboard import PANELS, DashboardScreen
 from tui.screens.detail import DetailScreen
@@ -130,6 +131,7 @@ class WarroomApp(App[None]):
         backoff_cap: float = MAX_DELAY_S,
         handle_signals: bool = False,
     ) -> None:
+        install_partial_paint()  # partial updates write the changed spans only
         super().__init__()
         self.handle_signals = handle_signals
         """End on SIGTERM and SIGHUP like a quit (the ``warroom`` command; not in tests)."""
@@ -157,8 +159,9 @@ class WarroomApp(App[None]):
         """True once the first snapshot was drawn in full and the objects then alive
         moved out of the garbage collector's way (see :meth:`_settled`)."""
         self._fills_frozen = 0
-        self.pacer = RedrawPacer()
-        """When the dirty areas are drawn: 4 Hz while someone types, 1 Hz otherwise."""
+        self.pacer = RedrawPacer(meter=OUTPUT)
+        """When the dirty areas are drawn: 4 Hz while someone types, 1 Hz otherwise, the
+        feed every 2 s (8 s over the byte budget) while nobody types."""
         self.crashed = False
         """True once the console ended on an error (its exit code says so)."""
         self.exit_message: str | None = None
@@ -640,9 +643,11 @@ class WarroomApp(App[None]):
         if not self.dashboard.ready:
             self.state.dirty |= dirty
             return
-        if paced and not self.dashboard.layout_changed and not self.pacer.due(dirty):
-            self.state.dirty |= dirty  # drawn at the next beat
-            return
+        if paced and not self.dashboard.layout_changed:
+            dirty, later = self.pacer.split(dirty)
+            self.state.dirty |= later  # drawn at their beat
+            if not dirty:
+                return
         if not dirty and not self.dashboard.layout_changed:
             return
         started = perf_counter()
@@ -657,7 +662,7 @@ class WarroomApp(App[None]):
                         # closes, so a timer tick can find it half removed.
                         if not self.stopping:
                             raise
-        self.pacer.drew(perf_counter() - started)
+        self.pacer.drew(perf_counter() - started, dirty)
         if self._settle == "applied":
             self._settle = "drawn"
 

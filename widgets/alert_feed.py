@@ -1,30 +1,63 @@
-"""The live alert feed: newest first, one row per fingerprint with a repeat count.
+"""The live alert feed: the most severe first, then the newest; one row per fingerprint.
 
 Each row: when last seen, severity badge, title · pack/agent · the labels that tell
 it apart from alerts of the same name, repeat count, and its state: firing,
-silenced, inhibited, stale or resolved. A repeat of a firing alert bumps its count and moves it to
-the top; it never adds a row. Resolved alerts stay, dimmed.
+silenced, inhibited, stale or resolved.
+
+Rows stay put: alerts that have not resolved come first, the most severe
+first, and within a severity the most recently *first seen* (its start) on
+top. A repeat of a firing alert bumps its count and its "seen" time in place;
+it neither adds a row nor moves one. (Ordered by last seen, a storm of repeats
+reshuffled the whole feed every redraw: every row rewritten over SSH, and
+nothing stays where the eye left it.) A new alert goes on top of its
+severity, so the newest and the most severe are what the panel shows first.
+Resolved alerts stay, dimmed, below the ones that still fire.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import heapq
+from collections.abc import Iterable, Mapping, Sequence
 
 from rich.style import Style
 from rich.text import Text
 
-from services.domain.models import Alert
+from services.domain.models import SEVERITIES, Alert
 from services.domain.timeutil import parse_optional
 from widgets.keyed_table import Cells, ColumnSpec, KeyedTable
 from widgets.safe_text import safe_text
 from widgets.severity_badge import severity_badge, severity_class
 
-__all__ = ["FEED_LIMIT", "AlertFeed"]
+__all__ = ["FEED_LIMIT", "AlertFeed", "feed_order"]
 
 # Rows shown; the state keeps more. A screen cannot show hundreds anyway, and
 # diffing a bounded table keeps a storm cheap.
 FEED_LIMIT = 200
 TIMES = "\u00d7"  # the multiplication sign of "x3"
+_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+
+
+def _first_seen(alert: Alert) -> float:
+    try:
+        started = parse_optional(alert.started_at or alert.last_seen_at)
+    except ValueError:
+        started = None
+    return started.timestamp() if started else 0.0
+
+
+def _feed_key(alert: Alert) -> tuple[bool, int, float, str]:
+    return (
+        alert.status == "resolved",
+        _RANK.get(alert.severity, len(SEVERITIES)),
+        -_first_seen(alert),
+        alert.fingerprint,
+    )
+
+
+def feed_order(alerts: Iterable[Alert], limit: int = FEED_LIMIT) -> list[Alert]:
+    """The feed's rows, at most ``limit``: not resolved first, the most severe first,
+    then the latest first seen; a repeat (same fingerprint and start) keeps its place."""
+    return heapq.nsmallest(limit, alerts, key=_feed_key)
 
 
 class AlertFeed(KeyedTable):
@@ -64,6 +97,23 @@ class AlertFeed(KeyedTable):
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"alert-feed--{name}", partial=True)
 
+    def _fit_cell(self, index: int, cell: Text) -> Text:
+        """The alert column always as wide as the room left for it, short titles padded.
+
+        Sized to its widest row, the column narrowed and widened as a storm's rows
+        came and went: the count and status columns moved sideways, and the width
+        change cost a second repaint of the whole feed after each redraw.
+        """
+        fitted = super()._fit_cell(index, cell)
+        if index != self._flex_index:
+            return fitted
+        width = self._flex_width + (1 if self._gap else 0)
+        if fitted.cell_len >= width:
+            return fitted
+        padded = fitted.copy()
+        padded.append(" " * (width - fitted.cell_len))
+        return padded
+
     def row(self, alert: Alert, differing: tuple[str, ...] = (), pending: str = "") -> Cells:
         """The cells for one alert; ``differing`` names the labels to show (those that
         tell it apart from other alerts of the same name); ``pending`` (``silencing``,
@@ -100,7 +150,7 @@ class AlertFeed(KeyedTable):
     def show_alerts(
         self, alerts: Sequence[Alert], pending: Mapping[str, str] | None = None
     ) -> None:
-        """Show ``alerts`` (newest first, one per fingerprint), at most ``FEED_LIMIT``;
+        """Show ``alerts`` (in :func:`feed_order`, one per fingerprint), at most ``FEED_LIMIT``;
         ``pending`` maps fingerprints to a silence this console has not delivered yet."""
         shown = alerts[:FEED_LIMIT]
         differing = differing_labels(shown)

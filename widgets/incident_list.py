@@ -7,6 +7,11 @@ countdown); from 120 columns also the response step and the age, and from 180
 the timer and escalations in full words (``responded in 0:48 — met``). Below
 120 the step and age columns are dropped, never the timer. Timers come from the
 hub's clock each second (the table diffs, so only changed cells redraw).
+
+The age is coarse (``<1 min``, ``12 min``, ``3 h``): the timer and the
+countdowns say what is due to the second; an age ticking every second beside
+them cost each incident's row bytes every second over SSH and told no one
+anything.
 """
 
 from __future__ import annotations
@@ -28,7 +33,17 @@ from widgets.response_timer import compact_label, timer_state
 from widgets.safe_text import safe_text
 from widgets.severity_badge import severity_badge, severity_class
 
-__all__ = ["IncidentList"]
+__all__ = ["IncidentList", "incident_age"]
+
+
+def incident_age(seconds: float) -> str:
+    """How long an incident has been open, to the minute: ``<1 min``, ``1 min``,
+    ``119 min``, then ``2 h``, ``3 d`` (its text changes at most once a minute)."""
+    if seconds < 60:
+        return "<1 min"
+    if seconds < 120:
+        return "1 min"
+    return format_duration(seconds, "short")
 
 
 class IncidentList(KeyedTable):
@@ -132,7 +147,7 @@ class IncidentList(KeyedTable):
             opened = parse_optional(incident.opened_at)
         except ValueError:
             opened = None
-        age = format_duration((hub_now - opened).total_seconds()) if opened else "?"
+        age = incident_age((hub_now - opened).total_seconds()) if opened else "?"
         status = safe_text(incident.status, max_length=20)
         if incident.acknowledged_at is None:
             status.append(" !", style="bold")  # not yet acknowledged

@@ -32,6 +32,7 @@ SMOKE = {
     "kill_soak.py": ["--kills", "1", "--seconds", "3"],
     "ssh_budget.py": [
         "--sizes", "80x24", "--scenarios", "idle,calm", "--warmup", "1", "--seconds", "1",
+        "--rows",
     ],
 }  # fmt: skip
 

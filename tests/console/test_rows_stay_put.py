@@ -41,10 +41,13 @@ async def test_o_opens_the_selected_alerts_incident_while_alerts_arrive(
         chosen = app.state.alerts["aaaa000000000001"].incident_id
         await pilot.press("f")
         assert feed.has_focus and feed.cursor_row == 0
-        # Newer alerts land above the highlighted one (and open incidents of their own).
+        # Newer alerts (started later) land above the highlighted one (and open
+        # incidents of their own).
         for n, pack in enumerate(("marketing", "finance"), start=2):
             fingerprint = f"aaaa00000000000{n}"
-            await driver.ingest(am_payload([am_alert(fingerprint, pack=pack, agent=pack)]))
+            started = f"2026-11-25T18:0{n}:00.000Z"
+            alert = am_alert(fingerprint, pack=pack, agent=pack, starts_at=started)
+            await driver.ingest(am_payload([alert]))
             await until(lambda fp=fingerprint: fp in feed.keys, what=fingerprint, step=pilot.pause)
         assert feed.keys[0] != "aaaa000000000001"
         cell = feed.coordinate_to_cell_key(feed.cursor_coordinate)

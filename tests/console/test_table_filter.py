@@ -127,6 +127,10 @@ async def driver(hub: RunningHub) -> AsyncIterator[HubDriver]:
     await hub_driver.aclose()
 
 
+def started(n: int) -> str:
+    return f"2026-11-25T18:0{n}:00.000Z"
+
+
 async def test_the_highlight_stays_on_its_row_while_filtered_alerts_arrive(
     hub: RunningHub, driver: HubDriver, tmp_path: Path
 ) -> None:
@@ -136,9 +140,11 @@ async def test_the_highlight_stays_on_its_row_while_filtered_alerts_arrive(
     app = WarroomApp(settings, backoff_cap=0.3)
     async with app.run_test(size=(120, 40)) as pilot:
         feed = app.query_one(AlertFeed)
+        # Each alert starts after the one before (the feed shows the latest first).
         for n, pack in enumerate(("support", "finance", "support"), start=1):
             fingerprint = f"bbbb00000000000{n}"
-            await driver.ingest(am_payload([am_alert(fingerprint, pack=pack, agent=pack)]))
+            alert = am_alert(fingerprint, pack=pack, agent=pack, starts_at=started(n))
+            await driver.ingest(am_payload([alert]))
             await until(lambda fp=fingerprint: fp in feed.keys, what=fingerprint, step=pilot.pause)
         await pilot.press("f", "slash", *"support", "enter")
         assert feed.keys == ["bbbb000000000003", "bbbb000000000001"]
@@ -146,8 +152,9 @@ async def test_the_highlight_stays_on_its_row_while_filtered_alerts_arrive(
         assert feed.cursor_row == 1
         # A new matching alert lands on top, one that does not match stays out:
         # the highlighted row does not move under the cursor.
-        for fingerprint, pack in (("bbbb000000000004", "support"), ("bbbb000000000005", "legal")):
-            await driver.ingest(am_payload([am_alert(fingerprint, pack=pack, agent=pack)]))
+        for n, pack in ((4, "support"), (5, "legal")):
+            alert = am_alert(f"bbbb00000000000{n}", pack=pack, agent=pack, starts_at=started(n))
+            await driver.ingest(am_payload([alert]))
         await until(lambda: "bbbb000000000004" in feed.keys, what="new match", step=pilot.pause)
         await until(
             lambda: "bbbb000000000005" in app.state.alerts, what="non-match", step=pilot.pause

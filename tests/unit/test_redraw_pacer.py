@@ -1,9 +1,16 @@
 """The redraw's beat: what matters is drawn at once, what only moves on waits for 1 Hz
-unless someone is typing."""
+unless someone is typing, and the alert feed longer still, longest over the byte budget."""
 
 from __future__ import annotations
 
-from services.console.redraw import FAST_S, RedrawPacer
+from services.console.redraw import (
+    BUDGET_WINDOW_S,
+    FAST_S,
+    FEED_IDLE_S,
+    FEED_OVER_BUDGET_S,
+    ByteMeter,
+    RedrawPacer,
+)
 
 
 class Clock:
@@ -14,7 +21,7 @@ class Clock:
         return self.t
 
 
-def test_idle_the_feed_and_clock_wait_for_one_hertz() -> None:
+def test_idle_the_clock_waits_for_one_hertz_and_the_feed_for_two_seconds() -> None:
     clock = Clock()
     pacer = RedrawPacer(clock)
     assert pacer.interval == 1.0
@@ -25,7 +32,11 @@ def test_idle_the_feed_and_clock_wait_for_one_hertz() -> None:
     assert not pacer.due({"packs", "clock"})
     assert not pacer.due({"incidents"})  # a storm updates them with every alert
     clock.t += 0.75
-    assert pacer.due({"alerts"})
+    # The timers and countdowns (the clock) tick each second; the feed waits.
+    assert pacer.split({"alerts", "clock", "incidents"}) == ({"clock", "incidents"}, {"alerts"})
+    pacer.drew(0.0, {"clock", "incidents"})
+    clock.t += FEED_IDLE_S - 1.0
+    assert pacer.split({"alerts", "clock"}) == ({"alerts", "clock"}, set())
 
 
 def test_what_matters_is_drawn_at_once() -> None:
@@ -35,6 +46,8 @@ def test_what_matters_is_drawn_at_once() -> None:
     clock.t += 0.25
     for area in ("connection", "banner", "layout"):
         assert pacer.due({area, "alerts"}), area
+        # ... alone: the feed does not ride along before its beat.
+        assert pacer.split({area, "alerts"}) == ({area}, {"alerts"}), area
     assert not pacer.due(set())
 
 
@@ -64,3 +77,61 @@ def test_a_long_redraw_spaces_the_next_deferrable_one() -> None:
     pacer.drew(0.01)
     clock.t += FAST_S
     assert pacer.due({"alerts"})  # cheap again: back to the beat
+
+
+def test_an_urgent_draw_does_not_restart_the_beat() -> None:
+    """Heartbeats redraw the connection bar often; the clock must still tick each second."""
+    clock = Clock()
+    pacer = RedrawPacer(clock)
+    pacer.drew()
+    for _ in range(3):
+        clock.t += 0.25
+        assert pacer.split({"connection", "clock"}) == ({"connection"}, {"clock"})
+        pacer.drew(0.0, {"connection"})
+    clock.t += 0.25
+    assert pacer.split({"clock"}) == ({"clock"}, set())
+
+
+def test_over_the_byte_budget_the_feed_waits_longer_while_nobody_types() -> None:
+    clock = Clock()
+    meter = ByteMeter(clock)
+    pacer = RedrawPacer(clock, meter, budget=1000)
+    pacer.drew()
+    meter.add(int(2000 * BUDGET_WINDOW_S))  # 2,000 B/s: over
+    assert pacer.over_budget
+    clock.t += FEED_IDLE_S
+    assert pacer.split({"alerts", "clock"}) == ({"clock"}, {"alerts"})  # deferred
+    pacer.drew(0.0, {"clock"})
+    clock.t += FEED_OVER_BUDGET_S - FEED_IDLE_S
+    assert pacer.due({"alerts"})
+    # A key: the feed follows the hands at once, budget or not.
+    pacer.drew()
+    meter.add(int(2000 * BUDGET_WINDOW_S))
+    pacer.touched()
+    clock.t += FAST_S
+    assert pacer.split({"alerts"}) == ({"alerts"}, set())
+
+
+def test_under_the_budget_the_feed_keeps_its_two_seconds() -> None:
+    clock = Clock()
+    meter = ByteMeter(clock)
+    pacer = RedrawPacer(clock, meter, budget=1000)
+    pacer.drew()
+    meter.add(100)
+    clock.t += FEED_IDLE_S
+    assert not pacer.over_budget
+    assert pacer.due({"alerts"})
+
+
+def test_the_meter_forgets_what_is_older_than_its_window() -> None:
+    clock = Clock()
+    meter = ByteMeter(clock, window=5.0)
+    meter.add(5000)
+    assert meter.rate() == 1000
+    clock.t += 3
+    meter.add(500)
+    assert meter.rate() == 1100
+    clock.t += 2.5
+    assert meter.rate() == 100
+    clock.t += 3
+    assert meter.rate() == 0

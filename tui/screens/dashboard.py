@@ -36,7 +36,7 @@ from tui.screens.runbook_view import RunbookView
 from tui.screens.silence import silence_key
 from tui.session import Session
 from widgets.agent_table import AgentTable
-from widgets.alert_feed import FEED_LIMIT, AlertFeed
+from widgets.alert_feed import AlertFeed, feed_order
 from widgets.connection_bar import ConnectionBar
 from widgets.filter_bar import FilterBar
 from widgets.fit_footer import FitFooter
@@ -352,7 +352,7 @@ class DashboardScreen(Screen[None]):
             title = f"Incidents · {len(open_incidents)} open"
             set_border_title(incidents, title + (f" · {unacked} not acked" if unacked else ""))
         if "alerts" in dirty or feed.restyle_pending:
-            alerts = state.alerts_newest_first(FEED_LIMIT)
+            alerts = feed_order(state.alerts.values())
             outbox = self.session.outbox
             waiting = outbox.pending(saving_too=True) if outbox else None
             pending = pending_silences(waiting, state.alerts) if waiting is not None else None
