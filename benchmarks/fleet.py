@@ -393,6 +393,7 @@ def console_start(
     from services.console.settings import ConsoleSettings
     from tui.app import WarroomApp
     from widgets.agent_table import AgentTable
+    from widgets.alert_feed import AlertFeed
 
     folder = tempfile.mkdtemp(prefix="warroom-fleet-")
     hub = subprocess.Popen(
@@ -429,7 +430,10 @@ def console_start(
                 while len(app.state.agents) < agents:  # noqa: ASYNC110
                     await asyncio.sleep(0.005)
                 table = app.dashboard.query_one(AgentTable)
-                while table.row_count == 0 or app.state.dirty:  # noqa: ASYNC110
+                feed = app.dashboard.query_one(AlertFeed)
+                # Drawn with the snapshot: its agents and its alerts on screen. (Not
+                # "nothing dirty": a console paces the feed's later redraws.)
+                while table.row_count == 0 or feed.row_count == 0:  # noqa: ASYNC110
                     await asyncio.sleep(0.005)
                 await pilot.pause()
                 result["live_s"] = time.monotonic() - began

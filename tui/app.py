@@ -428,8 +428,10 @@ class WarroomApp(App[None]):
         watching = stops or self.killswitch.tracker.watching()
         refusals = self.state.policy_refusals
         self.state.apply_batch(batch, self._recorded, ALERTS_COALESCED if watching else COALESCED)
-        if not self.settled and any(envelope.type == "snapshot" for envelope, _ in batch):
-            self._settle = "applied"
+        if any(envelope.type == "snapshot" for envelope, _ in batch):
+            self.pacer.fresh()  # what it holds is drawn at the next flush, feed included
+            if not self.settled:
+                self._settle = "applied"
         self._said_refusals(refusals)
         if heartbeat:
             self._check_behind()  # measured on the hub's heartbeat, as it is applied

@@ -137,6 +137,11 @@ class RedrawPacer:
             return FAST_S
         return FEED_OVER_BUDGET_S if self.over_budget else FEED_IDLE_S
 
+    def fresh(self) -> None:
+        """A snapshot replaced the state (at start, or a re-sync): the next flush
+        draws everything, whatever was drawn a moment ago (at start, an empty feed)."""
+        self._drawn = self._feed_drawn = float("-inf")
+
     def touched(self) -> None:
         """A key or a click: draw at the fast beat for a while."""
         self._input = self._clock()

@@ -215,3 +215,23 @@ async def test_the_explorers_records_are_built_once_the_stream_is_quiet(tmp_path
     app.paced_flush()
     assert app.session.events.unbuilt == 0
     assert len(app.session.events) == len(fired)
+
+
+async def test_the_first_snapshot_is_drawn_whole_without_waiting_for_the_feeds_beat(
+    tmp_path: Path,
+) -> None:
+    """The empty feed is drawn at mount; the snapshot's alerts a moment later must not
+    wait for the feed's 2 s beat (they did: the console looked empty that long)."""
+    from widgets.alert_feed import AlertFeed
+
+    now = FROZEN_NOW
+    app = WarroomApp(ConsoleSettings(data_dir=tmp_path), clock=lambda: now, connect=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.flush(paced=True)  # the empty screen, drawn as the redraw timer draws it
+        feed = app.dashboard.query_one(AlertFeed)
+        assert feed.row_count == 0
+        app.post_message(EnvelopeReceived([(env(snapshot(seq=40)), now)]))
+        await pilot.pause()
+        app.flush(paced=True)
+        assert feed.row_count > 0

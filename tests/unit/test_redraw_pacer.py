@@ -135,3 +135,15 @@ def test_the_meter_forgets_what_is_older_than_its_window() -> None:
     assert meter.rate() == 100
     clock.t += 3
     assert meter.rate() == 0
+
+
+def test_a_snapshot_is_drawn_whole_at_the_next_flush() -> None:
+    """At start the empty feed was drawn a moment before the snapshot came: its alerts
+    must not wait for the feed's beat (they waited 2 s)."""
+    clock = Clock()
+    pacer = RedrawPacer(clock)
+    pacer.drew(0.0, {"alerts", "packs", "clock"})
+    clock.t += 0.3
+    assert pacer.split({"alerts", "packs"}) == (set(), {"alerts", "packs"})
+    pacer.fresh()
+    assert pacer.split({"alerts", "packs"}) == ({"alerts", "packs"}, set())
