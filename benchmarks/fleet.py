@@ -435,9 +435,11 @@ def console_start(
                 # "nothing dirty": a console paces the feed's later redraws.)
                 while table.row_count == 0 or feed.row_count == 0:  # noqa: ASYNC110
                     await asyncio.sleep(0.005)
-                await pilot.pause()
+                # Read before the pilot waits for the app to go idle: that wait runs on
+                # through the chunked fill of the rest of the rows (timed next).
                 result["live_s"] = time.monotonic() - began
                 result["rows"] = table.row_count
+                await pilot.pause()
                 result["stall_max_ms"] = 1000 * max(stalls, default=0.0)
                 while not table.complete:  # noqa: ASYNC110
                     await asyncio.sleep(0.005)
