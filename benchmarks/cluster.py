@@ -182,7 +182,8 @@ async def fan_out(urls: list[str], clients: int, rate: int, seconds: float) -> d
         async with websockets.connect(
             ws_url, additional_headers=headers("viewer"), max_size=None, open_timeout=30
         ) as ws:
-            await ws.send(json.dumps({"type": "hello", "resume_from": None}))
+            # As consoles do: many events per message (docs/protocol.md, batches).
+            await ws.send(json.dumps({"type": "hello", "resume_from": None, "batch": True}))
             while not stop.is_set():
                 try:
                     text = await asyncio.wait_for(ws.recv(), 1.0)
@@ -190,12 +191,16 @@ async def fan_out(urls: list[str], clients: int, rate: int, seconds: float) -> d
                     continue
                 if '"alert.fired"' not in text or '"fan-' not in text:
                     continue
-                frame = decode(text)
-                fingerprint = frame["data"]["alert"]["fingerprint"]
-                if fingerprint.startswith("fan-") and fingerprint not in seen[index]:
-                    seen[index].add(fingerprint)
-                    sent = datetime.fromisoformat(frame["ts"].replace("Z", "+00:00"))
-                    delays.append((datetime.now(UTC) - sent).total_seconds() * 1000)
+                message = decode(text)
+                frames = message["data"]["events"] if message["type"] == "batch" else [message]
+                for frame in frames:
+                    if frame["type"] != "alert.fired":
+                        continue
+                    fingerprint = frame["data"]["alert"]["fingerprint"]
+                    if fingerprint.startswith("fan-") and fingerprint not in seen[index]:
+                        seen[index].add(fingerprint)
+                        sent = datetime.fromisoformat(frame["ts"].replace("Z", "+00:00"))
+                        delays.append((datetime.now(UTC) - sent).total_seconds() * 1000)
 
     followers = [asyncio.create_task(follow(i)) for i in range(clients)]
     await asyncio.sleep(3)
