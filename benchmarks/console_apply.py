@@ -18,7 +18,6 @@ import argparse
 import gc
 import json
 import os
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -85,21 +84,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.one:
         print(json.dumps(one(args.events)))
         return 0
-    sources = [tuple(s.split("=", 1)) for s in args.src] or [("this", str(ROOT))]
+    from benchmarks.common.checkouts import run_in, sources
+
     rows = []
     for _ in range(args.rounds):
-        for label, src in sources:
-            done = subprocess.run(
-                [sys.executable, __file__, "--one", "--events", str(args.events)],
-                env={**os.environ, "PYTHONPATH": str(Path(src).resolve())},
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if done.returncode:
-                print(done.stderr[-3000:], file=sys.stderr)
+        for label, src in sources(args.src, ROOT):
+            result = run_in(src, [sys.executable, __file__, "--one", "--events", str(args.events)])
+            if result is None:
                 return 1
-            rows.append((label, json.loads(done.stdout.strip().splitlines()[-1])))
+            rows.append((label, result))
     print(f"load average: {os.getloadavg()[0]:.2f} (nproc {os.cpu_count()})")
     print("| source | decode µs/event | apply µs/event | record µs/event | read 100,000 ms |")
     print("|---|---:|---:|---:|---:|")

@@ -21,7 +21,6 @@ import argparse
 import gc
 import json
 import os
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -216,21 +215,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.one:
         print(json.dumps(one(args.events, args.every)))
         return 0
-    sources = [tuple(s.split("=", 1)) for s in args.src] or [("this", str(ROOT))]
+    from benchmarks.common.checkouts import run_in, sources
+
     results = []
-    for label, src in sources:
+    for label, src in sources(args.src, ROOT):
         command = [sys.executable, __file__, "--one", "--events", str(args.events)]
-        done = subprocess.run(
-            [*command, "--every", str(args.every)],
-            env={**os.environ, "PYTHONPATH": str(Path(src).resolve())},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode:
-            print(done.stderr[-3000:], file=sys.stderr)
+        result = run_in(src, [*command, "--every", str(args.every)])
+        if result is None:
             return 1
-        results.append((label, json.loads(done.stdout.strip().splitlines()[-1])))
+        results.append((label, result))
     print(f"load average: {os.getloadavg()[0]:.2f} (nproc {os.cpu_count()})")
     marks = [count for count, _ in results[0][1]["points"]]
     print("| source | " + " | ".join(f"{m:,}" for m in marks) + " | µs/event | held |")

@@ -477,22 +477,16 @@ def console_start(
 def _console_table(console: str, sizes: str, keys: int, src: list[str]) -> int:
     """Each size for each checkout's console (a process each), against this hub."""
     agents, alerts = (int(n) for n in console.split(":"))
-    sources = [tuple(s.split("=", 1)) for s in src] or [("this", str(ROOT))]
+    from benchmarks.common.checkouts import run_in, sources
+
     rows = []
     for size in sizes.split(","):
-        for label, folder in sources:
+        for label, folder in sources(src, ROOT):
             command = [sys.executable, __file__, "--one-console", "--console", console]
-            done = subprocess.run(
-                [*command, "--sizes", size, "--keys", str(keys)],
-                env={**os.environ, "PYTHONPATH": str(Path(folder).resolve())},
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if done.returncode:
-                print(done.stderr[-3000:], file=sys.stderr)
+            result = run_in(folder, [*command, "--sizes", size, "--keys", str(keys)])
+            if result is None:
                 return 1
-            rows.append((label, size, json.loads(done.stdout.strip().splitlines()[-1])))
+            rows.append((label, size, result))
     print(f"load average: {os.getloadavg()[0]:.2f} (nproc {os.cpu_count()})")
     print(
         "| source | agents | alerts | size | start → live frame s | longest stall ms "

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -129,21 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.one:
         print(json.dumps(one(args.one)))
         return 0
-    sources = [tuple(s.split("=", 1)) for s in args.src] or [("this", str(ROOT))]
+    from benchmarks.common.checkouts import run_in, sources
+
     rows = []
     for size in (int(n) for n in args.agents.split(",")):
-        for label, src in sources:
-            done = subprocess.run(
-                [sys.executable, __file__, "--one", str(size)],
-                env={**os.environ, "PYTHONPATH": f"{Path(src).resolve()}:{ROOT}"},
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if done.returncode:
-                print(done.stderr[-3000:], file=sys.stderr)
+        for label, src in sources(args.src, ROOT):
+            result = run_in(src, [sys.executable, __file__, "--one", str(size)])
+            if result is None:
                 return 1
-            rows.append((label, size, json.loads(done.stdout.strip().splitlines()[-1])))
+            rows.append((label, size, result))
     print(f"load average: {os.getloadavg()[0]:.2f} (nproc {os.cpu_count()})")
     print(
         "| source | agents | hub µs/report | hub s for the stop | console µs/report | console s |"

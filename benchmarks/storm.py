@@ -9,9 +9,9 @@ rate: events applied per second, event-loop lag p50/p99 (a 50 ms timer's
 lateness), the most events it was ever behind, and console CPU per event.
 
 When the console's hello asks for batches, the stand-in sends them as the hub
-does: every event queued at once (those due since it last sent) in one ``batch``
-message, within the hub's bounds (1,000 events, 1 MiB); a console that does not
-ask gets single frames. The stand-in offers permessage-deflate; a console that
+does, with the hub's own ``batched``: every event queued at once (those due since
+it last sent) in one ``batch`` message, within the hub's bounds; a console that
+does not ask gets single frames. The stand-in offers permessage-deflate; a console that
 offers it too (``before``) gets compressed frames.
 
 Full GCs: the console's collections of the oldest generation and the time they
@@ -34,7 +34,6 @@ import asyncio
 import json
 import multiprocessing
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,9 +44,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKS = ["marketing", "finance", "engineering", "devops", "legal", "research", "support"]
 KEYS = 2000
 HUB_TIME = "2026-11-30T12:00:00.000Z"
-# The hub's bounds on one batch message (services/hub/state/events.py).
-BATCH_MAX_EVENTS = 1000
-BATCH_MAX_BYTES = 1024 * 1024
 
 
 def _now() -> str:
@@ -133,30 +129,6 @@ def _snapshot(seq: int = 0) -> str:
     return _envelope(seq, "snapshot", data, _now())
 
 
-def _batches(texts: list[str], seqs: list[int], ts: str) -> list[str]:
-    """Events as the hub sends them to a console that asked for batches: what is queued
-    at once in one ``batch`` message (its texts joined), within the hub's bounds."""
-    messages: list[str] = []
-    run: list[str] = []
-    size = last = 0
-    for text, seq in zip(texts, seqs, strict=True):
-        if run and (len(run) >= BATCH_MAX_EVENTS or size + len(text) > BATCH_MAX_BYTES):
-            messages.append(_batch(run, last, ts))
-            run, size = [], 0
-        run.append(text)
-        size += len(text)
-        last = seq
-    if run:
-        messages.append(_batch(run, last, ts))
-    return messages
-
-
-def _batch(texts: list[str], seq: int, ts: str) -> str:
-    return (
-        f'{{"v":1,"seq":{seq},"ts":"{ts}","type":"batch","data":{{"events":[{",".join(texts)}]}}}}'
-    )
-
-
 def _source(rate: int, seconds: float, port: Any, sent: Any) -> None:
     """The stand-in stream: ``rate`` events/s for ``seconds`` to whoever connects.
 
@@ -172,6 +144,8 @@ def _source(rate: int, seconds: float, port: Any, sent: Any) -> None:
     async def handle(ws: ServerConnection) -> None:
         hello = json.loads(await ws.recv())
         batch = hello.get("batch") is True
+        if batch:  # a console that asks runs on a checkout whose hub batches: as it does
+            from services.hub.state.events import Frames, batched
         if not clock["start"]:
             clock["start"] = time.monotonic()
         start = clock["start"]
@@ -180,8 +154,7 @@ def _source(rate: int, seconds: float, port: Any, sent: Any) -> None:
         while (elapsed := time.monotonic() - start) < seconds:
             target = int(rate * elapsed)
             ts = _now()
-            texts: list[str] = []
-            seqs: list[int] = []
+            frames = Frames() if batch else None
             while clock["seq"] < target:
                 seq = clock["seq"] = int(clock["seq"]) + 1
                 kind, data = (
@@ -189,12 +162,11 @@ def _source(rate: int, seconds: float, port: Any, sent: Any) -> None:
                     if seq % 5 == 0
                     else ("alert.fired", {"alert": _alert(seq)})
                 )
-                if batch:
-                    texts.append(_envelope(seq, kind, data, ts))
-                    seqs.append(seq)
-                else:
+                if frames is None:
                     await ws.send(_envelope(seq, kind, data, ts))
-            for message in _batches(texts, seqs, ts):
+                else:
+                    frames.add(_envelope(seq, kind, data, ts), seq)
+            for message in batched(frames, ts) if frames else ():
                 await ws.send(message)
             sent.value = int(clock["seq"])
             if time.monotonic() - beat >= 1.0:
@@ -329,33 +301,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.one:
         print(json.dumps(one(args.one, args.seconds, int(args.gc_gen0))))
         return 0
-    sources = [(*s.split("=", 1), "0") for s in args.src] or [("this", str(ROOT), "0")]
+    from benchmarks.common.checkouts import run_in, sources
+
+    checkouts = [(label, src, "0") for label, src in sources(args.src, ROOT)]
     if args.gc_gen0 != "0":
-        label, src, _ = sources[-1]
-        sources.append((f"{label} gc {args.gc_gen0}", src, args.gc_gen0))
+        label, src, _ = checkouts[-1]
+        checkouts.append((f"{label} gc {args.gc_gen0}", src, args.gc_gen0))
     rows = []
     for rate in args.rates.split(","):
-        for label, src, gen0 in sources:
-            done = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--one",
-                    rate,
-                    "--seconds",
-                    str(args.seconds),
-                    "--gc-gen0",
-                    gen0,
-                ],
-                env={**os.environ, "PYTHONPATH": str(Path(src).resolve())},
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if done.returncode:
-                print(done.stderr[-3000:], file=sys.stderr)
+        for label, src, gen0 in checkouts:
+            command = [sys.executable, __file__, "--one", rate, "--seconds", str(args.seconds)]
+            result = run_in(src, [*command, "--gc-gen0", gen0])
+            if result is None:
                 return 1
-            rows.append((label, json.loads(done.stdout.strip().splitlines()[-1])))
+            rows.append((label, result))
     print(f"load average: {os.getloadavg()[0]:.2f} (nproc {os.cpu_count()})")
     print(
         "| source | offered ev/s | applied ev/s | lag p50 ms | lag p99 ms | behind max "
