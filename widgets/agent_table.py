@@ -13,6 +13,7 @@ runaway agent shows here first), coloured by :func:`calls_level`. With
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 
 from rich.style import Style
 from rich.text import Text
@@ -20,7 +21,7 @@ from textual import events
 
 from services.console.state import PackSummary
 from services.domain.models import Agent
-from widgets.keyed_table import Cells, ColumnSpec, KeyedTable
+from widgets.keyed_table import Cells, ColumnSpec, KeyedTable, LazyCells, RowCells
 from widgets.safe_text import safe_text
 
 __all__ = ["AgentTable", "calls_level"]
@@ -118,7 +119,7 @@ class AgentTable(KeyedTable):
             False,
         )
         # Agent id -> (what its row shows, its cells): rows reused while unchanged.
-        self._agent_rows: dict[str, tuple[tuple[str, str, str], Cells]] = {}
+        self._agent_rows: dict[str, tuple[tuple[str, str, str], LazyCells]] = {}
         self._agent_styles: tuple[str, ...] = ()
 
     @property
@@ -180,8 +181,9 @@ class AgentTable(KeyedTable):
             counts.append(Text(str(value), style=style, end=""))
         return (name, switch, *counts, calls)
 
-    def agent_row(self, agent: Agent) -> Cells:
-        """The cells for one agent under its pack: name, state word, calls/min.
+    def agent_row(self, agent: Agent) -> LazyCells:
+        """The cells for one agent under its pack: name, state word, calls/min, built
+        when the row is first drawn (a screenful of 5,000 agents is all that is built).
 
         The same cells while what they show is the same: with 5,000 agents listed,
         building and comparing every row on every redraw was most of its cost."""
@@ -189,7 +191,8 @@ class AgentTable(KeyedTable):
         cached = self._agent_rows.get(agent.id)
         if cached is not None and cached[0] == shown:
             return cached[1]
-        cells = self._build_agent_row(agent)
+        # The name column's width: the id indented, as safe_text cuts it.
+        cells = LazyCells(partial(self._build_agent_row, agent), 2 + min(len(agent.id), 60))
         self._agent_rows[agent.id] = (shown, cells)
         return cells
 
@@ -215,7 +218,7 @@ class AgentTable(KeyedTable):
         members_of = agents or {}
         listed = agents is not None if show_agents is None else show_agents
         self._last = (packs, global_engaged, members_of, listed)
-        rows: list[tuple[str, Cells]] = []
+        rows: list[tuple[str, RowCells]] = []
         # A style change (a theme; not a focus change, which restyles every table and
         # leaves these styles as they were) is the only reason to rebuild cached rows.
         styles = tuple(str(self._style(name)) for name in ("bad", "warn", "muted"))

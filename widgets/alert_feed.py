@@ -93,26 +93,13 @@ class AlertFeed(KeyedTable):
         ColumnSpec("status", "Status", 8),
     )
     FOLLOW_TOP = True
+    # The alert column always as wide as the room left for it: sized to its widest
+    # row, it narrowed and widened as a storm's rows came and went, and the count
+    # and status columns moved sideways.
+    FLEX_FILLS = True
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"alert-feed--{name}", partial=True)
-
-    def _fit_cell(self, index: int, cell: Text) -> Text:
-        """The alert column always as wide as the room left for it, short titles padded.
-
-        Sized to its widest row, the column narrowed and widened as a storm's rows
-        came and went: the count and status columns moved sideways, and the width
-        change cost a second repaint of the whole feed after each redraw.
-        """
-        fitted = super()._fit_cell(index, cell)
-        if index != self._flex_index:
-            return fitted
-        width = self._flex_width + (1 if self._gap else 0)
-        if fitted.cell_len >= width:
-            return fitted
-        padded = fitted.copy()
-        padded.append(" " * (width - fitted.cell_len))
-        return padded
 
     def row(self, alert: Alert, differing: tuple[str, ...] = (), pending: str = "") -> Cells:
         """The cells for one alert; ``differing`` names the labels to show (those that

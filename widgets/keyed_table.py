@@ -1,20 +1,24 @@
-"""A DataTable that is kept in step with a model by key, never cleared and refilled.
+"""A windowed table kept in step with a model by key: only the rows on screen are drawn.
 
 ``KeyedTable.sync(rows)`` takes the rows as they should be, in order, each a
-key and a tuple of ``Text`` cells, and changes the table as little as it can:
-rows whose key is gone are removed, new keys are added, and for rows that
-stay only the cells whose text or style changed are updated. The order is
-restored with one ``sort`` only when it differs. The highlighted row follows
-its key, so a new row above it does not move the selection under the user.
+key and a tuple of ``Text`` cells. The table keeps that list (by reference: the
+cells are the owner's) and draws, line by line, only the rows in its window. A
+sync costs one cheap pass over the keys whatever the table holds (5,000 agents
+or seven packs): the rows whose cells changed are noted, and those of them on
+screen are repainted, a line each. The highlighted row follows its key, so a
+new row above it does not move the selection under the user.
 
-A sync costs one pass over the table whatever it changes: DataTable rebuilds
-its row order (and drops every render cache) after each ``update_cell`` and
-each ``remove_row``, so a storm that changed 200 cells made 200 rebuilds. Here
-the changed cells are written, the table's version bumped once, and only the
-changed cells' regions repainted; many removals rebuild the row index once.
+Built on ``ScrollView`` rather than ``DataTable``: DataTable holds a row object,
+a cell dict and caches for every row, rebuilds its row order after each change,
+measures each new cell by rendering it, and keys its line cache by the cursor,
+so one key press drew every visible row again (with 5,007 agent rows beside the
+feed at 200x60, keys waited up to 0.1-0.2 s behind those redraws; issue 12).
+Here a row's line is rendered when it comes into view or its cells change, and
+kept (an LRU of a few screenfuls); moving the cursor repaints two lines.
 
 One column may be *flexible* (``width=None``): its text is truncated to the
-width left over by the others and re-fitted when the table is resized.
+width left over by the others and re-fitted when the table is resized. It is
+as wide as its widest row, or with ``FLEX_FILLS`` always the room left.
 
 ``row_filter`` (set by ``/``, :class:`widgets.filter_bar.FilterBar`) keeps only the
 rows whose text holds it, any case: the rows are filtered before the diff, so a
@@ -23,32 +27,32 @@ row that stays keeps its cells and the highlight stays on its key.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import ClassVar, Literal
 
-from rich.cells import cell_len
-from rich.padding import Padding
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual._two_way_dict import TwoWayDict
+from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Region
-from textual.renderables.styled import Styled
-from textual.widgets import DataTable
+from textual.coordinate import Coordinate
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.widgets.data_table import CellDoesNotExist, CellKey, ColumnKey, RowKey
 
 from widgets.row_filter import matching_rows
 
-__all__ = ["Cells", "ColumnSpec", "KeyedTable"]
+__all__ = ["Cells", "ColumnSpec", "KeyedTable", "LazyCells", "RowCells", "built"]
 
 Cells = tuple[Text, ...]
 MIN_FLEX_WIDTH = 8
-# Rendered cells kept: a screenful of a wide table, several times over.
-CELL_CACHE_SIZE = 4000
+# Rendered rows kept: several screenfuls of the tallest panel.
+ROW_CACHE_SIZE = 600
 
 
 @dataclass(frozen=True)
@@ -65,25 +69,94 @@ def _unchanged(text: str) -> str:
     return text
 
 
-def _text_width(cell: object) -> int | None:
-    """What DataTable's measure says of a ``Text`` cell (its longest line), or None."""
-    if not isinstance(cell, Text):
-        return None
-    lines = cell.plain.splitlines()
-    return max(cell_len(line) for line in lines) if lines else 0
-
-
 def _signature(cell: Text) -> tuple[str, str, tuple[object, ...]]:
     # rich's Text equality ignores the base style; a change of style must count.
     return (cell.plain, str(cell.style), tuple(cell.spans))
 
 
-class KeyedTable(DataTable[Text]):
-    """Base for the dashboard's tables: keyed rows, diffed updates, one flexible column."""
+def _same(old: RowCells, new: RowCells) -> bool:
+    if isinstance(old, LazyCells) or isinstance(new, LazyCells):
+        return old is new  # the owner made a new one: it changed (not built to compare)
+    return old is new or (
+        len(old) == len(new)
+        and all(_signature(a) == _signature(b) for a, b in zip(old, new, strict=True))
+    )
+
+
+class LazyCells:
+    """A row's cells, built the first time they are needed: when the row is drawn, a
+    filter reads it, or someone asks for them. 5,000 agents' rows are not all built to
+    show a screenful of them (building them was 0.56 s of one callback at start).
+    ``flex_length`` says how long the flexible cell will be, for the column's width."""
+
+    __slots__ = ("_build", "_cells", "flex_length")
+
+    def __init__(self, build: Callable[[], Cells], flex_length: int = 0) -> None:
+        self._build = build
+        self._cells: Cells | None = None
+        self.flex_length = flex_length
+
+    def get(self) -> Cells:
+        """The cells, built now if they were not yet."""
+        if self._cells is None:
+            self._cells = self._build()
+        return self._cells
+
+
+RowCells = Cells | LazyCells
+
+
+def built(cells: RowCells) -> Cells:
+    """The cells themselves, built if they were lazy."""
+    return cells.get() if isinstance(cells, LazyCells) else cells
+
+
+def _segments(cell: Text, console: Console) -> list[Segment]:
+    """A one-line cell's segments in its own styles (``Text.render`` leaves out the
+    text's base style when it has no spans)."""
+    if cell.spans:
+        return list(cell.render(console))
+    return [Segment(cell.plain, console.get_style(cell.style, default=Style.null()))]
+
+
+class KeyedTable(ScrollView, can_focus=True):
+    """Base for the dashboard's tables: keyed rows, windowed drawing, one flexible column."""
 
     DEFAULT_CSS = """
-    KeyedTable { height: 1fr; scrollbar-size-vertical: 1; }
+    KeyedTable {
+        height: 1fr;
+        max-height: 100%;
+        scrollbar-size-vertical: 1;
+        background: $surface;
+        color: $foreground;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .keyed-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .keyed-table--header { background-tint: $foreground 5%; }
+        }
+        & > .keyed-table--header { text-style: bold; background: $panel; color: $foreground; }
+        &:ansi > .keyed-table--header { background: ansi_bright_blue; color: ansi_default; }
+        & > .keyed-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
     """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"keyed-table--header", "keyed-table--cursor"}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Select", show=False),
+        Binding("up", "cursor_up", "Cursor up", show=False),
+        Binding("down", "cursor_down", "Cursor down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home,ctrl+home", "first", "First", show=False),
+        Binding("end,ctrl+end", "last", "Last", show=False),
+    ]
 
     COLUMNS: ClassVar[tuple[ColumnSpec, ...]] = ()
     # Spaces either side of each cell. At 0 (the default: 80 columns are
@@ -93,57 +166,118 @@ class KeyedTable(DataTable[Text]):
     # Whether the cursor stays on the top row as new rows arrive there (a feed),
     # while the table is not focused; once someone is on a row it stays theirs.
     FOLLOW_TOP: ClassVar[bool] = False
-    # New rows added by one sync at most; the rest follow after the next refresh, a
-    # chunk each, so 5,000 new rows never hold the event loop in one long callback
-    # (DataTable measures every new cell when idle: that, too, goes a chunk at a time).
+    # Whether the flexible column always takes all the room left (a feed: sized to
+    # its widest row, the columns after it moved sideways as a storm's rows came
+    # and went), rather than only as much as its widest row needs.
+    FLEX_FILLS: ClassVar[bool] = False
+    # A sync that brings this many new rows or more counts as a fill (``fills``).
     ADD_CHUNK: ClassVar[int] = 250
 
+    class RowSelected(Message):
+        """Enter (or a click on the highlighted row) on a row."""
+
+        def __init__(self, data_table: KeyedTable, cursor_row: int, row_key: RowKey) -> None:
+            super().__init__()
+            self.data_table = data_table
+            self.cursor_row = cursor_row
+            self.row_key = row_key
+
+        @property
+        def control(self) -> KeyedTable:
+            """The table."""
+            return self.data_table
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes, cursor_type="row", cell_padding=self.CELL_PADDING)
-        self._full: dict[str, Cells] = {}
-        self._shown: dict[str, Cells] = {}
+        super().__init__(id=id, classes=classes)
+        self._wanted: list[tuple[str, RowCells]] = []
+        self._order: list[str] = []
+        self._index: dict[str, int] = {}
+        self._full: dict[str, RowCells] = {}
+        # The flexible cell's length in each row (fitted later, when drawn).
+        self._flex_lengths: dict[str, int] = {}
         self._flex_index = next(
             (i for i, column in enumerate(self.COLUMNS) if column.width is None), None
         )
         self._flex_width = 24
         self._gap = 0 if self.CELL_PADDING else 1
+        self._widths: tuple[int, ...] = ()
+        self._cursor = 0
+        # Each row's line without the table's styles, by key, with what it was drawn from.
+        self._lines: LRUCache[str, tuple[RowCells, tuple[int, ...], Strip]]
+        self._lines = LRUCache(ROW_CACHE_SIZE)
+        self._look: tuple[Style, Style, Style] | None = None
         self.restyle_pending = False
         """True after a style change, until the next ``sync``: cells carry themed styles."""
         self.text_filter: Callable[[str], str] = _unchanged
         """Applied to free text (titles) before display, e.g. PII redaction."""
         self.row_filter = ""
         """Only rows whose text holds this (any case) are shown; empty shows all."""
-        self._wanted: list[tuple[str, Cells]] = []
-        # Cells written during a sync, repainted together when it ends (None: at once).
-        self._pending_cells: list[tuple[RowKey, ColumnKey]] | None = None
-        # The rows a sync could not add all of yet; synced again after a refresh.
-        self._unfinished: Sequence[tuple[str, Cells]] | None = None
-        self._continuing = False
         self.fills = 0
-        """How many times rows that took more than one chunk to add were all in."""
-        # Each cell's rendering, kept across table versions (see _render_cell).
-        self._drawn_cells: LRUCache[tuple[object, ...], tuple[object, list[list[Segment]]]] = (
-            LRUCache(CELL_CACHE_SIZE)
-        )
-        # The same, by what a cell says and how (without its place): "running", "0".
-        self._drawn_texts: LRUCache[tuple[object, ...], list[list[Segment]]] = LRUCache(
-            CELL_CACHE_SIZE
-        )
+        """How many syncs brought ``ADD_CHUNK`` new rows or more (``A`` listing 5,000
+        agents): the console freezes what they built, as it does the first snapshot."""
+        self.rows_drawn = 0
+        """How many row lines were rendered (not taken from the cache): what a test or a
+        benchmark counts to see that only the window is drawn."""
 
     def on_mount(self) -> None:
-        for column in self.COLUMNS:
-            label = self._align(column, Text(column.label))
-            width = None if column.width is None else column.width + self._spacing(column)
-            self.add_column(label, width=width, key=column.key)
+        self._layout_columns()
+
+    # -- what DataTable offered, on keys ----------------------------------------
 
     @property
     def keys(self) -> list[str]:
         """The row keys in display order."""
-        return [str(row.key.value) for row in self.ordered_rows]
+        return list(self._order)
 
     def cells(self, key: str) -> Cells | None:
         """The cells of row ``key`` before fitting (None when there is no such row)."""
-        return self._full.get(key)
+        cells = self._full.get(key)
+        return None if cells is None else built(cells)
+
+    @property
+    def row_count(self) -> int:
+        """How many rows are shown (after the filter)."""
+        return len(self._order)
+
+    @property
+    def cursor_row(self) -> int:
+        """The index of the highlighted row."""
+        return self._cursor
+
+    @property
+    def cursor_coordinate(self) -> Coordinate:
+        """The highlighted row, as DataTable's coordinate (column 0)."""
+        return Coordinate(self._cursor, 0)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every row of the last sync is in the table (always: rows are windowed)."""
+        return True
+
+    def coordinate_to_cell_key(self, coordinate: Coordinate) -> CellKey:
+        """The row and column keys at ``coordinate``."""
+        row, column = coordinate
+        if not 0 <= row < len(self._order) or not 0 <= column < len(self.COLUMNS):
+            raise CellDoesNotExist(f"No cell at {coordinate}.")
+        return CellKey(RowKey(self._order[row]), ColumnKey(self.COLUMNS[column].key))
+
+    def get_row(self, key: str) -> list[Text]:
+        """Row ``key``'s cells as shown (fitted to their columns)."""
+        cells = self._full.get(key)
+        if cells is None:
+            raise CellDoesNotExist(f"No row {key!r}.")
+        return list(self._fit(built(cells)))
+
+    def get_cell(self, key: str, column: str) -> Text:
+        """One cell of row ``key`` as shown."""
+        for index, spec in enumerate(self.COLUMNS):
+            if spec.key == column:
+                return self.get_row(key)[index]
+        raise CellDoesNotExist(f"No column {column!r}.")
+
+    def get_row_index(self, key: str) -> int:
+        """Where row ``key`` is shown."""
+        return self._index[key]
 
     # -- diffing --------------------------------------------------------------
 
@@ -153,169 +287,140 @@ class KeyedTable(DataTable[Text]):
             self.row_filter = needle
             self.sync(self._wanted)
 
-    def sync(self, rows: Sequence[tuple[str, Cells]]) -> None:
-        """Make the table show ``rows`` (key, cells) in this order, changing only what differs."""
+    def sync(self, rows: Sequence[tuple[str, RowCells]]) -> None:
+        """Make the table show ``rows`` (key, cells) in this order, repainting only what
+        differs on screen. Cells may be :class:`LazyCells`, built when drawn."""
         self._wanted = list(rows)
-        wanted = dict(matching_rows(self._wanted, self.row_filter))
+        shown = self._wanted
+        if self.row_filter.strip():
+            everything = [(key, built(cells)) for key, cells in shown]
+            keep = {key for key, _ in matching_rows(everything, self.row_filter)}
+            shown = [(key, cells) for key, cells in shown if key in keep]
         self.restyle_pending = False
-        self._unfinished = None
         selected = self._selected_key()
-        gone = [k for k in self._full if k not in wanted]
-        self._remove_rows(gone)
-        if gone:
-            self._shrink_flexible()
-        self._pending_cells = []
-        room = self.ADD_CHUNK
-        try:
-            for key, cells in wanted.items():
-                old = self._full.get(key)
-                if old is None:
-                    if room <= 0:
-                        self._unfinished = rows
-                        continue
-                    room -= 1
-                    shown = self._fit(cells)
-                    self.add_row(*shown, key=key)
-                    self._full[key], self._shown[key] = cells, shown
-                elif old is cells:
-                    continue  # the owner reused the row's cells: unchanged
-                elif any(_signature(a) != _signature(b) for a, b in zip(old, cells, strict=True)):
-                    self._update_row(key, old, cells)
-        finally:
-            pending, self._pending_cells = self._pending_cells, None
-            self._repaint_cells(pending)
-        order = [key for key in wanted if key in self._full]
-        if self._unfinished is not None and not self._continuing:
-            self._continuing = True
-            self.call_after_refresh(self._continue)
-        if self.keys != order:
-            self._reorder(order)
-        self._restore_cursor(selected, order)
-
-    @property
-    def complete(self) -> bool:
-        """Whether every row of the last sync is in the table (none waits for a chunk)."""
-        return self._unfinished is None
-
-    def _continue(self) -> None:
-        """Add the next chunk of the rows the last sync could not add at once."""
-        self._continuing = False
-        if self._unfinished is not None and self.is_mounted:
-            self.sync(self._unfinished)
-            if self._unfinished is None:
-                self.fills += 1
-
-    def _update_row(self, key: str, old: Cells, cells: Cells) -> None:
-        shown = list(self._shown[key])
-        for index, (before, after) in enumerate(zip(old, cells, strict=True)):
-            if _signature(before) == _signature(after):
+        old_full, old_order = self._full, self._order
+        full = dict(shown)
+        order = list(full)
+        changed: list[str] = []
+        new = 0
+        flex = self._flex_index
+        lengths = self._flex_lengths
+        for key, cells in full.items():
+            old = old_full.get(key)
+            if old is cells:
                 continue
-            shown[index] = self._fit_cell(index, after)
-            flexible = index == self._flex_index
-            self.update_cell(key, self.COLUMNS[index].key, shown[index], update_width=flexible)
-        self._full[key], self._shown[key] = cells, tuple(shown)
-
-    def update_cell(
-        self,
-        row_key: RowKey | str,
-        column_key: ColumnKey | str,
-        value: Text,
-        *,
-        update_width: bool = False,
-    ) -> None:
-        """Update one cell, repainting only its row when no column width can change.
-
-        ``DataTable.update_cell`` repaints the whole table, and over SSH every
-        repainted row is written again: one changing rate would rewrite the
-        Packs table each second. A cell whose width cannot change touches that
-        cell only.
-        """
-        if update_width or not self.is_mounted:
-            super().update_cell(row_key, column_key, value, update_width=update_width)
-            return
-        row = RowKey(row_key) if isinstance(row_key, str) else row_key
-        column = ColumnKey(column_key) if isinstance(column_key, str) else column_key
-        if row not in self._row_locations or column not in self._column_locations:
-            raise CellDoesNotExist(f"No cell exists for row_key={row!r}, column_key={column!r}.")
-        # What DataTable.update_cell does, less its whole-table refresh.
-        self._data[row][column] = value
-        if self._pending_cells is not None:
-            self._pending_cells.append((row, column))  # repainted when the sync ends
-        else:
-            self._repaint_cells([(row, column)])
-
-    def _repaint_cells(self, cells: Sequence[tuple[RowKey, ColumnKey]]) -> None:
-        """One new table version for all ``cells``, then each cell's region repainted."""
-        if not cells:
-            return
-        self._update_count += 1
-        ordered = self.ordered_rows  # built once for the lot
-        tops = list(accumulate((row.height for row in ordered), initial=0))
-        header = self.header_height if self.show_header else 0
-        widths = [column.get_render_width(self) for column in self.ordered_columns]
-        lefts = list(accumulate(widths, initial=self._row_label_column_width))
-        for row, column in cells:
-            row_index = self._row_locations.get(row)
-            column_index = self._column_locations.get(column)
-            if row_index is None or column_index is None:
+            if old is None:
+                new += 1
+            elif _same(old, cells):
+                full[key] = old  # keep the drawn line's cells
                 continue
-            region = Region(
-                lefts[column_index],
-                tops[row_index] + header,
-                widths[column_index],
-                ordered[row_index].height,
-            )
-            self._refresh_region(region)
-
-    def _remove_rows(self, keys: Iterable[str]) -> None:
-        """Remove rows by key; more than one rebuilds DataTable's row index once, not per row."""
-        names = list(keys)
-        gone = [RowKey(key) for key in names]
-        if len(gone) <= 1 or not self.is_mounted:
-            for key in gone:
-                self.remove_row(key)
-        else:
-            doomed = set(gone)
-            locations = self._row_locations
-            kept = sorted((locations.get(key), key) for key in locations if key not in doomed)
-            self._row_locations = TwoWayDict({key: i for i, (_, key) in enumerate(kept)})
-            for key in gone:
-                for column in self._data[key]:
-                    self._updated_cells.discard(CellKey(key, column))
-                del self.rows[key], self._data[key]
-            # The rest of what DataTable.remove_row does, once.
-            self._require_update_dimensions = True
-            self.check_idle()
-            self.cursor_coordinate = self.cursor_coordinate
-            self.hover_coordinate = self.hover_coordinate
-            self._update_count += 1
-            self.refresh(layout=True)
-        for name in names:
-            del self._full[name], self._shown[name]
-
-    def _reorder(self, order: list[str]) -> None:
-        # DataTable sorts by cell values, not by key; the first cell object of
-        # each row is unique to it, so its identity carries the wanted rank.
-        rank = {id(self._shown[key][0]): index for index, key in enumerate(order)}
-        self.sort(self.COLUMNS[0].key, key=lambda cell: rank.get(id(cell), len(rank)))
+            else:
+                changed.append(key)
+            if flex is not None:
+                lengths[key] = (
+                    cells.flex_length if isinstance(cells, LazyCells) else cells[flex].cell_len
+                )
+        if len(lengths) > len(full):
+            self._flex_lengths = {key: lengths[key] for key in full}
+        if new >= self.ADD_CHUNK:
+            self.fills += 1
+        self._full, self._order = full, order
+        self._index = {key: index for index, key in enumerate(order)}
+        widths = self._column_widths()
+        if order != old_order or widths != self._widths or len(order) != len(old_order):
+            self._widths = widths
+            self._set_virtual_size()
+            self._restore_cursor(selected)
+            self.refresh()
+            return
+        self._restore_cursor(selected)
+        top = int(self.scroll_offset.y)
+        bottom = top + self._window_height()
+        for key in changed:
+            index = self._index[key]
+            if top <= index < bottom:
+                self._refresh_row(index)
 
     def _selected_key(self) -> str | None:
-        if not self.row_count:
+        if not self._order:
             return None
-        if self.FOLLOW_TOP and self.cursor_row == 0 and not self.has_focus:
+        if self.FOLLOW_TOP and self._cursor == 0 and not self.has_focus:
             return None
-        try:
-            return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
-        except CellDoesNotExist:
-            return None
+        return self._order[min(self._cursor, len(self._order) - 1)]
 
-    def _restore_cursor(self, selected: str | None, order: list[str]) -> None:
-        if selected is not None and selected in self._full:
-            index = order.index(selected)
-            if index != self.cursor_row:
-                self.move_cursor(row=index, scroll=False)
+    def _restore_cursor(self, selected: str | None) -> None:
+        index = self._index.get(selected) if selected is not None else None
+        if index is None:
+            index = min(self._cursor, max(0, len(self._order) - 1))
+        if index != self._cursor:
+            self._cursor = index
+            self.refresh()
 
-    # -- the flexible column --------------------------------------------------
+    # -- the cursor -------------------------------------------------------------
+
+    def move_cursor(self, *, row: int | None = None, scroll: bool = True, **_: object) -> None:
+        """Highlight row ``row`` (clamped), scrolling it into view unless ``scroll`` is False."""
+        if row is None or not self._order:
+            return
+        row = max(0, min(len(self._order) - 1, row))
+        if row != self._cursor:
+            self._refresh_row(self._cursor)
+            self._cursor = row
+            self._refresh_row(row)
+        if scroll:
+            self._scroll_to_row(row)
+
+    def _scroll_to_row(self, row: int) -> None:
+        top = int(self.scroll_offset.y)
+        height = self._window_height()
+        if row < top:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif row >= top + height:
+            self.scroll_to(y=row - height + 1, animate=False, immediate=True)
+
+    def action_cursor_up(self) -> None:
+        """Up one row."""
+        self.move_cursor(row=self._cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        """Down one row."""
+        self.move_cursor(row=self._cursor + 1)
+
+    def action_page_up(self) -> None:
+        """Up a screenful."""
+        self.move_cursor(row=self._cursor - self._window_height())
+
+    def action_page_down(self) -> None:
+        """Down a screenful."""
+        self.move_cursor(row=self._cursor + self._window_height())
+
+    def action_first(self) -> None:
+        """The first row."""
+        self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        """The last row."""
+        self.move_cursor(row=len(self._order) - 1)
+
+    def action_select_cursor(self) -> None:
+        """Enter: announce the highlighted row."""
+        if self._order:
+            key = self._order[self._cursor]
+            self.post_message(self.RowSelected(self, self._cursor, RowKey(key)))
+
+    async def _on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < self._header_height():
+            return
+        row = int(self.scroll_offset.y) + offset.y - self._header_height()
+        if row >= len(self._order):
+            return
+        again = row == self._cursor
+        self.move_cursor(row=row)
+        if again:
+            self.action_select_cursor()
+
+    # -- the columns --------------------------------------------------------------
 
     def _trail(self, column: ColumnSpec) -> int:
         # A right-aligned column gets its gap before it from the alignment; one
@@ -358,10 +463,26 @@ class KeyedTable(DataTable[Text]):
     def _fit(self, cells: Cells) -> Cells:
         return tuple(self._fit_cell(index, cell) for index, cell in enumerate(cells))
 
+    def _column_widths(self) -> tuple[int, ...]:
+        """Each column's width in cells, padding included."""
+        pad = 2 * self.CELL_PADDING
+        widths = []
+        for column in self.COLUMNS:
+            if column.width is not None:
+                widths.append(column.width + self._spacing(column) + pad)
+                continue
+            if self.FLEX_FILLS:
+                content = self._flex_width
+            else:
+                widest = max(self._flex_lengths.values(), default=0)
+                content = min(self._flex_width, max(widest, len(column.label)))
+            widths.append(content + self._gap + pad)
+        return tuple(widths)
+
     def _available_flex_width(self) -> int:
-        each = 2 * self.cell_padding + self._gap
+        each = 2 * self.CELL_PADDING + self._gap
         fixed = sum(
-            (c.width or 0) + 2 * self.cell_padding + self._spacing(c)
+            (c.width or 0) + 2 * self.CELL_PADDING + self._spacing(c)
             for c in self.COLUMNS
             if c.width is not None
         )
@@ -370,173 +491,132 @@ class KeyedTable(DataTable[Text]):
         width = self.size.width - self.styles.scrollbar_size_vertical
         return max(MIN_FLEX_WIDTH, width - fixed - each)
 
-    def _shrink_flexible(self) -> None:
-        # DataTable never narrows a column when rows leave: the widest row gone
-        # (an agent's long name) would keep its width, pushing the others right.
-        if self._flex_index is None or not self.columns:
-            return
-        column = self.columns.get(ColumnKey(self.COLUMNS[self._flex_index].key))
-        if column is None:
-            return
-        widest = max((c[self._flex_index].cell_len for c in self._shown.values()), default=0)
-        width = max(column.label.cell_len, widest)
-        if width < column.content_width:
-            column.content_width = width
-            self._require_update_dimensions = True
-            self.refresh()
+    def _layout_columns(self) -> None:
+        self._flex_width = self._available_flex_width()
+        self._widths = self._column_widths()
+        self._set_virtual_size()
 
     def set_columns(self, columns: tuple[ColumnSpec, ...]) -> bool:
         """Lay the table out with ``columns`` instead (a narrower or wider set); the
         rows are dropped, for the owner to show again. True if the set changed."""
-        if columns == self.COLUMNS or not self.columns:
+        if columns == self.COLUMNS:
             return False
         # An instance attribute shadows the class's layout.
         object.__setattr__(self, "COLUMNS", columns)
         self._flex_index = next((i for i, c in enumerate(columns) if c.width is None), None)
-        self.clear(columns=True)
-        self._full.clear()
-        self._shown.clear()
-        KeyedTable.on_mount(self)
-        self._flex_width = self._available_flex_width()
+        self._full, self._order, self._index = {}, [], {}
+        self._flex_lengths.clear()
+        self._lines.clear()
+        self._layout_columns()
+        self.refresh()
         return True
 
     def on_resize(self, event: events.Resize) -> None:
         """Re-fit the flexible column to the new width."""
-        if self._flex_index is None:
-            return
         width = self._available_flex_width()
-        if width == self._flex_width:
-            return
-        self._flex_width = width
-        column_key = self.COLUMNS[self._flex_index].key
-        for key, cells in self._full.items():
-            shown = list(self._shown[key])
-            shown[self._flex_index] = self._fit_cell(self._flex_index, cells[self._flex_index])
-            self._shown[key] = tuple(shown)
-            self.update_cell(key, column_key, shown[self._flex_index], update_width=True)
+        if width != self._flex_width:
+            self._flex_width = width
+            self._widths = self._column_widths()
+            self._set_virtual_size()
+            self.refresh()
 
     def notify_style_update(self) -> None:
-        """Styles changed (a theme switch): the owner must rebuild the cells' styles."""
+        """Styles changed (a theme switch, the focus): the owner must rebuild the cells'
+        themed styles."""
         super().notify_style_update()
+        self._look = None
         self.restyle_pending = True
 
-    # -- drawing: what a new table version leaves alone is not drawn again ------
+    # -- drawing: the window only ---------------------------------------------------
 
-    def _render_cell(
-        self,
-        row_index: int,
-        column_index: int,
-        base_style: Style,
-        width: int,
-        cursor: bool = False,
-        hover: bool = False,
-    ) -> list[list[Segment]]:
-        """A cell's lines, drawn again only when the cell itself (or how it is drawn) changed.
+    def _header_height(self) -> int:
+        return 1 if self.COLUMNS else 0
 
-        DataTable keys every cached cell by the table's version, which each sync bumps,
-        and by its focus: one changed rate, or the focus moving between panels, drew
-        every visible cell again (0.3 ms each: with a 60-row panel of agents, most of a
-        frame, and keys waited behind it). A cell off the cursor and the hover is drawn
-        from its value, ``base_style`` (the table's, with its row's stripe) and its
-        place alone (the row index is in its mouse metadata), so it is kept by those; a
-        changed cell is a new ``Text`` (``sync`` never edits one in place). The cursor's
-        and the hover's cells, whose look follows the focus and the theme, are DataTable's.
-        """
-        if row_index < 0 or column_index < 0 or cursor or hover:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        row_key = self._row_locations.get_key(row_index)
-        column_key = self._column_locations.get_key(column_index)
-        if row_key is None or column_key is None or row_key not in self.rows:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        row = self.rows[row_key]
-        value = self._data[row_key].get(column_key)
-        if value is None:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        key = (row_key, column_key, row_index, row.height, base_style, width, self.cell_padding)
-        drawn = self._drawn_cells.get(key)
-        if drawn is not None and drawn[0] is value:
-            return drawn[1]
-        if isinstance(value, Text) and row.height == 1:
-            lines = self._render_text_cell(value, row_index, column_index, base_style, width)
-        else:
-            lines = super()._render_cell(row_index, column_index, base_style, width)
-        self._drawn_cells[key] = (value, lines)
-        return lines
+    def _window_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - self._header_height())
 
-    def _render_text_cell(
-        self, cell: Text, row_index: int, column_index: int, base_style: Style, width: int
-    ) -> list[list[Segment]]:
-        """What ``DataTable._render_cell`` draws for a one-line ``Text`` cell off the cursor,
-        drawn once per text and look: many cells say the same ("running", "0", blanks) and
-        differ only by their place, the metadata each segment carries for the mouse."""
-        fixed = row_index < self.fixed_rows or column_index < self.fixed_columns
-        component_style, post_style = self._get_styles_to_render_cell(
-            False,
-            False,
-            fixed,
-            False,
-            False,
-            self.show_cursor,
-            self._show_hover_cursor,
-            self.cursor_foreground_priority == "css",
-            self.cursor_background_priority == "css",
-        )
-        look = (
-            cell.plain,
-            tuple(cell.spans),
-            cell.style,
-            cell.justify,
-            cell.overflow,
-            cell.no_wrap,
-            cell.end,
-            cell.tab_size,
-            width,
-            self.cell_padding,
-            base_style,
-            component_style,
-            post_style,
-        )
-        template = self._drawn_texts.get(look)
-        if template is None:
-            options = self.app.console_options.update_dimensions(width, 1).update(no_wrap=True)
-            template = self.app.console.render_lines(
-                Styled(
-                    Padding(cell, (0, self.cell_padding)),
-                    pre_style=base_style + component_style,
-                    post_style=post_style,
-                ),
-                options,
+    def _set_virtual_size(self) -> None:
+        width = sum(self._widths)
+        self.virtual_size = Size(width, len(self._order) + self._header_height())
+
+    def _refresh_row(self, index: int) -> None:
+        y = index - int(self.scroll_offset.y) + self._header_height()
+        if 0 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def _styles(self) -> tuple[Style, Style, Style]:
+        """The table's base, header and cursor styles, looked up once per style change."""
+        if self._look is None:
+            self._look = (
+                self.rich_style,
+                self.get_component_styles("keyed-table--header").rich_style,
+                self.get_component_styles("keyed-table--cursor").rich_style,
             )
-            self._drawn_texts[look] = template
-        # The place last: what DataTable puts in the base style adds to no colour.
-        place = Style.from_meta({"row": row_index, "column": column_index})
-        return [
-            [
-                Segment(text, style + place if style else place, control)
-                for text, style, control in line
-            ]
-            for line in template
-        ]
+        return self._look
 
-    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
-        """Column widths from the new rows' text, without rendering it.
+    def _line(self, cells: Cells) -> Strip:
+        """A row's cells fitted and laid side by side, in their own styles only."""
+        console = self.app.console
+        pad = self.CELL_PADDING
+        segments: list[Segment] = []
+        for index, (cell, width) in enumerate(zip(cells, self._widths, strict=False)):
+            fitted = self._fit_cell(index, cell)
+            if pad:
+                segments.append(Segment(" " * pad))
+            drawn = Strip(_segments(fitted, console))
+            room = width - 2 * pad
+            if drawn.cell_length != room:
+                drawn = drawn.crop_extend(0, room, None)
+            segments.extend(drawn)
+            if pad:
+                segments.append(Segment(" " * pad))
+        return Strip(segments, sum(self._widths))
 
-        DataTable measures each new cell by rendering it (0.06 ms a cell: 5,000 agents'
-        rows held the loop ~0.3 s a chunk at start). A one-line ``Text`` cell in a
-        one-line row without a label measures its longest line, which is known."""
-        others: list[RowKey] = []
-        columns = self.ordered_columns
-        widths = [column.content_width for column in columns]
-        for row_key in new_rows:
-            row = self.rows.get(row_key)
-            if row is None or row_key not in self._row_locations:
-                continue  # removed before the table was idle
-            data = self._data.get(row_key, {})
-            measured = [_text_width(data.get(column.key)) for column in columns]
-            if row.label is not None or row.auto_height or None in measured:
-                others.append(row_key)
-                continue
-            widths = [max(w, m or 0) for w, m in zip(widths, measured, strict=True)]
-        for column, width in zip(columns, widths, strict=True):
-            column.content_width = width
-        super()._update_dimensions(others)
+    def _row_line(self, key: str) -> Strip:
+        cells = self._full[key]
+        cached = self._lines.get(key)
+        if cached is not None and cached[0] is cells and cached[1] == self._widths:
+            return cached[2]
+        self.rows_drawn += 1
+        line = self._line(built(cells))
+        self._lines.discard(key)  # LRUCache.set keeps an entry it already holds
+        self._lines[key] = (cells, self._widths, line)
+        return line
+
+    def _header_line(self) -> Strip:
+        labels = tuple(self._align(c, Text(c.label, end="")) for c in self.COLUMNS)
+        console = self.app.console
+        segments: list[Segment] = []
+        for label, width in zip(labels, self._widths, strict=False):
+            drawn = Strip(_segments(label, console)).crop_extend(0, width, None)
+            segments.extend(drawn)
+        return Strip(segments, sum(self._widths))
+
+    def render_line(self, y: int) -> Strip:
+        """Line ``y`` of the window: the header, or row ``scroll_y + y - 1``."""
+        base, header, cursor = self._styles()
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        if y < self._header_height():
+            line, style = self._header_line(), base + header
+        else:
+            index = int(scroll_y) + y - self._header_height()
+            if index >= len(self._order):
+                return Strip.blank(width, base)
+            line = self._row_line(self._order[index])
+            if index == self._cursor:
+                # As DataTable: the cursor's colour and text style win over the cell's
+                # own, the cell's background (a severity badge) over the cursor's.
+                style = base + cursor
+                under = base + cursor.background_style
+                over = cursor.without_color + Style(color=cursor.color)
+                segments = [Segment(text, under + s + over if s else style) for text, s, _ in line]
+                return Strip(segments, line.cell_length).crop_extend(
+                    int(scroll_x), int(scroll_x) + width, style
+                )
+            style = base
+        styled = Strip(
+            [Segment(text, style + s if s else style) for text, s, _ in line],
+            line.cell_length,
+        )
+        return styled.crop_extend(int(scroll_x), int(scroll_x) + width, style)

@@ -35,5 +35,5 @@ async def test_an_unchanged_agent_keeps_its_cells_and_a_changed_one_gets_new() -
         await pilot.pause()
         assert table.agent_row(state.agents["a1"]) is first  # reused, not rebuilt
         assert table.agent_row(state.agents["a3"]) is not third
-        assert table.cells("agent:a3") is table.agent_row(state.agents["a3"])
+        assert table.cells("agent:a3") is table.agent_row(state.agents["a3"]).get()
         assert "stuck" in str(table.cells("agent:a3"))

@@ -21,7 +21,6 @@ from textual.message import Message
 from textual.reactive import Reactive, reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable
 
 from services.console.containment import Violation
 from services.console.silences import pending_silences
@@ -212,7 +211,7 @@ class DashboardScreen(Screen[None]):
         """Toggle the ``-engaged`` class on the screen."""
         self.set_class(engaged, "-engaged")
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_keyed_table_row_selected(self, event: KeyedTable.RowSelected) -> None:
         """Enter on an incident opens it; on an alert, a pack or an agent, its detail."""
         key = str(event.row_key.value)
         state = self.session.state

@@ -20,7 +20,7 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from services.console.hub_client import HubCallError
 from services.console.state import ConsoleState
@@ -36,6 +36,7 @@ from widgets.connection_bar import ConnectionBar
 from widgets.escalation_countdown import EscalationCountdown
 from widgets.filter_bar import FilterBar
 from widgets.fit_footer import FitFooter
+from widgets.keyed_table import KeyedTable
 from widgets.response_timer import ResponseTimer
 from widgets.safe_text import safe_text
 from widgets.severity_badge import SeverityBadge
@@ -301,7 +302,7 @@ class IncidentScreen(RunbookKeys):
         lines = checklist_lines(runbook, incident, step)
         self.query_one(Checklist).show(lines, pending, safe_text(title).plain)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_keyed_table_row_selected(self, event: KeyedTable.RowSelected) -> None:
         """Enter on a timeline row: the entry in full."""
         key = str(event.row_key.value)
         row = next((r for r in self._timeline_rows() if r.key == key), None)

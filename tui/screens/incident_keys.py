@@ -30,11 +30,12 @@ from tui.screens.silence import silence_key
 from tui.screens.status_picker import SETTABLE_STATUSES, StatusPicker
 from tui.screens.templates import TemplatesScreen
 from tui.session import Session
+from widgets.keyed_table import KeyedTable
 
 __all__ = ["IncidentKeys", "open_from_alert", "selected_key", "write_note"]
 
 
-def selected_key(table: DataTable[Any]) -> str | None:
+def selected_key(table: DataTable[Any] | KeyedTable) -> str | None:
     """The key of the row under the cursor, if any."""
     if not table.row_count:
         return None

@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable
 
 from services.console.hub_client import HubCallError
 from services.domain.models import Incident, ModelError
@@ -23,6 +22,7 @@ from tui.screens.incident import IncidentScreen
 from tui.session import Session
 from widgets.filter_bar import FilterBar
 from widgets.fit_footer import FitFooter
+from widgets.keyed_table import KeyedTable
 from widgets.recent_incidents import RecentIncidents
 from widgets.titles import retitle, set_border_title
 
@@ -121,7 +121,7 @@ class RecentIncidentsScreen(Screen[None]):
             table, f"Incidents · {open_count} open · {len(incidents) - open_count} resolved"
         )
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_keyed_table_row_selected(self, event: KeyedTable.RowSelected) -> None:
         """Enter opens the incident."""
         self.app.push_screen(IncidentScreen(self.session, str(event.row_key.value)))
 
