@@ -96,6 +96,11 @@ class LazyCells:
         self._cells: Cells | None = None
         self.flex_length = flex_length
 
+    @property
+    def built(self) -> Cells | None:
+        """The cells if they were built, else None."""
+        return self._cells
+
     def get(self) -> Cells:
         """The cells, built now if they were not yet."""
         if self._cells is None:
@@ -301,7 +306,7 @@ class KeyedTable(ScrollView, can_focus=True):
         old_full, old_order = self._full, self._order
         full = dict(shown)
         order = list(full)
-        changed: list[str] = []
+        changed: list[tuple[str, RowCells]] = []  # with the cells they had
         new = 0
         flex = self._flex_index
         lengths = self._flex_lengths
@@ -315,7 +320,7 @@ class KeyedTable(ScrollView, can_focus=True):
                 full[key] = old  # keep the drawn line's cells
                 continue
             else:
-                changed.append(key)
+                changed.append((key, old))
             if flex is not None:
                 lengths[key] = (
                     cells.flex_length if isinstance(cells, LazyCells) else cells[flex].cell_len
@@ -336,10 +341,27 @@ class KeyedTable(ScrollView, can_focus=True):
         self._restore_cursor(selected)
         top = int(self.scroll_offset.y)
         bottom = top + self._window_height()
-        for key in changed:
+        for key, was in changed:
             index = self._index[key]
             if top <= index < bottom:
-                self._refresh_row(index)
+                self._refresh_changed(index, was, built(full[key]))
+
+    def _refresh_changed(self, index: int, was: RowCells, cells: Cells) -> None:
+        """Repaint the cells of row ``index`` that differ from what it ``was``: over SSH a
+        repainted span is written again, and one rate or timer must not rewrite its row."""
+        before = was.built if isinstance(was, LazyCells) else was
+        if before is None or len(before) != len(cells):
+            self._refresh_row(index)
+            return
+        y = index - int(self.scroll_offset.y) + self._header_height()
+        x = -int(self.scroll_offset.x)
+        regions = []
+        for old, new, width in zip(before, cells, self._widths, strict=False):
+            if _signature(old) != _signature(new):
+                regions.append(Region(x, y, width, 1))
+            x += width
+        if regions:
+            self.refresh(*regions)
 
     def _selected_key(self) -> str | None:
         if not self._order:

@@ -10,6 +10,7 @@ from typing import Any
 from rich.style import Style
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 from textual.widgets import Static
 
 from widgets.keyed_table import Cells, ColumnSpec, KeyedTable, LazyCells
@@ -209,3 +210,27 @@ async def test_lazy_rows_are_built_when_drawn_or_filtered_only() -> None:
         table.set_row_filter("agent-4999")
         await pilot.pause()
         assert table.keys == ["agent:4999"] and len(made) == ROWS
+
+
+async def test_a_changed_cell_repaints_that_cell_not_its_row(monkeypatch: Any) -> None:
+    """Over SSH each repainted span is written again: a rate ticking in the last column
+    must not rewrite the agent's name and state before it."""
+    app = Harness()
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = app.query_one(Table)
+        rows = [row(n) for n in range(100)]
+        await filled(pilot, table, rows)
+        regions: list[Any] = []
+        original = table.refresh
+
+        def spy(*given: Any, **kw: Any) -> Any:
+            regions.append(given)
+            return original(*given, **kw)
+
+        monkeypatch.setattr(table, "refresh", spy)
+        rows[5] = row(5, calls=99)
+        table.sync(rows)
+        name, state, calls = table._column_widths()
+        assert regions == [((Region(name + state, 6, calls, 1),))]
+        await pilot.pause()
+        assert "99" in screen_lines(table)[6]
