@@ -207,6 +207,7 @@ class KeyedTable(ScrollView, can_focus=True):
         self._gap = 0 if self.CELL_PADDING else 1
         self._widths: tuple[int, ...] = ()
         self._cursor = 0
+        self._kept: str | None = None
         # Each row's line without the table's styles, by key, with what it was drawn from.
         self._lines: LRUCache[str, tuple[RowCells, tuple[int, ...], Strip]]
         self._lines = LRUCache(ROW_CACHE_SIZE)
@@ -302,7 +303,8 @@ class KeyedTable(ScrollView, can_focus=True):
             keep = {key for key, _ in matching_rows(everything, self.row_filter)}
             shown = [(key, cells) for key, cells in shown if key in keep]
         self.restyle_pending = False
-        selected = self._selected_key()
+        selected = self._selected_key() if self._order else self._kept
+        self._kept = None
         old_full, old_order = self._full, self._order
         full = dict(shown)
         order = list(full)
@@ -395,10 +397,12 @@ class KeyedTable(ScrollView, can_focus=True):
     def _scroll_to_row(self, row: int) -> None:
         top = int(self.scroll_offset.y)
         height = self._window_height()
+        # Forced: right after a sync that grew the table Textual has not yet laid out
+        # its scrollbar and would refuse an unforced scroll (the cursor off screen).
         if row < top:
-            self.scroll_to(y=row, animate=False, immediate=True)
+            self.scroll_to(y=row, animate=False, immediate=True, force=True)
         elif row >= top + height:
-            self.scroll_to(y=row - height + 1, animate=False, immediate=True)
+            self.scroll_to(y=row - height + 1, animate=False, immediate=True, force=True)
 
     def action_cursor_up(self) -> None:
         """Up one row."""
@@ -525,6 +529,7 @@ class KeyedTable(ScrollView, can_focus=True):
             return False
         # An instance attribute shadows the class's layout.
         object.__setattr__(self, "COLUMNS", columns)
+        self._kept = self._selected_key()  # the cursor's row, found again in the next sync
         self._flex_index = next((i for i, c in enumerate(columns) if c.width is None), None)
         self._full, self._order, self._index = {}, [], {}
         self._flex_lengths.clear()

@@ -103,3 +103,19 @@ async def test_a_sync_bringing_many_new_rows_counts_as_a_fill() -> None:
         table.sync([(f"m{n}", cells("m", "m")) for n in range(table.ADD_CHUNK)])
         assert table.fills == 1
         await pilot.pause()
+
+
+async def test_a_new_column_set_keeps_the_cursor_on_its_row() -> None:
+    """A resize that switches the column set (the packs summarised at 120 columns, every
+    count from 160) drops the rows for the owner to show again: the cursor's row is
+    found again by its key, not left at its old index."""
+    app = Harness()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(Table)
+        table.sync([(k, cells(k, k)) for k in ("a", "b", "c", "d")])
+        table.focus()
+        table.move_cursor(row=2)  # on "c"
+        assert table.set_columns((ColumnSpec("a", "A", 4), ColumnSpec("b", "B")))
+        table.sync([(k, (Text(k), Text(k))) for k in ("new", "a", "b", "c", "d")])
+        assert table.keys[table.cursor_row] == "c"
+        await pilot.pause()
