@@ -73,6 +73,7 @@ from tui.screens.live_state import show_live_state
 from tui.screens.restore import RestoreScreen
 from tui.screens.runbook_view import RunbookView
 from tui.session import Session
+from tui.terminal_input import on_hangup
 from tui.theme import WARROOM_THEME
 from widgets.glyphs import Glyphs
 from widgets.keyed_table import KeyedTable
@@ -260,6 +261,12 @@ class WarroomApp(App[None]):
         on disk, so nothing is lost either way).
         """
         loop = asyncio.get_running_loop()
+
+        # A terminal that hangs up without a SIGHUP reaching the console ends it too.
+        def hung_up() -> None:
+            loop.call_soon_threadsafe(self._end_by_signal, signal.SIGHUP)
+
+        on_hangup(hung_up)
         for signum in (signal.SIGTERM, signal.SIGHUP):
             try:
                 loop.add_signal_handler(signum, self._end_by_signal, signum)

@@ -39,3 +39,20 @@ def test_a_signal_gives_the_terminal_back(hub: RunningHub, signum: signal.Signal
         assert console.process.returncode == 128 + signum
     finally:
         console.stop()
+
+
+def test_a_terminal_that_hangs_up_without_a_sighup_ends_the_console(hub: RunningHub) -> None:
+    """The terminal gone while no SIGHUP reaches the console (a tmux pane or an SSH
+    session closed with ``make demo`` between it and the console; here the console
+    leads its own session, without a controlling terminal): each read of the terminal
+    is empty at once, and Textual's input thread spun on them at 40-80 % of a core with
+    the console running on unseen. It now ends as on SIGHUP."""
+    console = PtyProgram(["--hub", hub.url, "--token", hub.tokens["incident-commander"]])
+    try:
+        console.wait_for(b"LIVE")
+        os.close(console.master)  # the terminal's other end: gone
+        console.master = os.open(os.devnull, os.O_RDONLY)  # for stop() to close
+        wait_until(lambda: console.process.poll() is not None, timeout=20, what="the exit")
+        assert console.process.returncode == 128 + signal.SIGHUP
+    finally:
+        console.stop()
