@@ -334,18 +334,30 @@ class KeyedTable(ScrollView, can_focus=True):
         self._full, self._order = full, order
         self._index = {key: index for index, key in enumerate(order)}
         widths = self._column_widths()
-        if order != old_order or widths != self._widths or len(order) != len(old_order):
+        if widths != self._widths:
             self._widths = widths
             self._set_virtual_size()
             self._restore_cursor(selected)
             self.refresh()
             return
+        if order != old_order:
+            self._set_virtual_size(quiet=True)
         self._restore_cursor(selected)
         top = int(self.scroll_offset.y)
         bottom = top + self._window_height()
+        moved: set[int] = set()
+        if order != old_order:
+            # Only the window's lines that now show another row (a row arriving on top
+            # moves those below it; the blank lines under the last row stay as they are).
+            for index in range(top, bottom):
+                old_key = old_order[index] if index < len(old_order) else None
+                new_key = order[index] if index < len(order) else None
+                if old_key != new_key:
+                    moved.add(index)
+                    self._refresh_row(index)
         for key, was in changed:
             index = self._index[key]
-            if top <= index < bottom:
+            if top <= index < bottom and index not in moved:
                 self._refresh_changed(index, was, built(full[key]))
 
     def _refresh_changed(self, index: int, was: RowCells, cells: Cells) -> None:
@@ -377,8 +389,9 @@ class KeyedTable(ScrollView, can_focus=True):
         if index is None:
             index = min(self._cursor, max(0, len(self._order) - 1))
         if index != self._cursor:
+            self._refresh_row(self._cursor)
             self._cursor = index
-            self.refresh()
+            self._refresh_row(index)
 
     # -- the cursor -------------------------------------------------------------
 
@@ -562,9 +575,19 @@ class KeyedTable(ScrollView, can_focus=True):
     def _window_height(self) -> int:
         return max(1, self.scrollable_content_region.height - self._header_height())
 
-    def _set_virtual_size(self) -> None:
-        width = sum(self._widths)
-        self.virtual_size = Size(width, len(self._order) + self._header_height())
+    def _set_virtual_size(self, *, quiet: bool = False) -> None:
+        """The virtual size from the rows and columns. ``quiet``: without repainting the
+        whole window (the virtual size is a reactive that repaints it all; over SSH that
+        rewrote every blank line under a feed's rows each time one arrived)."""
+        size = Size(sum(self._widths), len(self._order) + self._header_height())
+        if size == self.virtual_size:
+            return
+        if quiet and self.is_mounted:
+            self.set_reactive(KeyedTable.virtual_size, size)
+            self._scroll_update(size)  # the scrollbars' own repaint
+            self.refresh(repaint=False, layout=True)
+        else:
+            self.virtual_size = size
 
     def _refresh_row(self, index: int) -> None:
         y = index - int(self.scroll_offset.y) + self._header_height()

@@ -234,3 +234,35 @@ async def test_a_changed_cell_repaints_that_cell_not_its_row(monkeypatch: Any) -
         assert regions == [((Region(name + state, 6, calls, 1),))]
         await pilot.pause()
         assert "99" in screen_lines(table)[6]
+
+
+async def test_a_row_arriving_on_top_repaints_the_lines_that_moved_not_the_blank_ones(
+    monkeypatch: Any,
+) -> None:
+    """Over SSH every repainted line is written again: a feed's new alert on top of
+    three must rewrite four lines, not the whole panel with its blank lines."""
+    app = Harness()
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = app.query_one(Table)
+        rows = [row(n) for n in range(3)]
+        await filled(pilot, table, rows)
+        given: list[Any] = []
+        original = table.refresh
+
+        def spy(*regions: Any, **kw: Any) -> Any:
+            given.append((regions, kw))
+            return original(*regions, **kw)
+
+        monkeypatch.setattr(table, "refresh", spy)
+        table.sync([row(99), *rows])
+        painted = [region for regions, kw in given if kw.get("repaint", True) for region in regions]
+        assert all(regions for regions, kw in given if kw.get("repaint", True)), given
+        assert sorted({region.y for region in painted}) == [1, 2, 3, 4]  # under the header
+        await pilot.pause()
+        assert [line.split()[0] for line in screen_lines(table)[1:5]] == [
+            "agent-0099",
+            "agent-0000",
+            "agent-0001",
+            "agent-0002",
+        ]
+        assert table.virtual_size.height == 5
