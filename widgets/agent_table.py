@@ -21,7 +21,8 @@ from textual import events
 
 from services.console.state import PackSummary
 from services.domain.models import Agent
-from widgets.keyed_table import Cells, ColumnSpec, KeyedTable, LazyCells, RowCells
+from widgets.keyed_table import Cells, ColumnSpec, KeyedTable, LazyCells, RowCells, built
+from widgets.row_filter import row_text
 from widgets.safe_text import safe_text
 
 __all__ = ["AgentTable", "calls_level"]
@@ -204,6 +205,43 @@ class AgentTable(KeyedTable):
         blanks = tuple(Text("", end="") for _ in self.COLUMNS[2:-1])
         calls = self._calls(agent.tool_calls_per_min, agent.tool_calls_per_min)
         return (name, state, *blanks, calls)
+
+    def filter_rows(
+        self, rows: Sequence[tuple[str, RowCells]], needle: str
+    ) -> Sequence[tuple[str, RowCells]]:
+        """A pack's row with the agents that match, or with all its agents when the pack
+        matches: filtering ``support`` lists the support pack's agents, filtering an
+        agent's name keeps the pack it is in above it."""
+        wanted = needle.strip().casefold()
+
+        def hit(cells: RowCells) -> bool:
+            return wanted in row_text(built(cells)).casefold()
+
+        kept: list[tuple[str, RowCells]] = []
+        group: list[tuple[str, RowCells]] = []
+
+        def close() -> None:
+            if not group:
+                return
+            head, members = group[0], group[1:]
+            if not head[0].startswith("pack:"):
+                kept.extend(row for row in group if hit(row[1]))
+            elif hit(head[1]):
+                kept.extend(group)
+            else:
+                matching = [row for row in members if hit(row[1])]
+                if matching:
+                    kept.append(head)
+                    kept.extend(matching)
+
+        for row in rows:
+            if row[0].startswith("pack:"):
+                close()
+                group = [row]
+            else:
+                group.append(row)
+        close()
+        return kept
 
     def show_packs(
         self,

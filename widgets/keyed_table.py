@@ -293,15 +293,20 @@ class KeyedTable(ScrollView, can_focus=True):
             self.row_filter = needle
             self.sync(self._wanted)
 
+    def filter_rows(
+        self, rows: Sequence[tuple[str, RowCells]], needle: str
+    ) -> Sequence[tuple[str, RowCells]]:
+        """The rows a ``/`` filter for ``needle`` keeps: those whose text holds it."""
+        everything = [(key, built(cells)) for key, cells in rows]
+        keep = {key for key, _ in matching_rows(everything, needle)}
+        return [(key, cells) for key, cells in rows if key in keep]
+
     def sync(self, rows: Sequence[tuple[str, RowCells]]) -> None:
         """Make the table show ``rows`` (key, cells) in this order, repainting only what
         differs on screen. Cells may be :class:`LazyCells`, built when drawn."""
         self._wanted = list(rows)
-        shown = self._wanted
-        if self.row_filter.strip():
-            everything = [(key, built(cells)) for key, cells in shown]
-            keep = {key for key, _ in matching_rows(everything, self.row_filter)}
-            shown = [(key, cells) for key, cells in shown if key in keep]
+        wanted = self._wanted
+        shown = self.filter_rows(wanted, self.row_filter) if self.row_filter.strip() else wanted
         self.restyle_pending = False
         selected = self._selected_key() if self._order else self._kept
         self._kept = None
