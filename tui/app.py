@@ -614,7 +614,7 @@ class WarroomApp(App[None]):
     def _settled(self) -> None:
         """Once the first snapshot is drawn in full, what is alive then (the state, the
         tables' rows, the widgets) lives about as long as the console: freeze it; and
-        again each time a table has added rows by the chunk (``A`` lists 5,000 agents).
+        again each time a table was filled with many new rows (``A`` lists 5,000 agents).
 
         With 5,000 agents that is ~400,000 objects, and every full collection of the
         garbage collector walked them all (0.15-0.7 s, several times a minute while
