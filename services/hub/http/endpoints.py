@@ -16,7 +16,7 @@ from services.domain.timeutil import to_rfc3339
 from services.hub.errors import BadRequest, Forbidden
 from services.hub.http import validate
 from services.hub.http.auth import Principal
-from services.hub.http.context import HubContext, mutate, read_body, read_json
+from services.hub.http.context import HubContext, mutate, parse_json, read_body, read_json
 from services.hub.state.common import Actor
 
 MAX_AGENT_ID = 200
@@ -145,7 +145,7 @@ async def heartbeat(request: Request, ctx: HubContext, principal: Principal) -> 
     agent_id = request.path_params["id"]
     if len(agent_id) > MAX_AGENT_ID:
         raise BadRequest(f"id: longer than {MAX_AGENT_ID} characters")
-    beat = validate.decode(await read_json(request), HeartbeatBody)
+    beat = validate.decode_json(await read_body(request), HeartbeatBody, parse_json)
     ctx.authority.may_report(principal, agent_id, beat.pack)
     if ctx.replica is not None and not ctx.replica.applying:
         answer = await ctx.replica.heartbeat(agent_id, beat)
