@@ -10,7 +10,9 @@ protocol so that
 * at ``max_connections`` open HTTP connections, a new one makes room by closing the
   oldest that has not completed a request head (``conn_shed_idle``) — so idle,
   unauthenticated sockets can never keep a pack stop out. Connections that are
-  working (a request in progress, a websocket) are never shed.
+  working (a request in progress, a websocket) are never shed;
+* what one step of the event loop writes to a connection (uvicorn writes a
+  response's head and its body apart) is sent in one system call (:class:`OneSend`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from collections.abc import Callable
 from typing import Any
 
 Count = Callable[[str], None]
+# Pending bytes that a connection's transport sends at once, without waiting for the
+# end of the event loop's step.
+FLUSH_AT = 64 * 1024
 
 
 class ConnectionGuard:
@@ -68,12 +73,66 @@ def _waiting_for_head(protocol: Any) -> bool:
     return transport.get_protocol() is protocol and getattr(protocol, "cycle", None) is None
 
 
+class OneSend:
+    """A connection's transport that sends what one step of the event loop wrote
+    (a response's head, then its body) in one go, not in a system call each.
+
+    Everything else is the transport's own; closing sends what is pending first.
+    """
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] = []
+        self._size = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+    def write(self, data: bytes) -> None:
+        if not self._pending:
+            self._loop.call_soon(self.flush)
+        self._pending.append(data)
+        self._size += len(data)
+        if self._size >= FLUSH_AT:
+            # Large writes go at once: the transport's flow control must see them.
+            self.flush()
+
+    def writelines(self, lines: Any) -> None:
+        for data in lines:
+            self.write(data)
+
+    def flush(self) -> None:
+        """Send what is pending now."""
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            self._size = 0
+            self._transport.write(data)
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size() + self._size
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._transport.write_eof()
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._pending.clear()
+        self._size = 0
+        self._transport.abort()
+
+
 def guarded(base: type[Any], guard: ConnectionGuard) -> type[Any]:
     """``base`` (a uvicorn HTTP protocol class) reporting to ``guard``."""
 
     class Guarded(base):
         def connection_made(self, transport: asyncio.Transport) -> None:
-            super().connection_made(transport)
+            super().connection_made(OneSend(transport, asyncio.get_running_loop()))
             guard.opened(self, asyncio.get_running_loop())
 
         def connection_lost(self, exc: Exception | None) -> None:

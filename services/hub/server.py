@@ -136,6 +136,9 @@ def _uvicorn(config: HubConfig, clock: Clock, store: HubStore | None = None) -> 
         host=config.host,
         port=config.port,
         log_level="warning",
+        # Its access log is at INFO, below log_level: never written, but each request
+        # still formatted the client's address and the path for it.
+        access_log=False,
         lifespan="on",
         # uvicorn's "websockets" protocol rides websockets' legacy API, deprecated
         # since websockets 14; the sans-I/O one is its replacement.

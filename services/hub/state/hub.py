@@ -246,11 +246,12 @@ class HubState:
         if pack not in self.packs:
             raise NotFound(f"unknown pack {pack!r}")
         now = self._clock()
+        stamp = to_rfc3339(now)
         agent = Agent(
             id=agent_id,
             pack=pack,
             state=state,
-            last_heartbeat=to_rfc3339(now),
+            last_heartbeat=stamp,
             run_id=run_id,
             tool_calls_per_min=float(tool_calls_per_min),
             tokens_per_min=float(tokens_per_min),
@@ -284,7 +285,7 @@ class HubState:
             tracked.agent.tokens_per_min = agent.tokens_per_min
             tracked.seen = now
         allowed, reason = self.switches.allowed(pack)
-        return {"allowed": allowed, "reason": reason, "hub_time": to_rfc3339(now)}
+        return {"allowed": allowed, "reason": reason, "hub_time": stamp}
 
     def silent_agents(self, now: datetime) -> list[dict[str, Any]]:
         """The agents not heard from within the timeout and not yet marked, as last seen."""
