@@ -132,6 +132,7 @@ class AgentTable(KeyedTable):
         """The summary in a narrow panel, every count where there is room."""
         wide = event.size.width >= DETAIL_MIN_WIDTH
         if self.set_columns(self.DETAIL_COLUMNS if wide else self.SUMMARY_COLUMNS):
+            self._agent_rows.clear()  # their cells are laid out for the other columns
             self.show_packs(*self._last)
             return
         super().on_resize(event)

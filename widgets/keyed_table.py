@@ -625,7 +625,9 @@ class KeyedTable(ScrollView, can_focus=True):
             segments.extend(drawn)
             if pad:
                 segments.append(Segment(" " * pad))
-        return Strip(segments, sum(self._widths))
+        # As wide as the columns even if the cells were fewer: what is not drawn over
+        # keeps what the terminal showed there before.
+        return Strip(segments).extend_cell_length(sum(self._widths))
 
     def _row_line(self, key: str) -> Strip:
         cells = self._full[key]

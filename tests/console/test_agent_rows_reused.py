@@ -37,3 +37,25 @@ async def test_an_unchanged_agent_keeps_its_cells_and_a_changed_one_gets_new() -
         assert table.agent_row(state.agents["a3"]) is not third
         assert table.cells("agent:a3") is table.agent_row(state.agents["a3"]).get()
         assert "stuck" in str(table.cells("agent:a3"))
+
+
+async def test_agents_listed_keep_to_their_columns_when_the_column_set_changes() -> None:
+    """Narrowed to the summary's columns and widened again, an agent whose rate did
+    not change had kept the cells laid out for the other columns: its calls per
+    minute showed under Idle."""
+    state = ConsoleState()
+    data = snapshot(seq=10)
+    packs = data["data"]["packs"]
+    data["data"]["agents"] = [agent(f"a{n}", packs[n % len(packs)]) for n in range(20)]
+    state.apply(Envelope.from_dict(data), FROZEN_NOW)
+    app = Harness()
+    async with app.run_test(size=(100, 40)) as pilot:
+        table = app.query_one(AgentTable)
+        table.show_packs(state.pack_summaries(), False, state.agents_by_pack())
+        await pilot.pause()
+        for width in (50, 100):
+            await pilot.resize_terminal(width, 40)
+            await pilot.pause()
+            columns = len(table.COLUMNS)
+            assert columns == (5 if width == 50 else 9)
+            assert all(len(table.cells(key) or ()) == columns for key in table.keys)

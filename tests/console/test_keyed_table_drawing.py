@@ -266,3 +266,17 @@ async def test_a_row_arriving_on_top_repaints_the_lines_that_moved_not_the_blank
             "agent-0002",
         ]
         assert table.virtual_size.height == 5
+
+
+async def test_a_line_is_as_wide_as_the_columns_whatever_its_cells() -> None:
+    """A row with fewer cells than columns must still paint its whole line: the part
+    not drawn over kept what the terminal showed there before (a scrollbar's glyph
+    was left in the middle of a row)."""
+    app = Harness()
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(Table)
+        await filled(pilot, table, [("short", (Text("only a name"),))])
+        lines = table.render_lines(table.region.reset_offset)
+        width = table.scrollable_content_region.width
+        assert len(lines[1].text) == width  # the characters themselves, not a claimed length
+        assert lines[1].text.startswith("only a name") and not lines[1].text[12:].strip()
