@@ -56,3 +56,17 @@ def test_a_terminal_that_hangs_up_without_a_sighup_ends_the_console(hub: Running
         assert console.process.returncode == 128 + signal.SIGHUP
     finally:
         console.stop()
+
+
+def test_a_wall_whose_terminal_hangs_up_ends_too(hub: RunningHub) -> None:
+    """The wall on a war-room display, its SSH session or tmux pane closed with no
+    SIGHUP reaching it: it ends instead of spinning on empty reads."""
+    wall = PtyProgram(["wall", "--hub", hub.url, "--token", hub.tokens["viewer"]])
+    try:
+        wall.wait_for(b"LIVE")
+        os.close(wall.master)
+        wall.master = os.open(os.devnull, os.O_RDONLY)  # for stop() to close
+        wait_until(lambda: wall.process.poll() is not None, timeout=20, what="the exit")
+        assert wall.process.returncode == 128 + signal.SIGHUP
+    finally:
+        wall.stop()

@@ -45,9 +45,11 @@ def run(args: argparse.Namespace) -> int:
         wall_bell=args.bell,
     )
     from tui.collector import tune_collector
+    from tui.terminal_input import tolerate_invalid_utf8
     from tui.wall.app import WallApp  # Textual loads only for the wall
 
-    app = WallApp(settings)
+    tolerate_invalid_utf8()
+    app = WallApp(settings, end_on_hangup=True)
     tune_collector()
     app.run()
     return app.return_code or ExitCode.OK

@@ -11,9 +11,12 @@ config's ``redact`` says: nobody at a wall can be asked whether they may see it.
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Any, ClassVar, TypeVar, cast
 
 from rich.text import Text
@@ -39,6 +42,7 @@ from services.console.wall import (
 )
 from services.domain.models import Envelope, ModelError
 from services.domain.timeutil import Clock, format_duration, utcnow
+from tui.terminal_input import on_hangup
 from tui.theme import WARROOM_THEME
 from widgets.connection_bar import ConnectionBar
 from widgets.incident_band import IncidentBand
@@ -93,8 +97,11 @@ class WallApp(App[None]):
         *,
         connect: bool = True,
         monotonic: Clock | None = None,
+        end_on_hangup: bool = False,
     ) -> None:
         super().__init__()
+        self.end_on_hangup = end_on_hangup
+        """End when the terminal hangs up (the ``warroom wall`` command; not in tests)."""
         self.settings = replace(settings, wall=True, redact=True)
         set_redaction(self.settings.redacted_categories())
         self.clock = clock
@@ -151,6 +158,15 @@ class WallApp(App[None]):
         self._find("#wall-conn", ConnectionBar).who = self.settings.hub_url.split("://", 1)[-1]
         self.set_interval(FLUSH_INTERVAL_S, self.flush)
         self.flush()
+        if self.end_on_hangup:
+            # A wall whose terminal is gone (its SSH session or tmux pane closed with
+            # no SIGHUP reaching it) ends, as a SIGHUP would end it, rather than spin.
+            loop = asyncio.get_running_loop()
+
+            def hung_up() -> None:
+                loop.call_soon_threadsafe(partial(self.exit, return_code=128 + signal.SIGHUP))
+
+            on_hangup(hung_up)
         if self.connect:
             self.run_stream()
 
