@@ -103,12 +103,14 @@ class OneSend:
             self.write(data)
 
     def flush(self) -> None:
-        """Send what is pending now."""
+        """Send what is pending now; dropped if the connection went meanwhile (a write
+        uvicorn made before it learnt of a reset must not reach a closed transport)."""
         if self._pending:
             data = b"".join(self._pending)
             self._pending.clear()
             self._size = 0
-            self._transport.write(data)
+            if not self._transport.is_closing():
+                self._transport.write(data)
 
     def get_write_buffer_size(self) -> int:
         return self._transport.get_write_buffer_size() + self._size
