@@ -176,7 +176,7 @@ class KeyedTable(ScrollView, can_focus=True):
     # and went), rather than only as much as its widest row needs.
     FLEX_FILLS: ClassVar[bool] = False
     # A sync that brings this many new rows or more counts as a fill (``fills``).
-    ADD_CHUNK: ClassVar[int] = 250
+    FILL_ROWS: ClassVar[int] = 250
 
     class RowSelected(Message):
         """Enter (or a click on the highlighted row) on a row."""
@@ -219,7 +219,7 @@ class KeyedTable(ScrollView, can_focus=True):
         self.row_filter = ""
         """Only rows whose text holds this (any case) are shown; empty shows all."""
         self.fills = 0
-        """How many syncs brought ``ADD_CHUNK`` new rows or more (``A`` listing 5,000
+        """How many syncs brought ``FILL_ROWS`` new rows or more (``A`` listing 5,000
         agents): the console freezes what they built, as it does the first snapshot."""
         self.rows_drawn = 0
         """How many row lines were rendered (not taken from the cache): what a test or a
@@ -334,7 +334,7 @@ class KeyedTable(ScrollView, can_focus=True):
                 )
         if len(lengths) > len(full):
             self._flex_lengths = {key: lengths[key] for key in full}
-        if new >= self.ADD_CHUNK:
+        if new >= self.FILL_ROWS:
             self.fills += 1
         self._full, self._order = full, order
         self._index = {key: index for index, key in enumerate(order)}

@@ -98,9 +98,9 @@ async def test_a_sync_bringing_many_new_rows_counts_as_a_fill() -> None:
     app = Harness()
     async with app.run_test(size=(60, 10)) as pilot:
         table = app.query_one(Table)
-        table.sync([(f"k{n}", cells("k", "k")) for n in range(table.ADD_CHUNK - 1)])
+        table.sync([(f"k{n}", cells("k", "k")) for n in range(table.FILL_ROWS - 1)])
         assert table.fills == 0
-        table.sync([(f"m{n}", cells("m", "m")) for n in range(table.ADD_CHUNK)])
+        table.sync([(f"m{n}", cells("m", "m")) for n in range(table.FILL_ROWS)])
         assert table.fills == 1
         await pilot.pause()
 
