@@ -623,10 +623,7 @@ class WarroomApp(App[None]):
         but a cycle among them waits until the console ends (``on_unmount`` thaws
         them). A re-sync's snapshot is not frozen, unless it filled a table anew.
         """
-        tables = list(self.dashboard.query(KeyedTable))
-        if not all(table.complete for table in tables):
-            return
-        fills = sum(table.fills for table in tables)
+        fills = sum(table.fills for table in self.dashboard.query(KeyedTable))
         if self.settled and fills == self._fills_frozen:
             return
         self._settle = ""

@@ -20,7 +20,6 @@ and each further empty read waits a little instead of spinning.
 from __future__ import annotations
 
 import codecs
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -44,8 +43,7 @@ class HangupAwareDecoder:
 
     def __init__(self, inner: codecs.IncrementalDecoder) -> None:
         self._inner = inner
-        self._empty = 0
-        self._lock = threading.Lock()
+        self._empty = 0  # only the input thread decodes
         self.hung_up = False
         """True once the terminal was seen gone."""
 
@@ -54,13 +52,11 @@ class HangupAwareDecoder:
         if data or final:
             self._empty = 0
             return self._inner.decode(data, final)
-        with self._lock:
-            self._empty += 1
-            if self._empty >= HANGUP_READS and not self.hung_up:
-                self.hung_up = True
-                handler = _hangup
-                if handler is not None:
-                    handler()
+        self._empty += 1
+        if self._empty >= HANGUP_READS and not self.hung_up:
+            self.hung_up = True
+            if _hangup is not None:
+                _hangup()
         if self.hung_up:
             time.sleep(GONE_WAIT_S)
         return ""
