@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,17 @@ from tests.alertmanager import RunningAlertmanager
 from tests.hubtools import HubFactory, RunningHub, start_hub
 
 __all__ = ["RunningHub", "hub", "hub_factory"]
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """A test that runs ``warroom hub`` in-process points the root logger at the stderr
+    pytest captured for it; later tests would log to that closed stream."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture

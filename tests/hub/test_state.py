@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.domain.models import Alert
+from services.domain.models import Alert, Severity
 from services.domain.policy import load_policy
 from services.hub.state.alertmanager import IncomingAlert
 from services.hub.state.events import MemoryEventLog
@@ -150,15 +150,19 @@ def test_a_refiring_alert_opens_a_new_incident_once_the_old_is_resolved(state: H
     assert latest is not None and latest.incident_id == "INC-2"
 
 
-def test_incident_fingerprints_are_bounded_and_counted(tmp_path: Path, clock: Clock) -> None:
-    store = TinyHubStore(tmp_path / "big", fsync=False)
-    big = HubState(
+def _one_pack(store: TinyHubStore, clock: Clock) -> HubState:
+    return HubState(
         packs=["support"],
         store=store,
         events=MemoryEventLog(store, clock, ring_size=100),
         clock=clock,
         policy=load_policy(),
     )
+
+
+def test_incident_fingerprints_are_bounded_and_counted(tmp_path: Path, clock: Clock) -> None:
+    store = TinyHubStore(tmp_path / "big", fsync=False)
+    big = _one_pack(store, clock)
     big.alerts.ingest([_alert("first")], big.incidents)
     for batch in range(5):
         big.alerts.ingest([_alert(f"a{batch}-{i}") for i in range(50)], big.incidents)
@@ -189,18 +193,22 @@ def test_incident_fingerprints_are_bounded_and_counted(tmp_path: Path, clock: Cl
     assert reloaded.get(incident.id).alert_count == 200
 
 
-def test_the_engine_escalates_on_tick_only_once(state: HubState, clock: Clock) -> None:
-    from services.hub.state.common import Actor
-
-    state.incidents.open(
+def _open(desk: IncidentDesk, severity: Severity) -> dict[str, Any]:
+    return desk.open(
         title="t",
-        severity="SEV1",
+        severity=severity,
         category="runaway_agent",
         packs=[],
         fingerprints=[],
         author="alice",
         text="opened",
     )
+
+
+def test_the_engine_escalates_on_tick_only_once(state: HubState, clock: Clock) -> None:
+    from services.hub.state.common import Actor
+
+    _open(state.incidents, "SEV1")
     assert [e["key"] for e in state.incidents.get("INC-1").escalations] == [
         "open:on-call",
         "open:engineering-manager",
@@ -215,3 +223,38 @@ def test_the_engine_escalates_on_tick_only_once(state: HubState, clock: Clock) -
     clock.advance(3600)
     state.tick(clock())
     assert len(state.incidents.get("INC-1").escalations) == 3
+
+
+class TickingClock(Clock):
+    """A clock that moves a millisecond each time it is read, as a busy hub's does."""
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(milliseconds=1)
+        return self.now
+
+
+def test_an_action_stamps_the_incident_and_its_entry_with_one_moment(tmp_path: Path) -> None:
+    from services.hub.state.common import Actor
+
+    hub = _one_pack(TinyHubStore(tmp_path, fsync=False), TickingClock())
+    desk, alice = hub.incidents, Actor("alice", "cto")
+    opened = _open(desk, "SEV3")
+    incident = opened["incident"]
+    assert incident["opened_at"] == incident["last_progress_at"] == opened["entry"]["at"]
+    iid = incident["id"]
+    acked = desk.ack(iid, alice)
+    assert acked["incident"]["acknowledged_at"] == acked["entry"]["at"]
+    for answer in (
+        acked,
+        desk.set_status(iid, "investigating", alice),
+        desk.set_severity(iid, "SEV2", alice),
+        desk.add_note(iid, "a note", alice),
+        desk.check(iid, "contain.pack-stop", True, alice),
+        desk.set_cause(iid, None, "a loop", alice),
+        desk.record_status_update(iid, "status", "words", alice),
+        desk.confirm_breach(iid, alice),
+    ):
+        assert answer["incident"]["last_progress_at"] == answer["entry"]["at"], answer["entry"]
+    resolved = desk.resolve(iid, "fixed", alice)
+    assert resolved["incident"]["resolved_at"] == resolved["entry"]["at"]
+    assert resolved["incident"]["last_progress_at"] == resolved["entry"]["at"]

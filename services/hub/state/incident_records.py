@@ -113,12 +113,14 @@ class IncidentRecords:
     def _now(self) -> str:
         return to_rfc3339(self._clock())
 
-    def _entry(self, incident_id: str, kind: str, text: str, author: str) -> TimelineEntry:
+    def _entry(
+        self, incident_id: str, kind: str, text: str, author: str, at: str = ""
+    ) -> TimelineEntry:
         self._entry_counter += 1
         return TimelineEntry(
             id=f"TL-{self._entry_counter}",
             incident_id=incident_id,
-            at=self._now(),
+            at=at or self._now(),
             author=author,
             kind=kind,
             text=text,
@@ -131,9 +133,13 @@ class IncidentRecords:
         event: str | None = "incident.updated",
         progress: bool = True,
     ) -> None:
-        """Write, then announce: the store first, so nothing announced can be lost."""
+        """Write, then announce: the store first, so nothing announced can be lost.
+
+        Progress is stamped with the last entry's time, not a second reading of the
+        clock: the incident and its timeline tell of one moment.
+        """
         if progress:
-            incident.last_progress_at = self._now()
+            incident.last_progress_at = entries[-1].at if entries else self._now()
         # One dict for the store and the event: an incident with 200 fingerprints is
         # costly to convert, and a storm commits thousands of them. The store copies.
         data = incident.to_dict() if event is not None else None

@@ -119,7 +119,7 @@ class IncidentDesk(IncidentRunbook):
             group_key=group_key,
         )
         self._incidents[incident.id] = incident
-        entry = self._entry(incident.id, "opened", text, author)
+        entry = self._entry(incident.id, "opened", text, author, at=now)
         self._commit(incident, [entry], event="incident.opened", progress=False)
         log.info("%s opened by %s: %s (%s)", incident.id, author, title, severity)
         self._changed(incident)
@@ -185,9 +185,9 @@ class IncidentDesk(IncidentRunbook):
         incident = self._open_one(incident_id)
         if incident.acknowledged_at is not None:
             return self._answer(incident, None)
-        incident.acknowledged_at = self._now()
-        incident.acknowledged_by = actor.user
         entry = self._entry(incident.id, "ack", f"acknowledged by {actor.user}", actor.user)
+        incident.acknowledged_at = entry.at
+        incident.acknowledged_by = actor.user
         self._commit(incident, [entry])
         return self._answer(incident, entry)
 
@@ -245,10 +245,10 @@ class IncidentDesk(IncidentRunbook):
         incident = self._open_one(incident_id)
         # Alerts still held for an entry are written before the resolution.
         held = [self._alert_entry(incident_id)] if incident_id in self._held else []
-        incident.status = "resolved"
-        incident.resolved_at = self._now()
-        incident.root_cause = root_cause
         entry = self._entry(incident.id, "resolved", f"resolved: {root_cause}", actor.user)
+        incident.status = "resolved"
+        incident.resolved_at = entry.at
+        incident.root_cause = root_cause
         self._commit(incident, [*held, entry], event="incident.resolved")
         log.info("%s resolved by %s", incident.id, actor.user)
         return self._answer(incident, entry)
