@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.ports import free_port
 from tests.waiting import wait_until
 
 BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
@@ -51,12 +51,6 @@ inhibit_rules:
     target_matchers: [severity="warning"]
     equal: [pack]
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -8,11 +8,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from tests.alertmanager import RunningAlertmanager
 from tests.hubtools import HubFactory, RunningHub, start_hub
 
 __all__ = ["RunningHub", "hub", "hub_factory"]
+
+
+# No per-example deadline: on a shared, loaded machine one example can be paused for
+# longer than Hypothesis's 200 ms, and that says nothing about the code.
+settings.register_profile("warroom", deadline=None)
+settings.load_profile("warroom")
+
+
+@pytest.fixture(autouse=True)
+def _own_state_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Consoles started by a test (in-process or as programs) keep their journals in a
+    folder of the test's own: a journal is named by the hub's address and token, and a
+    later hub on the same port must not find an earlier run's unsent notes."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
 
 
 @pytest.fixture(autouse=True)

@@ -16,24 +16,13 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.ports import free_ports
+
 NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 
 
 def have_nats_server() -> bool:
     return Path(NATS_SERVER).exists()
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 class NatsCluster:

@@ -10,6 +10,7 @@ import fcntl
 import json
 import os
 import pty
+import re
 import socket
 import struct
 import subprocess
@@ -293,9 +294,9 @@ def test_something_else_on_the_port_is_a_problem_not_an_absence(env, capsys) -> 
 @pytest.mark.parametrize(
     ("offset_s", "status", "words", "code"),
     [
-        (10, "WARN", "this clock is 10.0 s behind the hub's", ExitCode.OK),
-        (-10, "WARN", "this clock is 10.0 s ahead of the hub's", ExitCode.OK),
-        (60, "FAIL", "this clock is 60.0 s behind the hub's", ExitCode.ERROR),
+        (10, "WARN", "behind", ExitCode.OK),
+        (-10, "WARN", "ahead of", ExitCode.OK),
+        (60, "FAIL", "behind", ExitCode.ERROR),
     ],
 )
 def test_a_clock_off_from_the_hubs_is_named(
@@ -305,7 +306,11 @@ def test_a_clock_off_from_the_hubs_is_named(
     result, checks, _ = _doctor(*_flags(shifted), capsys=capsys)
     assert result == code
     assert checks["clock"][0] == status
-    assert checks["clock"][1].startswith(words)  # to 0.1 s: the round trip is well under 50 ms
+    said = re.match(r"this clock is (\d+\.\d) s (behind|ahead of) the hub's", checks["clock"][1])
+    assert said is not None, checks["clock"][1]
+    assert said.group(2) == words
+    # The round trip is well under 50 ms at rest; a loaded machine may skew the estimate.
+    assert abs(float(said.group(1)) - abs(offset_s)) <= 0.5
 
 
 def test_what_the_hub_says_reaches_the_terminal_without_escapes(

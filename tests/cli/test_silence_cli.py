@@ -11,12 +11,12 @@ import pytest
 
 from tests.alertmanager import (
     RunningAlertmanager,
-    free_port,
     needs_alertmanager,
     prometheus_alert,
     start_alertmanager,
 )
 from tests.hubtools import HubFactory, RunningHub
+from tests.ports import free_port
 from tests.waiting import wait_until
 from tui.cli import main
 

@@ -40,7 +40,8 @@ import pytest
 from services.console.state import StreamStatus
 from services.console.stream_client import StreamClient
 from tests.console.test_stream_resume import Seen, assert_nothing_silently_lost
-from tests.natscluster import NatsCluster, free_ports, have_nats_server
+from tests.natscluster import NatsCluster, have_nats_server
+from tests.ports import free_ports
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,13 +12,13 @@ from tests.alertmanager import (
     RUNAWAY,
     RunningAlertmanager,
     alerts_of,
-    free_port,
     needs_alertmanager,
     prometheus_alert,
     start_alertmanager,
 )
 from tests.cluster.conftest import Replicas
 from tests.hubtools import RunningHub
+from tests.ports import free_port
 from tests.waiting import wait_until
 
 pytestmark = needs_alertmanager

@@ -18,7 +18,6 @@ from services.console.settings import ConsoleSettings
 from services.domain.timeutil import to_rfc3339
 from tests.alertmanager import (
     RunningAlertmanager,
-    free_port,
     needs_alertmanager,
     prometheus_alert,
     start_alertmanager,
@@ -26,6 +25,7 @@ from tests.alertmanager import (
 from tests.console.live import HubDriver, am_alert, am_payload, until
 from tests.hub.helpers import timeline_of
 from tests.hubtools import HubFactory, RunningHub, user_for
+from tests.ports import free_port
 from tui.app import WarroomApp
 from tui.screens.alert_detail import AlertDetail
 from tui.screens.incident import IncidentScreen

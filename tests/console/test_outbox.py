@@ -30,7 +30,8 @@ def _notes(hub: RunningHub, iid: str) -> list[str]:
 async def test_typed_while_down_lands_once_in_order(hub: RunningHub, tmp_path: Path) -> None:
     iid = _open_incident(hub)
     store = ConsoleStore(tmp_path / "console")
-    async with HubClient(hub.url, hub.tokens["on-call"], timeout=1.0) as client:
+    # A stopped hub refuses at once; a running one may take a while to fsync under load.
+    async with HubClient(hub.url, hub.tokens["on-call"], timeout=10.0) as client:
         outbox = Outbox(store, client)
         seen: list[str] = []
         outbox.subscribe(lambda d: seen.append(d.state))

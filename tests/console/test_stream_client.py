@@ -158,8 +158,9 @@ async def scripted_server(scripts: list[Script]) -> AsyncIterator[tuple[str, lis
 
 async def run_until(client: StreamClient, done: Callable[[], bool]) -> None:
     task = asyncio.create_task(client.run())
+    deadline = asyncio.get_running_loop().time() + 15  # roomy: the machine may be busy
     try:
-        for _ in range(500):
+        while asyncio.get_running_loop().time() < deadline:
             if done():
                 return
             await asyncio.sleep(0.01)
@@ -167,7 +168,7 @@ async def run_until(client: StreamClient, done: Callable[[], bool]) -> None:
     finally:
         client.stop()
         task.cancel()
-        await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 5)
+        await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 15)
 
 
 def send_all(*frames: dict[str, Any], close: bool = True, hold: bool = False) -> Script:

@@ -103,6 +103,7 @@ async def test_an_unchanged_border_title_does_not_repaint(monkeypatch: pytest.Mo
 
 
 async def test_the_feed_waits_for_its_beat_and_the_banner_does_not_take_it_along() -> None:
+    from services.console.redraw import OUTPUT, RedrawPacer
     from services.console.settings import ConsoleSettings
     from tests.console.sample import FROZEN_NOW, snapshot
     from tui.app import WarroomApp
@@ -110,6 +111,9 @@ async def test_the_feed_waits_for_its_beat_and_the_banner_does_not_take_it_along
     config = ConsoleSettings(hub_url="http://hub.example:8080", token="t")
     app = WarroomApp(config, clock=lambda: FROZEN_NOW, connect=False)
     async with app.run_test(size=(120, 40)) as pilot:
+        # A pacer whose clock stands still: on a busy machine a real one could reach
+        # the feed's beat while the test pauses.
+        app.pacer = RedrawPacer(clock=lambda: 100.0, meter=OUTPUT)
         app.apply_envelope(snapshot())
         await pilot.pause()
         app.flush()  # drawn: the beat starts now

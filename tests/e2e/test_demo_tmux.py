@@ -30,7 +30,9 @@ def session() -> Iterator[str]:
 
 
 @pytest.mark.parametrize(("width", "height"), [(120, 40), (80, 24)])
-def test_demo_goes_live_and_quits_cleanly(session: str, width: int, height: int) -> None:
+def test_demo_goes_live_and_quits_cleanly(
+    session: str, width: int, height: int, tmp_path: Path
+) -> None:
     # The shell prints a marker after warroom exits, so we can see the exit code and
     # that the terminal is back in its normal screen.
     command = f"{WARROOM} demo --seed 1; echo WARROOM-EXITED:$?; sleep 60"
@@ -46,6 +48,7 @@ def test_demo_goes_live_and_quits_cleanly(session: str, width: int, height: int)
         str(height),
         "env",
         env_home,
+        f"XDG_STATE_HOME={tmp_path}",  # tmux's server may hold another test's environment
         "TERM=xterm-256color",
         "bash",
         "-c",

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.console.incident_helpers import hub_notes, open_incident_on_hub
-from tests.e2e.tmux import tmux, wait_for
+from tests.e2e.tmux import screen, tmux, wait_for
 from tests.hubtools import RunningHub, start_hub
 from tests.waiting import wait_until
 
@@ -83,7 +83,12 @@ def test_note_survives_sigkill_and_lands_once(sessions: list[str], tmp_path: Pat
         wait_for(first, "on-call-user@")  # identity known: the note key is there
         wait_for(first, iid)
         hub.stop()
-        wait_for(first, "RECONNECTING")
+        # RECONNECTING shows until STALE takes its place 1.5 s after the last frame.
+        wait_until(
+            lambda: any(word in screen(first) for word in ("RECONNECTING", "STALE")),
+            30.0,
+            "the hub seen gone",
+        )
         tmux("send-keys", "-t", first, "i", "Enter")
         wait_for(first, "Timeline")
         tmux("send-keys", "-t", first, "n")

@@ -43,14 +43,14 @@ def stored(hub: RunningHub, table: str) -> list[dict[str, Any]]:
 
 def stream(hub: RunningHub, role: str = "viewer") -> Any:
     """``async with stream(hub) as ws``: a websocket on the hub's stream."""
-    return connect(hub.ws_url, additional_headers=hub.headers(role), open_timeout=5)
+    return connect(hub.ws_url, additional_headers=hub.headers(role), open_timeout=15)
 
 
 async def hello(ws: ClientConnection, resume_from: int | None) -> None:
     await ws.send(json.dumps({"type": "hello", "resume_from": resume_from}))
 
 
-async def recv(ws: ClientConnection, within: float = 5.0) -> Frame:
+async def recv(ws: ClientConnection, within: float = 15.0) -> Frame:
     """The next frame, as JSON, within ``within`` seconds."""
     text = await asyncio.wait_for(ws.recv(), within)
     frame: Frame = json.loads(text)
@@ -58,7 +58,7 @@ async def recv(ws: ClientConnection, within: float = 5.0) -> Frame:
 
 
 async def recv_until(
-    ws: ClientConnection, match: Callable[[Frame], bool], within: float = 5.0
+    ws: ClientConnection, match: Callable[[Frame], bool], within: float = 15.0
 ) -> list[Frame]:
     """Frames up to and including the first that ``match``es (heartbeats included)."""
     deadline = time.monotonic() + within
@@ -75,7 +75,7 @@ def events_only(frames: list[Frame]) -> list[Frame]:
     return [f for f in frames if f["type"] not in ("heartbeat", "snapshot")]
 
 
-def wait_for(check: Callable[[], bool], timeout: float = 5.0, interval: float = 0.02) -> None:
+def wait_for(check: Callable[[], bool], timeout: float = 15.0, interval: float = 0.02) -> None:
     """Poll ``check`` until true, or fail after ``timeout`` seconds."""
     wait_until(check, timeout, interval=interval)
 
@@ -114,7 +114,7 @@ def timeline_of(hub: RunningHub, incident_id: str) -> list[dict[str, Any]]:
     return entries
 
 
-def wait_tick(hub: RunningHub, clock: FakeClock, timeout: float = 5.0) -> None:
+def wait_tick(hub: RunningHub, clock: FakeClock, timeout: float = 15.0) -> None:
     """Wait until the hub has run a whole tick at (or after) the clock's current time."""
     now = clock()
 

@@ -11,13 +11,13 @@ from tests.alertmanager import (
     RUNAWAY,
     RunningAlertmanager,
     alerts_of,
-    free_port,
     needs_alertmanager,
     prometheus_alert,
     start_alertmanager,
 )
 from tests.hub.helpers import timeline_of
 from tests.hubtools import HubFactory
+from tests.ports import free_port, free_ports
 from tests.waiting import wait_until
 
 pytestmark = needs_alertmanager
@@ -98,7 +98,7 @@ def test_webhook_pull_silence_and_restart(
 def test_pull_mode_alone_with_an_ha_pair(
     hub_factory: HubFactory, managers: list[RunningAlertmanager], tmp_path: Path
 ) -> None:
-    ports = [free_port(), free_port()]
+    ports = free_ports(2)
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     hub = hub_factory(alertmanagers=urls, alertmanager_pull_interval_s=0.3)
     # No webhook reaches the hub: pull mode is all it has.

@@ -41,7 +41,8 @@ def test_background_gets_the_url_and_is_cancelled_at_stop(tmp_path: Path) -> Non
     wait_for(lambda: len(seen) == 2)
     started = time.monotonic()
     server.stop()
-    assert time.monotonic() - started < 2
+    # Cancelled, not waited for (it would sleep an hour); ~0.2 s at rest, roomy for load.
+    assert time.monotonic() - started < 8
     assert seen == [url, 200, "cancelled"]
     server.stop()  # idempotent
 
