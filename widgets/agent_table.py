@@ -7,7 +7,9 @@ and in error follow; in a narrow side panel (120 columns) one summary per
 pack: agents running of all, the troubled ones, so that the alert and
 incident titles get the room. Then the pack's tool calls per minute (a
 runaway agent shows here first), coloured by :func:`calls_level`. With
-``show_agents`` each pack's agents follow it, the troubled ones first.
+``show_agents`` each pack's agents follow it, the troubled ones first; in the
+summary an agent's state stands under Trouble and its name runs on over the
+blank Switch and Run columns.
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ def calls_text(rate: float, level: str, style: Style) -> Text:
 
 class AgentTable(KeyedTable):
     """The dashboard's packs (and, when there is room, their agents)."""
+
+    FLEX_OVERFLOWS = True
 
     DEFAULT_CSS = """
     AgentTable { height: auto; }
@@ -203,9 +207,12 @@ class AgentTable(KeyedTable):
         state = safe_text(agent.state, self._style(emphasis) if emphasis else Style())
         name = Text("  ", end="")
         name.append_text(safe_text(agent.id, max_length=60))
-        blanks = tuple(Text("", end="") for _ in self.COLUMNS[2:-1])
         calls = self._calls(agent.tool_calls_per_min, agent.tool_calls_per_min)
-        return (name, state, *blanks, calls)
+        # In the summary the state goes under Trouble (a pack's troubles are its agents'
+        # states), so that the name runs on over the blank Switch and Run columns:
+        # "campaign-writer", not "campaign-w…", in a side panel 50 columns wide.
+        placed = {"pack": name, "trouble" if self.summary else "switch": state, "calls": calls}
+        return tuple(placed.get(column.key, Text("", end="")) for column in self.COLUMNS)
 
     def filter_rows(
         self, rows: Sequence[tuple[str, RowCells]], needle: str

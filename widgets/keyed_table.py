@@ -175,6 +175,9 @@ class KeyedTable(ScrollView, can_focus=True):
     # its widest row, the columns after it moved sideways as a storm's rows came
     # and went), rather than only as much as its widest row needs.
     FLEX_FILLS: ClassVar[bool] = False
+    # Whether a flexible cell too long for its column runs on over the blank cells
+    # after it, as a spreadsheet's text does (an agent's name over its pack's columns).
+    FLEX_OVERFLOWS: ClassVar[bool] = False
     # A sync that brings this many new rows or more counts as a fill (``fills``).
     FILL_ROWS: ClassVar[int] = 250
 
@@ -370,7 +373,7 @@ class KeyedTable(ScrollView, can_focus=True):
         """Repaint the cells of row ``index`` that differ from what it ``was``: over SSH a
         repainted span is written again, and one rate or timer must not rewrite its row."""
         before = was.built if isinstance(was, LazyCells) else was
-        if before is None or len(before) != len(cells):
+        if before is None or len(before) != len(cells) or self._blanks_moved(before, cells):
             self._refresh_row(index)
             return
         y = index - int(self.scroll_offset.y) + self._header_height()
@@ -382,6 +385,14 @@ class KeyedTable(ScrollView, can_focus=True):
             x += width
         if regions:
             self.refresh(*regions)
+
+    def _blanks_moved(self, before: Cells, cells: Cells) -> bool:
+        """Whether a cell the flexible one may run on over became blank or stopped
+        being blank: then the whole row is repainted, not only the changed cells."""
+        return self.FLEX_OVERFLOWS and any(
+            (old.cell_len == 0) != (new.cell_len == 0)
+            for old, new in zip(before, cells, strict=False)
+        )
 
     def _selected_key(self) -> str | None:
         if not self._order:
@@ -610,13 +621,37 @@ class KeyedTable(ScrollView, can_focus=True):
             )
         return self._look
 
+    def _spans(self, cells: Cells) -> list[tuple[Text, int]]:
+        """Each cell fitted, with the width it is drawn in: its column's, or with
+        ``FLEX_OVERFLOWS`` a long flexible cell's column and the blank ones after it."""
+        widths = self._widths
+        count = min(len(cells), len(widths))
+        spans: list[tuple[Text, int]] = []
+        index = 0
+        while index < count:
+            cell, width = cells[index], widths[index]
+            end = index + 1
+            frame = 2 * self.CELL_PADDING + self._gap  # what a span keeps around its text
+            if self.FLEX_OVERFLOWS and index == self._flex_index:
+                while end < count and cells[end].cell_len == 0 and cell.cell_len > width - frame:
+                    width += widths[end]
+                    end += 1
+            if end > index + 1:
+                fitted = cell.copy()
+                fitted.truncate(width - frame, overflow="ellipsis")
+                fitted.append(" " * self._gap)
+            else:
+                fitted = self._fit_cell(index, cell)
+            spans.append((fitted, width))
+            index = end
+        return spans
+
     def _line(self, cells: Cells) -> Strip:
         """A row's cells fitted and laid side by side, in their own styles only."""
         console = self.app.console
         pad = self.CELL_PADDING
         segments: list[Segment] = []
-        for index, (cell, width) in enumerate(zip(cells, self._widths, strict=False)):
-            fitted = self._fit_cell(index, cell)
+        for fitted, width in self._spans(cells):
             if pad:
                 segments.append(Segment(" " * pad))
             drawn = Strip(_segments(fitted, console))

@@ -135,6 +135,26 @@ async def test_two_columns_from_120_columns() -> None:
         assert all(key.startswith("pack:") for key in packs.keys)
 
 
+async def test_agents_beside_the_feed_show_their_whole_names() -> None:
+    """At 120 columns the packs panel is 50 wide: an agent's name runs on over its
+    pack's blank Switch and Run columns, its state under Trouble."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.apply_envelope(snapshot())
+        await pilot.pause()
+        packs = app.query_one(AgentTable)
+        packs.focus()
+        await pilot.press("A")
+        app.flush()
+        await pilot.pause()
+        assert packs.summary and "agent:expense-classifier" in packs.keys
+        lines = [strip.text for strip in packs.render_lines(packs.region.reset_offset)]
+        header = next(line for line in lines if "Trouble" in line)
+        for name, state in (("expense-classifier", "degraded"), ("social-scheduler", "stuck")):
+            line = next(line for line in lines if f"  {name} " in line)
+            assert line.find(state) == header.find("Trouble"), (line, header)
+
+
 async def test_bad_envelopes_are_counted_and_shown_not_fatal() -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -13,6 +13,7 @@ from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.widgets import Static
 
+from tests.console.test_terminal_bytes import spy_refresh
 from widgets.keyed_table import Cells, ColumnSpec, KeyedTable, LazyCells
 
 ROWS = 5000
@@ -220,14 +221,7 @@ async def test_a_changed_cell_repaints_that_cell_not_its_row(monkeypatch: Any) -
         table = app.query_one(Table)
         rows = [row(n) for n in range(100)]
         await filled(pilot, table, rows)
-        regions: list[Any] = []
-        original = table.refresh
-
-        def spy(*given: Any, **kw: Any) -> Any:
-            regions.append(given)
-            return original(*given, **kw)
-
-        monkeypatch.setattr(table, "refresh", spy)
+        regions = spy_refresh(table, monkeypatch)
         rows[5] = row(5, calls=99)
         table.sync(rows)
         name, state, calls = table._column_widths()
@@ -280,3 +274,52 @@ async def test_a_line_is_as_wide_as_the_columns_whatever_its_cells() -> None:
         width = table.scrollable_content_region.width
         assert len(lines[1].text) == width  # the characters themselves, not a claimed length
         assert lines[1].text.startswith("only a name") and not lines[1].text[12:].strip()
+
+
+class Spilling(KeyedTable):
+    FLEX_OVERFLOWS = True
+    COLUMNS = (
+        ColumnSpec("name", "Name"),
+        ColumnSpec("switch", "Switch", 8),
+        ColumnSpec("run", "Run", 4, "right"),
+        ColumnSpec("state", "State", 8),
+    )
+
+
+class SpillHarness(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Spilling()
+
+
+def spilling_row(name: str, switch: str = "", state: str = "running") -> tuple[str, Cells]:
+    return name, (Text(name), Text(switch), Text(""), Text(state))
+
+
+async def test_a_long_name_runs_on_over_the_blank_cells_after_it(monkeypatch: Any) -> None:
+    """An agent's name in a narrow panel: over its pack's blank columns, as a
+    spreadsheet's text runs on, rather than cut to "campaign-w…"."""
+    app = SpillHarness()
+    async with app.run_test(size=(34, 8)) as pilot:
+        table = app.query_one(Spilling)
+        name = "social-scheduler-east"
+        rows = [spilling_row(name), spilling_row("ad-optimizer-west", switch="ON")]
+        await filled(pilot, table, rows)  # type: ignore[arg-type]
+        lines = screen_lines(table)
+        flex = table._column_widths()[0]
+        assert flex < len(name)  # the name column alone is too narrow for it
+        assert lines[1].startswith(f"{name} ") and lines[1].rstrip().endswith("running")
+        # A cell that is not blank keeps its column: the name is cut before it.
+        assert lines[2].startswith("ad-opti") and "…" in lines[2][:flex]
+        assert lines[2][flex:].startswith("ON")
+        # A blank cell that fills in repaints the row: the name's run-on is cut back.
+        regions = spy_refresh(table, monkeypatch)
+        rows[0] = spilling_row(name, switch="STOPPED")
+        table.sync(rows)
+        assert regions == [(Region(0, 1, table.size.width, 1),)]
+        await pilot.pause()
+        assert screen_lines(table)[1][flex:].startswith("STOPPED")
+        # Only the state changing: that cell alone, the name left as it is.
+        regions.clear()
+        rows[0] = spilling_row(name, switch="STOPPED", state="stuck")
+        table.sync(rows)
+        assert len(regions) == 1 and regions[0][0].width == table._column_widths()[3]
