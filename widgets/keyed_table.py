@@ -626,12 +626,12 @@ class KeyedTable(ScrollView, can_focus=True):
         ``FLEX_OVERFLOWS`` a long flexible cell's column and the blank ones after it."""
         widths = self._widths
         count = min(len(cells), len(widths))
+        frame = 2 * self.CELL_PADDING + self._gap  # what a span keeps around its text
         spans: list[tuple[Text, int]] = []
         index = 0
         while index < count:
             cell, width = cells[index], widths[index]
             end = index + 1
-            frame = 2 * self.CELL_PADDING + self._gap  # what a span keeps around its text
             if self.FLEX_OVERFLOWS and index == self._flex_index:
                 while end < count and cells[end].cell_len == 0 and cell.cell_len > width - frame:
                     width += widths[end]

@@ -3,35 +3,24 @@ same, rather than building and comparing every row each time (most of its cost).
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-
-from services.console.state import ConsoleState
 from services.domain.models import Envelope
-from tests.console.sample import FROZEN_NOW, agent, envelope, snapshot
+from tests.console.packs_app import PacksApp, fleet_state, show_all
+from tests.console.sample import FROZEN_NOW, PACKS, agent, envelope
 from widgets.agent_table import AgentTable
 
 
-class Harness(App[None]):
-    def compose(self) -> ComposeResult:
-        yield AgentTable()
-
-
 async def test_an_unchanged_agent_keeps_its_cells_and_a_changed_one_gets_new() -> None:
-    state = ConsoleState()
-    data = snapshot(seq=10)
-    packs = data["data"]["packs"]
-    data["data"]["agents"] = [agent(f"a{n}", packs[n % len(packs)]) for n in range(50)]
-    state.apply(Envelope.from_dict(data), FROZEN_NOW)
-    app = Harness()
+    state = fleet_state([agent(f"a{n}", PACKS[n % len(PACKS)]) for n in range(50)])
+    app = PacksApp()
     async with app.run_test(size=(160, 60)) as pilot:
         table = app.query_one(AgentTable)
-        table.show_packs(state.pack_summaries(), False, state.agents_by_pack())
+        show_all(table, state)
         await pilot.pause()
         first = table.agent_row(state.agents["a1"])
         third = table.agent_row(state.agents["a3"])
-        moved = agent("a3", packs[3], state="stuck", rate=99.0)
+        moved = agent("a3", PACKS[3], state="stuck", rate=99.0)
         state.apply(Envelope.from_dict(envelope(11, "agent.status", {"agent": moved})), FROZEN_NOW)
-        table.show_packs(state.pack_summaries(), False, state.agents_by_pack())
+        show_all(table, state)
         await pilot.pause()
         assert table.agent_row(state.agents["a1"]) is first  # reused, not rebuilt
         assert table.agent_row(state.agents["a3"]) is not third
@@ -43,15 +32,11 @@ async def test_agents_listed_keep_to_their_columns_when_the_column_set_changes()
     """Narrowed to the summary's columns and widened again, an agent whose rate did
     not change had kept the cells laid out for the other columns: its calls per
     minute showed under Idle."""
-    state = ConsoleState()
-    data = snapshot(seq=10)
-    packs = data["data"]["packs"]
-    data["data"]["agents"] = [agent(f"a{n}", packs[n % len(packs)]) for n in range(20)]
-    state.apply(Envelope.from_dict(data), FROZEN_NOW)
-    app = Harness()
+    state = fleet_state([agent(f"a{n}", PACKS[n % len(PACKS)]) for n in range(20)])
+    app = PacksApp()
     async with app.run_test(size=(100, 40)) as pilot:
         table = app.query_one(AgentTable)
-        table.show_packs(state.pack_summaries(), False, state.agents_by_pack())
+        show_all(table, state)
         await pilot.pause()
         for width in (50, 100):
             await pilot.resize_terminal(width, 40)

@@ -4,33 +4,24 @@ alone, or agents without the pack they are in)."""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-
-from services.console.state import ConsoleState
-from services.domain.models import Envelope
-from tests.console.sample import FROZEN_NOW, agent, snapshot
+from tests.console.packs_app import PacksApp, fleet_state, show_all
+from tests.console.sample import agent
 from widgets.agent_table import AgentTable
 
 
-class Harness(App[None]):
-    def compose(self) -> ComposeResult:
-        yield AgentTable()
-
-
 async def test_the_filter_keeps_packs_with_their_agents_and_agents_with_their_pack() -> None:
-    state = ConsoleState()
-    data = snapshot(seq=10)
-    data["data"]["agents"] = [
-        agent("kb-writer", "support"),
-        agent("triage-router", "support"),
-        agent("invoice-reconciler", "finance"),
-        agent("payments-sync", "finance"),
-    ]
-    state.apply(Envelope.from_dict(data), FROZEN_NOW)
-    app = Harness()
+    state = fleet_state(
+        [
+            agent("kb-writer", "support"),
+            agent("triage-router", "support"),
+            agent("invoice-reconciler", "finance"),
+            agent("payments-sync", "finance"),
+        ]
+    )
+    app = PacksApp()
     async with app.run_test(size=(160, 40)) as pilot:
         table = app.query_one(AgentTable)
-        table.show_packs(state.pack_summaries(), False, state.agents_by_pack())
+        show_all(table, state)
         await pilot.pause()
         table.set_row_filter("support")
         assert table.keys == ["pack:support", "agent:kb-writer", "agent:triage-router"]

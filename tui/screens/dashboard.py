@@ -316,10 +316,7 @@ class DashboardScreen(Screen[None]):
 
     def selected_incident(self) -> str | None:
         """The id of the highlighted incident, if any (``k`` preselects its pack)."""
-        table = self.query_one(IncidentList)
-        if not table.row_count:
-            return None
-        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        return selected_key(self.query_one(IncidentList))
 
     def show_violations(self, violations: Sequence[Violation]) -> None:
         """The 30-second rule's warning, on top while any stopped agent still runs."""
